@@ -1,0 +1,19 @@
+#pragma once
+// How one incarnation of a process ended, as seen by its supervisor.
+#include <string>
+
+namespace corral::policies {
+
+struct ExitStatus {
+    int code = 0;               // exit code; meaningful when signal == 0
+    int signal = 0;             // terminating signal, 0 when the process exited by itself
+    bool spawn_failed = false;  // the process could not be started at all
+
+    bool clean() const { return !spawn_failed && signal == 0 && code == 0; }
+    bool operator==(const ExitStatus&) const = default;
+};
+
+// "exited with code 1", "killed by SIGKILL", "could not be started".
+std::string describe(const ExitStatus& exit);
+
+}  // namespace corral::policies

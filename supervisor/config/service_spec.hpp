@@ -1,0 +1,62 @@
+#pragma once
+// The validated form of a service file. Everything here has been checked by load_config(): paths are
+// absolute, durations and sizes are numbers, names are safe to use in file names. Specs compare with ==
+// so that a reload can tell changed services from unchanged ones.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "policies/backoff.hpp"
+#include "policies/restart_mode.hpp"
+#include "policies/start_limit.hpp"
+
+namespace corral::config {
+
+using policies::Duration;
+
+struct StopSpec {
+    int signal = 15;  // SIGTERM
+    Duration timeout{5'000};
+
+    bool operator==(const StopSpec&) const = default;
+};
+
+struct LogSpec {
+    std::uint64_t max_size = 10ull << 20;  // rotate the file once it would grow past this
+    unsigned keep = 5;                     // rotated files kept beside the live one
+    bool timestamps = false;               // prefix each line with its UTC arrival time
+
+    bool operator==(const LogSpec&) const = default;
+};
+
+struct ServiceSpec {
+    std::string name;                   // [A-Za-z0-9_.-], at most 64 characters, not starting with '.'
+    std::vector<std::string> command;   // argv; with shell = true, {"/bin/sh", "-c", <the string>}
+    bool shell = false;
+    std::filesystem::path cwd;          // absolute
+    std::map<std::string, std::string> env;
+    unsigned instances = 1;
+    policies::RestartMode restart = policies::RestartMode::always;
+    policies::BackoffParams backoff;
+    policies::StartLimitParams start_limit;
+    StopSpec stop;
+    LogSpec logs;
+
+    bool operator==(const ServiceSpec&) const = default;
+};
+
+struct SupervisorSpec {
+    std::filesystem::path state_dir;  // absolute; logs/ and corral.log live here
+
+    bool operator==(const SupervisorSpec&) const = default;
+};
+
+struct Config {
+    std::filesystem::path file;  // absolute path of the service file ("" for `corral run`)
+    SupervisorSpec supervisor;
+    std::vector<ServiceSpec> services;  // in file order
+};
+
+}  // namespace corral::config
