@@ -1,0 +1,233 @@
+#include "supervisor/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "policies/signal_names.hpp"
+#include "supervisor/config/load_config.hpp"
+
+namespace corral::supervisor {
+
+using policies::State;
+
+namespace {
+
+// Once every instance is down, how long output pipes may stay open (held by a process that survived
+// SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
+constexpr uint64_t kPipesGraceMs = 2'000;
+
+bool same_except_instances(const config::ServiceSpec& a, const config::ServiceSpec& b) {
+    config::ServiceSpec a_scaled = a;
+    a_scaled.instances = b.instances;
+    return a_scaled == b;
+}
+
+}  // namespace
+
+Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe)
+    : loop_(loop), config_(std::move(config)), reaper_(loop) {
+    context_.loop = loop;
+    context_.reaper = &reaper_;
+    context_.corral_exe = std::move(corral_exe);
+    context_.log_dir = config_.supervisor.state_dir / "logs";
+    context_.observer = this;
+
+    for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
+        UvHandle<uv_signal_t> handle;
+        if (const int rc = handle.init(uv_signal_init, loop); rc < 0) {
+            spdlog::error("cannot watch {}: {}", policies::signal_name(signum), uv_strerror(rc));
+            continue;
+        }
+        handle.get()->data = this;
+        uv_signal_start(handle.get(), on_signal, signum);
+        signals_.push_back(std::move(handle));
+    }
+    if (settle_timer_.init(uv_timer_init, loop) == 0) settle_timer_.get()->data = this;
+}
+
+Daemon::~Daemon() { close_handles(); }
+
+int Daemon::run() {
+    // Orphaned descendants of services come back to the daemon, not to init: they can be found, killed
+    // and reaped (see OrphanReaper).
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: {}", std::strerror(errno));
+    spdlog::info("corral {} supervising {} service(s){}{}", CORRAL_VERSION, config_.services.size(),
+                 config_.file.empty() ? "" : " from ", config_.file.string());
+    apply(config_);
+    uv_run(loop_, UV_RUN_DEFAULT);
+    spdlog::info("corral stopped");
+    return 0;
+}
+
+template <typename Fn>
+void Daemon::for_each_instance(Fn&& fn) const {
+    for (const auto& service : services_) {
+        for (const auto& instance : service.instances) fn(*instance);
+    }
+    for (const auto& instance : retiring_) fn(*instance);
+}
+
+void Daemon::on_signal(uv_signal_t* handle, int signum) { static_cast<Daemon*>(handle->data)->handle_signal(signum); }
+
+void Daemon::handle_signal(int signum) {
+    if (signum == SIGHUP) {
+        if (!shutting_down_) reload();
+        return;
+    }
+    if (!shutting_down_) {
+        begin_shutdown(signum);
+        return;
+    }
+    spdlog::warn("{} again: killing every remaining process now", policies::signal_name(signum));
+    for_each_instance([](Instance& instance) { instance.kill_now(); });
+}
+
+void Daemon::reload() {
+    if (config_.file.empty()) {
+        spdlog::warn("SIGHUP: nothing to reload (no service file)");
+        return;
+    }
+    spdlog::info("SIGHUP: reloading {}", config_.file.string());
+    config::LoadResult result = config::load_config_file(config_.file);
+    if (!result.config) {
+        for (const auto& error : result.errors) spdlog::error("{}", error.to_string());
+        spdlog::error("reload failed: {} error(s) in {}; nothing was changed", result.errors.size(),
+                      config_.file.string());
+        return;
+    }
+    config::Config next = std::move(*result.config);
+    if (next.supervisor.state_dir != config_.supervisor.state_dir) {
+        spdlog::warn("reload: state_dir changed to {}; this takes effect only when the daemon restarts",
+                     next.supervisor.state_dir.string());
+        next.supervisor.state_dir = config_.supervisor.state_dir;
+    }
+    apply(next);
+    config_ = std::move(next);
+    spdlog::info("reload complete: {} service(s)", config_.services.size());
+}
+
+void Daemon::apply(const config::Config& config) {
+    std::vector<Service> next;
+    for (const auto& spec : config.services) {
+        auto existing = std::find_if(services_.begin(), services_.end(),
+                                     [&](const Service& s) { return s.spec->name == spec.name; });
+        if (existing == services_.end()) {
+            Service service{std::make_shared<const config::ServiceSpec>(spec), {}};
+            if (!services_.empty() || !next.empty()) spdlog::info("{}: new service", spec.name);
+            add_instances(service, spec.instances);
+            next.push_back(std::move(service));
+            continue;
+        }
+        Service service = std::move(*existing);
+        services_.erase(existing);
+        if (*service.spec == spec) {
+            next.push_back(std::move(service));
+            continue;
+        }
+        const bool scale_only = same_except_instances(*service.spec, spec);
+        service.spec = std::make_shared<const config::ServiceSpec>(spec);
+        if (scale_only) {
+            spdlog::info("{}: scaling to {} instance(s)", spec.name, spec.instances);
+        } else {
+            spdlog::info("{}: changed, restarting its instances", spec.name);
+        }
+        retire_instances(service, spec.instances);
+        for (auto& instance : service.instances) {
+            instance->update_spec(service.spec);
+            if (!scale_only) instance->restart();
+        }
+        add_instances(service, spec.instances);
+        next.push_back(std::move(service));
+    }
+    for (auto& removed : services_) {
+        spdlog::info("{}: removed from the service file, stopping it", removed.spec->name);
+        retire_instances(removed, 0);
+    }
+    services_ = std::move(next);
+}
+
+void Daemon::add_instances(Service& service, unsigned count) {
+    for (auto index = static_cast<unsigned>(service.instances.size()); index < count; ++index) {
+        service.instances.push_back(std::make_unique<Instance>(context_, service.spec, index));
+        service.instances.back()->start();
+    }
+}
+
+void Daemon::retire_instances(Service& service, unsigned keep) {
+    while (service.instances.size() > keep) {
+        std::unique_ptr<Instance> instance = std::move(service.instances.back());
+        service.instances.pop_back();
+        instance->stop();
+        retiring_.push_back(std::move(instance));
+    }
+    schedule_settle();
+}
+
+void Daemon::on_transition(Instance&, State, State) {}
+
+void Daemon::on_quiet(Instance&) { schedule_settle(); }
+
+void Daemon::begin_shutdown(int signum) {
+    shutting_down_ = true;
+    spdlog::info("{}: stopping every service (send it again to kill them at once)", policies::signal_name(signum));
+    for_each_instance([](Instance& instance) { instance.stop(); });
+    schedule_settle();
+}
+
+// Destroying instances or closing handles from inside their own callbacks is avoided by doing both here,
+// on a zero-delay timer.
+void Daemon::schedule_settle() {
+    if (settle_timer_) uv_timer_start(settle_timer_.get(), on_settle, 0, 0);
+}
+
+void Daemon::on_settle(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->settle(); }
+
+bool Daemon::all_down() const {
+    bool down = true;
+    for_each_instance([&](const Instance& instance) {
+        if (!policies::is_down(instance.state()) || instance.pid() > 0) down = false;
+    });
+    return down;
+}
+
+void Daemon::settle() {
+    std::erase_if(retiring_, [](const auto& instance) { return instance->quiet(); });
+    if (!shutting_down_ || !all_down()) return;
+    if (!swept_) {
+        swept_ = true;
+        kill_escaped_children();
+        pipes_deadline_ = uv_now(loop_) + kPipesGraceMs;
+    }
+    reaper_.reap();
+    bool quiet = OrphanReaper::children().empty();
+    for_each_instance([&](const Instance& instance) { quiet = quiet && instance.quiet(); });
+    if (quiet || uv_now(loop_) >= pipes_deadline_) {
+        if (!quiet) spdlog::warn("some processes or output pipes did not go away; exiting without them");
+        services_.clear();
+        retiring_.clear();
+        close_handles();
+        return;
+    }
+    uv_timer_start(settle_timer_.get(), on_settle, 50, 0);
+}
+
+void Daemon::kill_escaped_children() {
+    reaper_.reap();
+    for (const pid_t pid : OrphanReaper::children()) {
+        spdlog::warn("process {} left its service's process group and is still running: killing it", pid);
+        ::kill(pid, SIGKILL);
+    }
+}
+
+void Daemon::close_handles() {
+    signals_.clear();
+    settle_timer_.close();
+    reaper_.close();
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,73 @@
+#pragma once
+// The daemon: owns the loop's signal handlers and every Instance, applies a Config (at start and on
+// reload), and shuts down cleanly.
+//
+// Shutdown (SIGTERM/SIGINT): every instance is stopped with its stop signal and timeout; once all are
+// down, any process that escaped its process group but is still a child of the daemon (it is a subreaper)
+// is SIGKILLed; once every output pipe has reached EOF, all handles are closed and run() returns 0.
+// A second SIGTERM/SIGINT SIGKILLs what is still running.
+// Reload (SIGHUP): the file is read again; a bad file is reported and changes nothing. Otherwise added
+// services start, removed ones stop, changed ones restart, a change of `instances` alone scales, and
+// unchanged services keep running untouched.
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "supervisor/config/service_spec.hpp"
+#include "supervisor/instance.hpp"
+#include "supervisor/orphan_reaper.hpp"
+#include "supervisor/uv_handle.hpp"
+
+namespace corral::supervisor {
+
+class Daemon final : private InstanceObserver {
+public:
+    Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Starts every service and runs the loop until shutdown is complete; returns the exit code.
+    int run();
+
+private:
+    struct Service {
+        std::shared_ptr<const config::ServiceSpec> spec;
+        std::vector<std::unique_ptr<Instance>> instances;
+    };
+
+    void on_transition(Instance& instance, policies::State from, policies::State to) override;
+    void on_quiet(Instance& instance) override;
+    static void on_signal(uv_signal_t* handle, int signum);
+    static void on_settle(uv_timer_t* timer);
+
+    void handle_signal(int signum);
+    void reload();
+    void apply(const config::Config& config);
+    void add_instances(Service& service, unsigned count);
+    void retire_instances(Service& service, unsigned keep);
+    void begin_shutdown(int signum);
+    void schedule_settle();
+    void settle();
+    void kill_escaped_children();
+    void close_handles();
+    bool all_down() const;
+    template <typename Fn>
+    void for_each_instance(Fn&& fn) const;
+
+    uv_loop_t* loop_;
+    config::Config config_;
+    InstanceContext context_;
+    OrphanReaper reaper_;
+    std::vector<Service> services_;                   // in file order
+    std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
+    std::vector<UvHandle<uv_signal_t>> signals_;
+    UvHandle<uv_timer_t> settle_timer_;
+    bool shutting_down_ = false;
+    bool swept_ = false;
+    uint64_t pipes_deadline_ = 0;
+};
+
+}  // namespace corral::supervisor

@@ -1,0 +1,205 @@
+#include "supervisor/instance.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <map>
+
+#include "supervisor/exec_shim.hpp"
+
+extern char** environ;
+
+namespace corral::supervisor {
+
+using policies::Action;
+using policies::EventKind;
+using policies::State;
+
+namespace {
+
+// Variables a Node parent sets for its own child; inherited by accident they would make a Node service
+// open a channel to nothing.
+bool inherited_by_accident(std::string_view name) {
+    return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID";
+}
+
+spdlog::level::level_enum level_for(State to) {
+    switch (to) {
+        case State::failed: return spdlog::level::err;
+        case State::backoff: return spdlog::level::warn;
+        default: return spdlog::level::info;
+    }
+}
+
+}  // namespace
+
+Instance::Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index)
+    : context_(context),
+      spec_(std::move(spec)),
+      index_(index),
+      name_(spec_->name + "#" + std::to_string(index)),
+      out_log_(context.log_dir / (spec_->name + "-" + std::to_string(index) + ".out.log"), spec_->logs.max_size,
+               spec_->logs.keep),
+      err_log_(context.log_dir / (spec_->name + "-" + std::to_string(index) + ".err.log"), spec_->logs.max_size,
+               spec_->logs.keep) {
+    if (const int rc = timer_.init(uv_timer_init, context_.loop); rc < 0) {
+        spdlog::critical("{}: cannot create a timer: {}", name_, uv_strerror(rc));
+        std::abort();  // without a timer the instance can neither restart nor stop safely
+    }
+    timer_.get()->data = this;
+}
+
+Instance::~Instance() {
+    // The daemon destroys only quiet instances; anything still running here would escape supervision.
+    if (incarnation_) incarnation_->signal_group(SIGKILL);
+}
+
+void Instance::start() { handle({EventKind::start}); }
+void Instance::stop() { handle({EventKind::stop}); }
+void Instance::restart() { handle({EventKind::restart}); }
+
+void Instance::kill_now() {
+    if (incarnation_) incarnation_->signal_group(SIGKILL);
+}
+
+void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
+    spec_ = std::move(spec);
+    out_log_.set_limits(spec_->logs.max_size, spec_->logs.keep);
+    err_log_.set_limits(spec_->logs.max_size, spec_->logs.keep);
+}
+
+bool Instance::quiet() const {
+    if (!policies::is_down(lifecycle_.state) || incarnation_) return false;
+    for (const auto& capture : captures_) {
+        if (!capture->closed()) return false;
+    }
+    return true;
+}
+
+policies::LifecyclePolicy Instance::lifecycle_policy() const {
+    return {spec_->restart, spec_->backoff, spec_->start_limit};
+}
+
+void Instance::handle(const policies::Event& event) {
+    const State from = lifecycle_.state;
+    policies::Decision decision = policies::decide(lifecycle_, event, lifecycle_policy(), policies::Clock::now());
+    if (decision.reason.empty()) {
+        spdlog::debug("{}: {} ignored in state {}", name_, policies::to_string(event.kind), policies::to_string(from));
+        return;
+    }
+    lifecycle_ = std::move(decision.next);
+    const State to = lifecycle_.state;
+    const pid_t shown_pid = incarnation_ ? incarnation_->pid() : (event.kind == EventKind::gone ? last_pid_ : 0);
+    const std::string who = shown_pid > 0 ? name_ + " [pid " + std::to_string(shown_pid) + "]" : name_;
+    if (from != to) {
+        spdlog::log(level_for(to), "{}: {} -> {}: {}", who, policies::to_string(from), policies::to_string(to),
+                    decision.reason);
+    } else {
+        spdlog::log(decision.action == Action::kill ? spdlog::level::warn : spdlog::level::info, "{}: {}", who,
+                    decision.reason);
+    }
+    // Observers hear about this transition before apply() can cause the next one.
+    if (from != to) context_.observer->on_transition(*this, from, to);
+    apply(decision);
+}
+
+void Instance::apply(const policies::Decision& decision) {
+    switch (decision.action) {
+        case Action::none: break;
+        case Action::spawn:
+            uv_timer_stop(timer_.get());
+            spawn();
+            break;
+        case Action::send_stop_signal:
+            if (incarnation_) {
+                incarnation_->mark_stopping();
+                incarnation_->signal_group(spec_->stop.signal);
+            }
+            arm_timer(EventKind::stop_timeout, spec_->stop.timeout);
+            break;
+        case Action::kill:
+            if (incarnation_) incarnation_->signal_group(SIGKILL);
+            break;
+        case Action::arm_backoff: arm_timer(EventKind::backoff_elapsed, decision.delay); break;
+        case Action::cancel_timer: uv_timer_stop(timer_.get()); break;
+    }
+}
+
+void Instance::arm_timer(EventKind event, policies::Duration delay) {
+    timer_event_ = event;
+    uv_timer_start(timer_.get(), on_timer, static_cast<uint64_t>(delay.count()), 0);
+}
+
+void Instance::on_timer(uv_timer_t* timer) {
+    auto* self = static_cast<Instance*>(timer->data);
+    self->handle({self->timer_event_});
+}
+
+void Instance::on_capture_closed(void* self) {
+    auto* instance = static_cast<Instance*>(self);
+    if (instance->quiet()) instance->context_.observer->on_quiet(*instance);
+}
+
+void Instance::spawn() {
+    std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
+    const bool timestamps = spec_->logs.timestamps;
+    auto out = std::make_unique<OutputCapture>(context_.loop, out_log_, timestamps, on_capture_closed, this);
+    auto err = std::make_unique<OutputCapture>(context_.loop, err_log_, timestamps, on_capture_closed, this);
+
+    SpawnRequest request;
+    request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()), spec_->command);
+    request.env = child_environment();
+    request.cwd = spec_->cwd;
+    request.stdout_pipe = out->pipe();
+    request.stderr_pipe = err->pipe();
+
+    const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_);
+    if (rc < 0) {
+        spdlog::error("{}: cannot start {}: {}", name_, spec_->command.front(), uv_strerror(rc));
+        out->abandon();
+        err->abandon();
+        handle({EventKind::gone, policies::ExitStatus{.code = 0, .signal = 0, .spawn_failed = true}});
+        return;
+    }
+    last_pid_ = incarnation_->pid();
+    out->start();
+    err->start();
+    captures_.push_back(std::move(out));
+    captures_.push_back(std::move(err));
+}
+
+std::vector<std::string> Instance::child_environment() const {
+    std::map<std::string, std::string> vars;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text = *entry;
+        const auto eq = text.find('=');
+        if (eq == std::string_view::npos || inherited_by_accident(text.substr(0, eq))) continue;
+        vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+    }
+    for (const auto& [name, value] : spec_->env) vars[name] = value;
+    vars["CORRAL_SERVICE"] = spec_->name;
+    vars["CORRAL_INSTANCE"] = std::to_string(index_);
+    std::vector<std::string> env;
+    env.reserve(vars.size());
+    for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
+    return env;
+}
+
+void Instance::on_exec(int error) {
+    if (error != 0) {
+        spdlog::error("{}: cannot execute \"{}\": {}", name_, spec_->command.front(), std::strerror(error));
+        return;  // the shim exits 127 and on_gone follows
+    }
+    handle({EventKind::exec_ok});
+}
+
+void Instance::on_gone(const policies::ExitStatus& status) {
+    // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
+    const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
+    handle({EventKind::gone, status});
+    if (quiet()) context_.observer->on_quiet(*this);
+}
+
+}  // namespace corral::supervisor

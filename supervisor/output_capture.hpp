@@ -1,0 +1,45 @@
+#pragma once
+// Reads one stream of a child (stdout or stderr) and appends it, line by line, to the instance's
+// LogFile. The pipe is created by uv_spawn (UV_CREATE_PIPE); one capture lives per stream per incarnation
+// and ends at EOF, which may come after the process is gone (a grandchild can hold the pipe open).
+//
+// Memory: all captures share one read buffer (the loop reads and handles one chunk at a time) and a
+// line is cut at 64 KiB, so a child printing 100 MB/s costs the daemon no more than an idle one.
+#include <uv.h>
+
+#include "supervisor/line_assembler.hpp"
+#include "supervisor/log_file.hpp"
+#include "supervisor/uv_handle.hpp"
+
+namespace corral::supervisor {
+
+class OutputCapture {
+public:
+    using ClosedCallback = void (*)(void* context);
+
+    // On failure to create the pipe handle, pipe() is null and the stream is ignored. `on_closed` runs
+    // once the stream has ended and its last line is written.
+    OutputCapture(uv_loop_t* loop, LogFile& file, bool timestamps, ClosedCallback on_closed, void* context);
+    OutputCapture(const OutputCapture&) = delete;
+    OutputCapture& operator=(const OutputCapture&) = delete;
+
+    uv_pipe_t* pipe() const { return pipe_.get(); }
+    // Starts reading once uv_spawn has connected the pipe; a failed spawn leaves nothing to read.
+    void start();
+    // Gives up on a pipe that uv_spawn never connected.
+    void abandon() { pipe_.close(); }
+    bool closed() const { return !pipe_; }
+
+private:
+    static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+    void handle_read(ssize_t nread, const uv_buf_t* buf);
+
+    LogFile& file_;
+    LineAssembler lines_;
+    ClosedCallback on_closed_;
+    void* context_;
+    UvHandle<uv_pipe_t> pipe_;
+};
+
+}  // namespace corral::supervisor

@@ -1,0 +1,34 @@
+#pragma once
+// `corral up [FILE]` and `corral run [options] -- CMD ARGS...`: both end in run_daemon(), in the foreground.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "supervisor/config/service_spec.hpp"
+
+namespace corral::supervisor {
+
+// Exit codes of the daemon commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;  // also: the service file is invalid
+
+int up_command(const std::filesystem::path& file);
+
+struct RunOptions {
+    std::string name;  // derived from the command when empty
+    std::string restart = "always";
+    unsigned instances = 1;
+    std::filesystem::path state_dir = ".corral";
+    std::vector<std::string> command;
+};
+
+int run_command(const RunOptions& options);
+
+// Takes the state directory, sets up corral's log, runs the Daemon until it stops.
+int run_daemon(config::Config config);
+
+// "npx my-app --port 3" -> "my-app"; "node server.js" -> "server"; always a valid service name.
+std::string name_from_command(const std::vector<std::string>& command);
+
+}  // namespace corral::supervisor
