@@ -1,6 +1,170 @@
 #include "supervisor/config/load_config.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "supervisor/config/service_fields.hpp"
+#include "supervisor/config/toml_fields.hpp"
+
 namespace corral::config {
-LoadResult load_config_file(const std::filesystem::path&) { return {}; }
-LoadResult load_config_text(std::string_view, const std::filesystem::path&) { return {}; }
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kRootKeys[] = {"supervisor", "services"};
+constexpr std::string_view kSupervisorKeys[] = {"state_dir"};
+constexpr std::size_t kMaxServiceName = 64;
+constexpr std::string_view kNoServices = "no services defined (expected at least one [services.NAME] table)";
+
+// One character of `text` at `at` as a message shows it: '/', 'é', '\n'.
+std::string character_at(std::string_view text, std::size_t at) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    std::size_t length = 1;
+    if (lead >= 0xf0) length = 4;
+    else if (lead >= 0xe0) length = 3;
+    else if (lead >= 0xc0) length = 2;
+    const std::string quoted = quote(text.substr(at, length));
+    return "'" + quoted.substr(1, quoted.size() - 2) + "'";
+}
+
+bool is_name_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+}
+
+// Service names end up in file names, cgroup names and CLI arguments (NAME#INDEX).
+std::optional<std::string> service_name_problem(std::string_view name) {
+    if (name.empty()) return "(expected 1 to 64 characters, got none)";
+    if (name.size() > kMaxServiceName) {
+        return "(expected at most " + std::to_string(kMaxServiceName) + " characters, got " +
+               std::to_string(name.size()) + ")";
+    }
+    const auto bad = std::find_if_not(name.begin(), name.end(), is_name_char);
+    if (bad != name.end()) {
+        return "(expected only letters, digits, '_', '.' and '-', got " +
+               character_at(name, static_cast<std::size_t>(bad - name.begin())) + ")";
+    }
+    if (name.front() == '.') return std::string("(expected a letter, digit, '_' or '-' first, got '.')");
+    return std::nullopt;
+}
+
+fs::path absolute_file_path(const fs::path& file) {
+    std::error_code error;
+    fs::path absolute = file.empty() ? fs::current_path(error) / "corral.toml" : fs::absolute(file, error);
+    if (error) absolute = file;
+    return absolute.lexically_normal();
+}
+
+void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path& base_dir, Config& config) {
+    config.supervisor.state_dir = resolve_path(base_dir, ".corral");
+    const toml::table* table = root.read_table("supervisor", "a table such as [supervisor]");
+    if (table == nullptr) return;
+    TableReader supervisor(diagnostics, *table, "supervisor", kSupervisorKeys);
+    std::string state_dir;
+    if (supervisor.read_string("state_dir", "a directory path such as \".corral\"", state_dir) == Field::valid) {
+        config.supervisor.state_dir = resolve_path(base_dir, state_dir);
+    }
+    supervisor.finish();
+}
+
+void read_services(Diagnostics& diagnostics, TableReader& root, const fs::path& base_dir, Config& config) {
+    const toml::node* services = root.take("services");
+    if (services == nullptr) {
+        diagnostics.error(toml::source_position{1, 1}, std::string(kNoServices));
+        return;
+    }
+    const toml::table* table = services->as_table();
+    if (table == nullptr) {
+        diagnostics.error(*services,
+                          invalid("value", "services", "a table of services such as [services.api]", *services));
+        return;
+    }
+    if (table->empty()) {
+        diagnostics.error(*services, std::string(kNoServices));
+        return;
+    }
+
+    // toml++ keeps keys sorted; services are kept in the order the file defines them.
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (const auto& [key, value] : *table) entries.emplace_back(&key, &value);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto& left = a.second->source().begin;
+        const auto& right = b.second->source().begin;
+        return left.line != right.line ? left.line < right.line : left.column < right.column;
+    });
+
+    for (const auto& [key, value] : entries) {
+        const std::string name(key->str());
+        const std::string path = key_path("services", name);
+        const auto problem = service_name_problem(name);
+        if (problem) diagnostics.error(key->source().begin, "invalid service name " + quote(name) + " " + *problem);
+        const toml::table* service = value->as_table();
+        if (service == nullptr) {
+            diagnostics.error(*value, invalid("value", path, "a table such as [" + path + "]", *value));
+            continue;
+        }
+        ServiceSpec spec = read_service(diagnostics, *service, path, base_dir);
+        spec.name = name;
+        if (!problem) config.services.push_back(std::move(spec));
+    }
+}
+
+}  // namespace
+
+LoadResult load_config_file(const fs::path& file) {
+    std::string text;
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    int error = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        char buffer[64 * 1024];
+        for (;;) {
+            const ssize_t got = ::read(fd, buffer, sizeof buffer);
+            if (got > 0) {
+                text.append(buffer, static_cast<std::size_t>(got));
+            } else if (got == 0) {
+                break;
+            } else if (errno != EINTR) {
+                error = errno;
+                break;
+            }
+        }
+        ::close(fd);
+    }
+    if (error != 0) {
+        const std::string reason = std::error_code(error, std::generic_category()).message();
+        return LoadResult{std::nullopt, {ConfigError{file.string(), 0, 0, "cannot read the service file: " + reason}}};
+    }
+    return load_config_text(text, file);
+}
+
+LoadResult load_config_text(std::string_view text, const fs::path& file) {
+    Diagnostics diagnostics(file.string());
+    toml::table document;
+    try {
+        document = toml::parse(text, std::string_view(diagnostics.file()));
+    } catch (const toml::parse_error& error) {
+        diagnostics.error(error.source().begin, std::string(error.description()));
+        return LoadResult{std::nullopt, diagnostics.take_sorted()};
+    }
+
+    Config config;
+    config.file = absolute_file_path(file);
+    const fs::path base_dir = config.file.parent_path();
+    TableReader root(diagnostics, document, "", kRootKeys);
+    read_supervisor(diagnostics, root, base_dir, config);
+    read_services(diagnostics, root, base_dir, config);
+    root.finish();
+
+    if (!diagnostics.empty()) return LoadResult{std::nullopt, diagnostics.take_sorted()};
+    return LoadResult{std::move(config), {}};
+}
+
 }  // namespace corral::config

@@ -1,6 +1,12 @@
 #pragma once
 // Service file -> Config. Every error in the file is collected (not only the first) and reported with
-// its position; a Config is returned only when there are none.
+// its position; a Config is returned only when there are none. Messages read
+//   FILE:LINE:COL: invalid value for services.api.instances (expected an integer from 1 to 1024, got integer 0)
+//   FILE:LINE:COL: unknown key "restrat" in [services.api] (did you mean "restart"?)
+// with FILE as the caller wrote it, errors sorted by position, and a TOML syntax error as toml++ words it
+// (parsing stops there, so it comes alone). Config::file and every path in Config are absolute and
+// lexically normal (symlinks are kept). The loader checks that each cwd is an existing directory; it does
+// not look up command[0] (the daemon does at spawn time) nor create state_dir.
 #include <filesystem>
 #include <optional>
 #include <string_view>

@@ -1,9 +1,12 @@
 #pragma once
 // Strict parsing of the units used in service files. Both return std::nullopt for anything that is not
 // exactly a number followed by a known unit; the caller reports what was seen.
-//   durations: "250ms", "5s", "1.5s", "2m", "1h" (a unit is required, "0" alone is not a duration)
-//   sizes:     "4096" (bytes), "512B", "10kB", "10KB", "10MB", "1GB" (powers of 1000),
-//              "512KiB", "512MiB", "2GiB", "1TiB", and "K", "M", "G", "T" (powers of 1024, as pm2/systemd)
+//   durations: "250ms", "5s", "1.5s", "2m", "1h" (a unit is required, "0" alone is not a duration);
+//              a fraction is rounded to the nearest millisecond ("1.5ms" is 2ms, "0.4ms" is 0ms)
+//   sizes:     "4096" (bytes), "512B", "10kB", "10KB", "10MB", "1GB", "1TB" (powers of 1000),
+//              "512KiB", "512MiB", "2GiB", "1TiB", and "K", "M", "G", "T" (powers of 1024, as pm2/systemd);
+//              whole numbers only, units are case-sensitive ("10mb" and "1.5MiB" are rejected)
+// Neither accepts a sign, spaces, an empty number or a value that does not fit (int64 ms, uint64 bytes).
 #include <cstdint>
 #include <optional>
 #include <string_view>

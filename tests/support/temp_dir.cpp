@@ -18,11 +18,19 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
-    const auto file = path_ / name;
+std::filesystem::path TempDir::write(std::string_view relative, std::string_view content) const {
+    const auto file = path_ / relative;
     std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out) throw std::runtime_error("cannot write " + file.string());
     return file;
+}
+
+std::filesystem::path TempDir::make_dir(std::string_view relative) const {
+    const auto dir = path_ / relative;
+    std::filesystem::create_directories(dir);
+    return dir;
 }
 
 std::string read_file(const std::filesystem::path& file) {

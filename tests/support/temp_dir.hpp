@@ -1,7 +1,9 @@
 #pragma once
-// A directory under /tmp for one test, removed with everything in it when the test ends (pass or fail).
+// A fresh directory for one test (mkdtemp under the system temp directory), removed with everything in
+// it when the TempDir goes out of scope, whether the test passed or not.
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace corral::test {
 
@@ -13,14 +15,16 @@ public:
     TempDir& operator=(const TempDir&) = delete;
 
     const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-    // Writes `text` to `name` inside the directory and returns the full path.
-    std::filesystem::path write(const std::string& name, const std::string& text) const;
+    std::filesystem::path operator/(std::string_view relative) const { return path_ / relative; }
+    // Writes `content` to path()/relative, creating the directories on the way; returns the full path.
+    std::filesystem::path write(std::string_view relative, std::string_view content) const;
+    // Creates path()/relative and its parents; returns the full path.
+    std::filesystem::path make_dir(std::string_view relative) const;
 
 private:
     std::filesystem::path path_;
 };
 
-std::string read_file(const std::filesystem::path& file);
+std::string read_file(const std::filesystem::path& file);  // "" when missing
 
 }  // namespace corral::test
