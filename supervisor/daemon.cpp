@@ -168,7 +168,9 @@ void Daemon::retire_instances(Service& service, unsigned keep) {
     schedule_settle();
 }
 
-void Daemon::on_transition(Instance&, State, State) {}
+void Daemon::on_transition(Instance&, State, State to) {
+    if (policies::is_down(to)) schedule_settle();
+}
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
 

@@ -144,6 +144,8 @@ void Instance::on_capture_closed(void* self) {
 
 void Instance::spawn() {
     std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
+    out_log_.create();
+    err_log_.create();
     const bool timestamps = spec_->logs.timestamps;
     auto out = std::make_unique<OutputCapture>(context_.loop, out_log_, timestamps, on_capture_closed, this);
     auto err = std::make_unique<OutputCapture>(context_.loop, err_log_, timestamps, on_capture_closed, this);

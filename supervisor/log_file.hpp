@@ -19,6 +19,8 @@ public:
     // Appends `lines` (whole lines, each ending in '\n'), rotating between lines so that no file grows
     // past max_size, except a file holding a single longer line.
     void append(std::string_view lines);
+    // Creates the file if it does not exist yet, so that an instance that never printed has its logs.
+    void create() { open(); }
     // Applies new limits from now on (after a reload).
     void set_limits(std::uint64_t max_size, unsigned keep);
 

@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <csignal>
 #include <cstdio>
 
 #include "supervisor/config/load_config.hpp"
+#include "supervisor/config/service_name.hpp"
 #include "supervisor/daemon.hpp"
 #include "supervisor/daemon_log.hpp"
 #include "supervisor/state_dir.hpp"
@@ -43,8 +45,7 @@ std::string name_from_command(const std::vector<std::string>& command) {
     }
     std::string name;
     for (const char c : chosen) {
-        const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-        if (name.size() < 64) name.push_back(ok ? c : '-');
+        if (name.size() < config::kMaxServiceNameLength) name.push_back(config::is_service_name_char(c) ? c : '-');
     }
     while (!name.empty() && name.front() == '.') name.erase(name.begin());
     return name.empty() ? "app" : name;
@@ -56,17 +57,21 @@ int run_command(const RunOptions& options) {
     const fs::path cwd = fs::current_path(ec);
     config.supervisor.state_dir = fs::absolute(options.state_dir, ec).lexically_normal();
 
-    config::ServiceSpec spec;
-    spec.name = options.name.empty() ? name_from_command(options.command) : options.name;
-    spec.command = options.command;
-    spec.cwd = cwd;
-    spec.instances = options.instances;
     const auto restart = policies::restart_mode_from(options.restart);
     if (!restart) {
         std::fprintf(stderr, "corral run: --restart must be always, on-failure or never (got \"%s\")\n",
                      options.restart.c_str());
         return kExitUsage;
     }
+    config::ServiceSpec spec;
+    spec.name = options.name.empty() ? name_from_command(options.command) : options.name;
+    if (const auto problem = config::service_name_problem(spec.name)) {
+        std::fprintf(stderr, "corral run: invalid --name \"%s\" %s\n", spec.name.c_str(), problem->c_str());
+        return kExitUsage;
+    }
+    spec.command = options.command;
+    spec.cwd = cwd;
+    spec.instances = options.instances;
     spec.restart = *restart;
     config.services.push_back(std::move(spec));
     return run_daemon(std::move(config));

@@ -1,2 +1,42 @@
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+// doctest's main, plus one guard: a run that selects no test case fails. ctest runs every case by name
+// (--test-case=NAME); a name doctest cannot match (it splits filters at commas) would otherwise pass
+// without running anything.
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include <cstdio>
+
+namespace {
+
+int g_cases_run = 0;
+
+struct CountingListener : doctest::IReporter {
+    explicit CountingListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override { ++g_cases_run; }
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override {}
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData&) override {}
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+
+REGISTER_LISTENER("counting", 1, CountingListener);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    doctest::Context context(argc, argv);
+    const int result = context.run();
+    if (context.shouldExit()) return result;
+    if (g_cases_run == 0) {
+        std::fprintf(stderr, "no test case matched the filters: nothing was tested\n");
+        return 1;
+    }
+    return result;
+}

@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "supervisor/config/service_fields.hpp"
+#include "supervisor/config/service_name.hpp"
 #include "supervisor/config/toml_fields.hpp"
 
 namespace corral::config {
@@ -21,40 +22,7 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kRootKeys[] = {"supervisor", "services"};
 constexpr std::string_view kSupervisorKeys[] = {"state_dir"};
-constexpr std::size_t kMaxServiceName = 64;
 constexpr std::string_view kNoServices = "no services defined (expected at least one [services.NAME] table)";
-
-// One character of `text` at `at` as a message shows it: '/', 'é', '\n'.
-std::string character_at(std::string_view text, std::size_t at) {
-    const auto lead = static_cast<unsigned char>(text[at]);
-    std::size_t length = 1;
-    if (lead >= 0xf0) length = 4;
-    else if (lead >= 0xe0) length = 3;
-    else if (lead >= 0xc0) length = 2;
-    const std::string quoted = quote(text.substr(at, length));
-    return "'" + quoted.substr(1, quoted.size() - 2) + "'";
-}
-
-bool is_name_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
-}
-
-// Service names end up in file names, cgroup names and CLI arguments (NAME#INDEX).
-std::optional<std::string> service_name_problem(std::string_view name) {
-    if (name.empty()) return "(expected 1 to 64 characters, got none)";
-    if (name.size() > kMaxServiceName) {
-        return "(expected at most " + std::to_string(kMaxServiceName) + " characters, got " +
-               std::to_string(name.size()) + ")";
-    }
-    const auto bad = std::find_if_not(name.begin(), name.end(), is_name_char);
-    if (bad != name.end()) {
-        return "(expected only letters, digits, '_', '.' and '-', got " +
-               character_at(name, static_cast<std::size_t>(bad - name.begin())) + ")";
-    }
-    if (name.front() == '.') return std::string("(expected a letter, digit, '_' or '-' first, got '.')");
-    return std::nullopt;
-}
 
 fs::path absolute_file_path(const fs::path& file) {
     std::error_code error;

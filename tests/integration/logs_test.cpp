@@ -12,7 +12,7 @@
 using namespace corral::test;
 namespace fs = std::filesystem;
 
-TEST_CASE("stdout and stderr go to separate files; a line written in pieces is one line") {
+TEST_CASE("stdout and stderr go to separate files - a line written in pieces is one line") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
 [services.talk]
@@ -28,7 +28,7 @@ env = { MODE = "partial" }
     CHECK(corral.stop() == 0);
 }
 
-TEST_CASE("logs rotate at max_size and keep `keep` files, losing no line in between") {
+TEST_CASE("logs rotate at max_size and keep `keep` files - losing no line in between") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
 [services.talk]

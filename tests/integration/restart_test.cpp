@@ -67,7 +67,7 @@ start_limit = { burst = 3, interval = "30s" }
     CHECK(corral.stop() == 0);
 }
 
-TEST_CASE("restart = on-failure: exit code 0 stays down, a non-zero code is restarted") {
+TEST_CASE("restart = on-failure: exit code 0 stays down - a non-zero code is restarted") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
 [services.clean]
@@ -122,7 +122,7 @@ env = { RECORD_FILE = "${record}", EXIT_CODE = "0" }
     CHECK(corral.stop() == 0);
 }
 
-TEST_CASE("a program that cannot be executed is reported, retried, and gives up at the start limit") {
+TEST_CASE("a program that cannot be executed is reported - retried - and gives up at the start limit") {
     TempDir dir;
     dir.write("corral.toml", R"(
 [services.typo]
@@ -140,7 +140,7 @@ start_limit = { burst = 2, interval = "10s" }
     CHECK(corral.stop() == 0);
 }
 
-TEST_CASE("a service gets its env, CORRAL_SERVICE, CORRAL_INSTANCE and its cwd; instances are numbered from 0") {
+TEST_CASE("a service gets its env - CORRAL_SERVICE - CORRAL_INSTANCE and its cwd - instances are numbered from 0") {
     TempDir dir;
     std::filesystem::create_directories(dir / "work");
     dir.write("corral.toml", subst(R"(

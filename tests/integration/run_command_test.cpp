@@ -8,7 +8,7 @@
 
 using namespace corral::test;
 
-TEST_CASE("corral run supervises a command with --name and --instances, logs under ./.corral") {
+TEST_CASE("corral run supervises a command with --name and --instances - logs under ./.corral") {
     TempDir dir;
     setenv("RECORD_FILE", (dir / "record").c_str(), 1);
     CorralProcess corral(dir.path(), {"run", "--name", "web", "--instances", "2", "--", "node",

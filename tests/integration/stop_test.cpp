@@ -21,7 +21,7 @@ pid_t first_pid(const std::filesystem::path& record, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("a service that ignores SIGTERM is SIGKILLed after stop.timeout, and the daemon exits 0") {
+TEST_CASE("a service that ignores SIGTERM is SIGKILLed after stop.timeout - and the daemon exits 0") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
 [services.stubborn]
@@ -45,7 +45,7 @@ stop = { timeout = "1s" }
     CHECK(descendants_of(getpid()).empty());
 }
 
-TEST_CASE("stop reaches every process of the group, also a grandchild that ignores SIGTERM") {
+TEST_CASE("stop reaches every process of the group - also a grandchild that ignores SIGTERM") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
 [services.family]
@@ -67,7 +67,7 @@ stop = { timeout = "1s" }
     CHECK(descendants_of(getpid()).empty());
 }
 
-TEST_CASE("when a service dies by itself, the rest of its process group is killed before the restart") {
+TEST_CASE("when a service dies by itself - the rest of its process group is killed before the restart") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
 [services.family]
@@ -123,7 +123,7 @@ env = { RECORD_FILE = "${record}" }
 [services.waiting]
 command = ["node", "${crasher}"]
 env = { RECORD_FILE = "${record}" }
-backoff = { initial = "1h" }
+backoff = { initial = "1h", max = "1h" }
 )", {{"idle", fixture("idle.js")},
      {"stubborn", fixture("stubborn.js")},
      {"family", fixture("family.js")},

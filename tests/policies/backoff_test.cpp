@@ -7,7 +7,7 @@
 using namespace corral::policies;
 using std::chrono::milliseconds;
 
-TEST_CASE("backoff: the default sequence is pm2's x1.5 from 100ms, capped at 15s") {
+TEST_CASE("backoff: the default sequence is pm2's x1.5 from 100ms - capped at 15s") {
     const BackoffParams params;
     const std::vector<long> expected = {100, 150, 225, 338, 506, 759, 1139, 1709, 2563, 3844, 5767, 8650, 12975,
                                         15000, 15000};
@@ -17,7 +17,7 @@ TEST_CASE("backoff: the default sequence is pm2's x1.5 from 100ms, capped at 15s
     }
 }
 
-TEST_CASE("backoff: factor 1 is a constant delay, initial 0 restarts at once") {
+TEST_CASE("backoff: factor 1 is a constant delay - initial 0 restarts at once") {
     CHECK(backoff_delay({milliseconds(250), 1.0, milliseconds(1000), milliseconds(1000)}, 7).count() == 250);
     CHECK(backoff_delay({milliseconds(0), 2.0, milliseconds(1000), milliseconds(1000)}, 1).count() == 0);
     CHECK(backoff_delay({milliseconds(0), 2.0, milliseconds(1000), milliseconds(1000)}, 30).count() == 0);

@@ -142,7 +142,7 @@ TEST_CASE("lifecycle: a run longer than reset_after starts the backoff over") {
     CHECK(driver.run_and_crash(10).delay.count() == 150);
 }
 
-TEST_CASE("lifecycle: the crash past the start limit fails the instance; a manual start forgives it") {
+TEST_CASE("lifecycle: the crash past the start limit fails the instance - a manual start forgives it") {
     Driver driver;
     driver.policy.start_limit = {3, milliseconds(10'000)};
     driver.policy.backoff.initial = milliseconds(0);
@@ -180,7 +180,7 @@ TEST_CASE("lifecycle: restart policies on clean and failed exits") {
     CHECK(always.run_and_crash(100, kClean).next.state == State::backoff);
 }
 
-TEST_CASE("lifecycle: stop, stop timeout, then gone") {
+TEST_CASE("lifecycle: stop - stop timeout - then gone") {
     Driver driver;
     driver.send(EventKind::start);
     driver.send(EventKind::exec_ok);
@@ -191,7 +191,7 @@ TEST_CASE("lifecycle: stop, stop timeout, then gone") {
     CHECK(gone.reason == "stopped (killed by SIGKILL)");
 }
 
-TEST_CASE("lifecycle: restart while running stops, then starts once gone, without counting a crash") {
+TEST_CASE("lifecycle: restart while running stops - then starts once gone - without counting a crash") {
     Driver driver;
     driver.send(EventKind::start);
     driver.send(EventKind::exec_ok);

@@ -9,7 +9,7 @@ namespace {
 TimePoint at(long ms) { return TimePoint(milliseconds(ms)); }
 }  // namespace
 
-TEST_CASE("start limit: burst restarts within the interval are admitted, the next is refused") {
+TEST_CASE("start limit: burst restarts within the interval are admitted - the next is refused") {
     StartLimitWindow window;
     const StartLimitParams params{5, milliseconds(10'000)};
     for (int i = 0; i < 5; ++i) CHECK(window.admit(params, at(i * 1000)));
@@ -17,7 +17,7 @@ TEST_CASE("start limit: burst restarts within the interval are admitted, the nex
     CHECK(window.count() == 5);
 }
 
-TEST_CASE("start limit: every crash counts, slow ones too, but only inside the sliding window") {
+TEST_CASE("start limit: every crash counts - slow ones too - but only inside the sliding window") {
     StartLimitWindow window;
     const StartLimitParams params{3, milliseconds(10'000)};
     CHECK(window.admit(params, at(0)));
@@ -38,7 +38,7 @@ TEST_CASE("start limit: a refused restart is not recorded") {
     CHECK(window.admit(params, at(1000)));
 }
 
-TEST_CASE("start limit: interval 0 disables it; reset forgets everything") {
+TEST_CASE("start limit: interval 0 disables it - reset forgets everything") {
     StartLimitWindow window;
     for (int i = 0; i < 1000; ++i) CHECK(window.admit({1, milliseconds(0)}, at(i)));
     CHECK(window.count() == 0);

@@ -18,7 +18,7 @@ std::optional<std::string> suggest(std::string_view unknown) { return closest_ke
 
 }  // namespace
 
-TEST_CASE("edit_distance counts insertions, deletions, substitutions and adjacent swaps") {
+TEST_CASE("edit_distance counts insertions - deletions - substitutions and adjacent swaps") {
     CHECK(edit_distance("", "") == 0);
     CHECK(edit_distance("abc", "") == 3);
     CHECK(edit_distance("", "abc") == 3);
@@ -66,7 +66,7 @@ TEST_CASE("closest_key stays quiet when nothing is close") {
     CHECK(closest_key("restart", {}) == std::nullopt);
 }
 
-TEST_CASE("closest_key prefers the smallest distance, then the first known key") {
+TEST_CASE("closest_key prefers the smallest distance - then the first known key") {
     constexpr std::string_view known[] = {"max", "man", "mix"};
     CHECK(closest_key("mix", known) == "mix");
     CHECK(closest_key("mbx", known) == "max");

@@ -7,7 +7,7 @@
 using corral::supervisor::append_utc_timestamp;
 using corral::supervisor::LineAssembler;
 
-TEST_CASE("line assembler: whole lines pass, partial lines are joined across chunks") {
+TEST_CASE("line assembler: whole lines pass - partial lines are joined across chunks") {
     LineAssembler lines;
     std::string out;
     lines.feed("one\ntw", out);
@@ -32,7 +32,7 @@ TEST_CASE("line assembler: a partial line at EOF gets its newline") {
     CHECK(out == "no newline\n");
 }
 
-TEST_CASE("line assembler: an endless line is cut at max_line, so memory stays bounded") {
+TEST_CASE("line assembler: an endless line is cut at max_line - so memory stays bounded") {
     LineAssembler lines(8);
     std::string out;
     lines.feed("abcdefghijkl", out);

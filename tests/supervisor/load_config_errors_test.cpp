@@ -50,7 +50,7 @@ TEST_CASE("unknown top-level keys") {
                    "t.toml:1:2: unknown key \"service\" at the top level (did you mean \"services\"?)"});
 }
 
-TEST_CASE("unknown service keys, with a suggestion when one is close") {
+TEST_CASE("unknown service keys - with a suggestion when one is close") {
     CHECK(errors_of(service("restrat = \"always\"\n")) ==
           Messages{"t.toml:3:1: unknown key \"restrat\" in [services.api] (did you mean \"restart\"?)"});
     CHECK(errors_of(service("Instances = 2\n")) ==
@@ -63,7 +63,7 @@ TEST_CASE("unknown service keys, with a suggestion when one is close") {
                    "env, instances, restart, backoff, start_limit, stop, logs)"});
 }
 
-TEST_CASE("unknown keys inside backoff, start_limit, stop and logs") {
+TEST_CASE("unknown keys inside backoff - start_limit - stop and logs") {
     CHECK(errors_of(service("backoff = { inital = \"1s\" }\n")) ==
           Messages{"t.toml:3:13: unknown key \"inital\" in [services.api.backoff] (did you mean \"initial\"?)"});
     CHECK(errors_of(service("start_limit = { brust = 3 }\n")) ==
@@ -76,7 +76,7 @@ TEST_CASE("unknown keys inside backoff, start_limit, stop and logs") {
           Messages{"t.toml:2:1: unknown key \"statedir\" in [supervisor] (did you mean \"state_dir\"?)"});
 }
 
-TEST_CASE("a value of the wrong type names the key path, what fits and what is there") {
+TEST_CASE("a value of the wrong type names the key path - what fits and what is there") {
     CHECK(errors_of(service("shell = \"yes\"\n")) ==
           Messages{"t.toml:3:9: invalid value for services.api.shell (expected true or false, got \"yes\")"});
     CHECK(errors_of(service("cwd = 5\n")) ==
@@ -129,7 +129,7 @@ TEST_CASE("restart takes one of three words") {
                    "\"on-failure\", \"never\", got \"on_failure\"; did you mean \"on-failure\"?)"});
 }
 
-TEST_CASE("durations are strings with a unit, within range") {
+TEST_CASE("durations are strings with a unit - within range") {
     CHECK(errors_of(service("stop = { timeout = 5 }\n")) ==
           Messages{"t.toml:3:20: invalid duration for services.api.stop.timeout (expected a string with a unit "
                    "such as \"5s\" or \"250ms\", got integer 5)"});
@@ -174,7 +174,7 @@ TEST_CASE("backoff factor and the order of initial and max") {
                    "max delay of 15s, or a larger backoff.max, got \"20s\")"});
 }
 
-TEST_CASE("sizes are bytes or strings with a unit, at least 4096") {
+TEST_CASE("sizes are bytes or strings with a unit - at least 4096") {
     CHECK(errors_of(service("logs.max_size = \"10mb\"\n")) ==
           Messages{"t.toml:3:17: invalid size for services.api.logs.max_size (expected a whole number with a unit "
                    "B, kB, KB, MB, GB, TB, K, KiB, M, MiB, G, GiB, T or TiB, such as \"10MiB\", got \"10mb\")"});
@@ -225,7 +225,7 @@ TEST_CASE("stop signals") {
                    "(expected a signal that ends it, such as \"SIGTERM\", \"SIGINT\" or \"SIGKILL\", got integer 19)"});
 }
 
-TEST_CASE("command: an argv array, or one string with shell = true") {
+TEST_CASE("command: an argv array - or one string with shell = true") {
     CHECK(errors_of("[services.api]\ncommand = []\n") ==
           Messages{"t.toml:2:11: invalid value for services.api.command (expected a non-empty array of strings "
                    "such as [\"node\", \"server.js\"], got empty array)"});
@@ -335,7 +335,7 @@ TEST_CASE("the supervisor table") {
                    "got \".corral\")"});
 }
 
-TEST_CASE("every error in a file is reported, in file order") {
+TEST_CASE("every error in a file is reported - in file order") {
     const std::string_view text = R"([supervisor]
 state_dir = false
 

@@ -149,7 +149,7 @@ TEST_CASE("omitted keys take their defaults") {
     CHECK_FALSE(api.logs.timestamps);
 }
 
-TEST_CASE("services keep the order of the file, not the order of their names") {
+TEST_CASE("services keep the order of the file - not the order of their names") {
     TempDir dir;
     const Config config = load_ok(dir.write("corral.toml", R"(
 [services.zeta]
@@ -168,7 +168,7 @@ command = ["m"]
     CHECK(config.services[2].stop.signal == SIGHUP);
 }
 
-TEST_CASE("inline tables, header tables and dotted keys mean the same") {
+TEST_CASE("inline tables - header tables and dotted keys mean the same") {
     TempDir dir;
     const Config config = load_ok(dir.write("corral.toml", R"(
 services.a = { command = ["a"], backoff = { initial = "1s", max = "2s" } }
@@ -191,7 +191,7 @@ max = "2s"
     }
 }
 
-TEST_CASE("stop signals by full name, short name or number") {
+TEST_CASE("stop signals by full name - short name or number") {
     TempDir dir;
     const Config config = load_ok(dir.write("corral.toml", R"(
 [services.a]
@@ -214,7 +214,7 @@ stop.signal = 2
     CHECK(config.services[3].stop.signal == SIGINT);
 }
 
-TEST_CASE("absolute paths are kept, relative ones anchor at the file's directory") {
+TEST_CASE("absolute paths are kept - relative ones anchor at the file's directory") {
     TempDir dir;
     const fs::path elsewhere = dir.make_dir("elsewhere");
     dir.make_dir("conf/app");

@@ -9,7 +9,7 @@ using corral::test::read_file;
 using corral::test::TempDir;
 namespace fs = std::filesystem;
 
-TEST_CASE("log file: appends and rotates before a write would pass max_size, keeping `keep` files") {
+TEST_CASE("log file: appends and rotates before a write would pass max_size - keeping `keep` files") {
     TempDir dir;
     LogFile log(dir / "api-0.out.log", 10, 2);
     log.append("12345\n");
@@ -61,7 +61,7 @@ TEST_CASE("log file: continues an existing file and counts its size") {
     CHECK(read_file(dir / "x.log.1") == "123456\n");
 }
 
-TEST_CASE("log file: an unwritable directory is reported, not fatal") {
+TEST_CASE("log file: an unwritable directory is reported - not fatal") {
     LogFile log("/nonexistent-corral-dir/x.log", 10, 1);
     log.append("lost\n");
     log.append("lost again\n");

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -99,14 +100,33 @@ std::vector<pid_t> descendants_of(pid_t pid) {
 long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS"); }
 long peak_rss_kib(pid_t pid) { return status_kib(pid, "VmHWM"); }
 
+namespace {
+
+// Daemons that tests still hold: their processes are theirs to stop.
+std::vector<pid_t>& live_daemons() {
+    static std::vector<pid_t> pids;
+    return pids;
+}
+
+std::vector<pid_t> unclaimed_descendants() {
+    std::vector<pid_t> claimed;
+    for (const pid_t daemon : live_daemons()) {
+        claimed.push_back(daemon);
+        for (const pid_t pid : descendants_of(daemon)) claimed.push_back(pid);
+    }
+    std::vector<pid_t> pids = descendants_of(getpid());
+    std::erase_if(pids, [&](pid_t pid) { return std::find(claimed.begin(), claimed.end(), pid) != claimed.end(); });
+    return pids;
+}
+
+}  // namespace
+
 void kill_all_descendants() {
     for (int round = 0; round < 50; ++round) {
-        const std::vector<pid_t> pids = descendants_of(getpid());
+        const std::vector<pid_t> pids = unclaimed_descendants();
         if (pids.empty()) return;
         for (const pid_t pid : pids) ::kill(pid, SIGKILL);
-        int status;
-        while (waitpid(-1, &status, WNOHANG) > 0) {
-        }
+        for (const pid_t pid : pids) waitpid(pid, nullptr, WNOHANG);
         std::this_thread::sleep_for(10ms);
     }
 }
@@ -134,6 +154,7 @@ CorralProcess::CorralProcess(const std::filesystem::path& cwd, const std::vector
         execv(c_argv[0], c_argv.data());
         _exit(127);
     }
+    live_daemons().push_back(pid_);
 }
 
 CorralProcess::~CorralProcess() {
@@ -144,6 +165,7 @@ CorralProcess::~CorralProcess() {
             wait(5s);
         }
     }
+    std::erase(live_daemons(), pid_);
     kill_all_descendants();
 }
 
