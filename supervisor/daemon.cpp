@@ -59,6 +59,7 @@ int Daemon::run() {
     spdlog::info("corral {} supervising {} service(s){}{}", CORRAL_VERSION, config_.services.size(),
                  config_.file.empty() ? "" : " from ", config_.file.string());
     apply(config_);
+    running_ = true;
     uv_run(loop_, UV_RUN_DEFAULT);
     spdlog::info("corral stopped");
     return 0;
@@ -118,7 +119,7 @@ void Daemon::apply(const config::Config& config) {
                                      [&](const Service& s) { return s.spec->name == spec.name; });
         if (existing == services_.end()) {
             Service service{std::make_shared<const config::ServiceSpec>(spec), {}};
-            if (!services_.empty() || !next.empty()) spdlog::info("{}: new service", spec.name);
+            if (running_) spdlog::info("{}: new service", spec.name);
             add_instances(service, spec.instances);
             next.push_back(std::move(service));
             continue;

@@ -65,6 +65,7 @@ private:
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;
     UvHandle<uv_timer_t> settle_timer_;
+    bool running_ = false;  // the initial configuration has been applied
     bool shutting_down_ = false;
     bool swept_ = false;
     uint64_t pipes_deadline_ = 0;

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds corral. Usage: scripts/build.sh [BUILD_DIR] [extra cmake arguments...]
+# The default build directory is build/, giving build/corral.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${1:-build}"
+shift || true
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+ninja -C "$dir"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and testing corral needs on Debian 12, and only what is missing.
+# Usage: scripts/install-deps.sh        (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config                  # build
+  libuv1-dev libspdlog-dev libtomlplusplus-dev      # event loop, corral's log, service files
+  libcgroup-dev nlohmann-json3-dev libcli11-dev     # cgroups, JSON, command line
+  doctest-dev                                       # tests
+  procps                                            # ps/free, used by the demo and benchmarks
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
