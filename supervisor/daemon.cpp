@@ -10,6 +10,7 @@
 
 #include "policies/signal_names.hpp"
 #include "supervisor/config/load_config.hpp"
+#include "supervisor/reload_plan.hpp"
 
 namespace corral::supervisor {
 
@@ -20,12 +21,6 @@ namespace {
 // Once every instance is down, how long output pipes may stay open (held by a process that survived
 // SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
 constexpr uint64_t kPipesGraceMs = 2'000;
-
-bool same_except_instances(const config::ServiceSpec& a, const config::ServiceSpec& b) {
-    config::ServiceSpec a_scaled = a;
-    a_scaled.instances = b.instances;
-    return a_scaled == b;
-}
 
 }  // namespace
 
@@ -113,41 +108,50 @@ void Daemon::reload() {
 }
 
 void Daemon::apply(const config::Config& config) {
+    std::vector<config::ServiceSpec> running;
+    for (const auto& service : services_) running.push_back(*service.spec);
     std::vector<Service> next;
-    for (const auto& spec : config.services) {
-        auto existing = std::find_if(services_.begin(), services_.end(),
-                                     [&](const Service& s) { return s.spec->name == spec.name; });
-        if (existing == services_.end()) {
-            Service service{std::make_shared<const config::ServiceSpec>(spec), {}};
-            if (running_) spdlog::info("{}: new service", spec.name);
-            add_instances(service, spec.instances);
-            next.push_back(std::move(service));
-            continue;
+    for (const ReloadStep& step : plan_reload(running, config.services)) {
+        const auto spec = std::find_if(config.services.begin(), config.services.end(),
+                                       [&](const auto& s) { return s.name == step.service; });
+        const auto existing = std::find_if(services_.begin(), services_.end(),
+                                           [&](const Service& s) { return s.spec && s.spec->name == step.service; });
+        switch (step.action) {
+            case ReloadAction::add: {
+                if (running_) spdlog::info("{}: new service", step.service);
+                Service service{std::make_shared<const config::ServiceSpec>(*spec), {}};
+                add_instances(service, spec->instances);
+                next.push_back(std::move(service));
+                break;
+            }
+            case ReloadAction::remove:
+                spdlog::info("{}: removed from the service file, stopping it", step.service);
+                retire_instances(*existing, 0);
+                break;
+            case ReloadAction::keep: next.push_back(std::move(*existing)); break;
+            case ReloadAction::update:
+            case ReloadAction::restart: {
+                const bool restart = step.action == ReloadAction::restart;
+                Service service = std::move(*existing);
+                if (restart) {
+                    spdlog::info("{}: command, cwd or env changed: restarting its instances", step.service);
+                } else if (service.spec->instances != spec->instances) {
+                    spdlog::info("{}: scaling from {} to {} instance(s)", step.service, service.spec->instances,
+                                 spec->instances);
+                } else {
+                    spdlog::info("{}: settings updated, no restart needed", step.service);
+                }
+                service.spec = std::make_shared<const config::ServiceSpec>(*spec);
+                retire_instances(service, spec->instances);
+                for (auto& instance : service.instances) {
+                    instance->update_spec(service.spec);
+                    if (restart) instance->restart();
+                }
+                add_instances(service, spec->instances);
+                next.push_back(std::move(service));
+                break;
+            }
         }
-        Service service = std::move(*existing);
-        services_.erase(existing);
-        if (*service.spec == spec) {
-            next.push_back(std::move(service));
-            continue;
-        }
-        const bool scale_only = same_except_instances(*service.spec, spec);
-        service.spec = std::make_shared<const config::ServiceSpec>(spec);
-        if (scale_only) {
-            spdlog::info("{}: scaling to {} instance(s)", spec.name, spec.instances);
-        } else {
-            spdlog::info("{}: changed, restarting its instances", spec.name);
-        }
-        retire_instances(service, spec.instances);
-        for (auto& instance : service.instances) {
-            instance->update_spec(service.spec);
-            if (!scale_only) instance->restart();
-        }
-        add_instances(service, spec.instances);
-        next.push_back(std::move(service));
-    }
-    for (auto& removed : services_) {
-        spdlog::info("{}: removed from the service file, stopping it", removed.spec->name);
-        retire_instances(removed, 0);
     }
     services_ = std::move(next);
 }

@@ -27,6 +27,10 @@ env = { RECORD_FILE = "${record}" }
 [services.scale]
 command = ["node", "${idle}"]
 env = { RECORD_FILE = "${record}" }
+
+[services.tune]
+command = ["node", "${idle}"]
+env = { RECORD_FILE = "${record}" }
 )";
 
 const char* kAfter = R"(
@@ -46,6 +50,12 @@ instances = 3
 [services.added]
 command = ["node", "${idle}"]
 env = { RECORD_FILE = "${record}" }
+
+[services.tune]
+command = ["node", "${idle}"]
+env = { RECORD_FILE = "${record}" }
+backoff = { initial = "1s" }
+logs = { keep = 1 }
 )";
 
 pid_t latest(const std::filesystem::path& record, const std::string& who) {
@@ -61,20 +71,23 @@ TEST_CASE("SIGHUP applies the difference and keeps unchanged services running wi
     dir.write("corral.toml", subst(kBefore, values));
     CorralProcess corral(dir.path(), {"up"});
     const auto record = dir / "record";
-    REQUIRE(wait_until([&] { return read_records(record).size() == 4; }, 10s));
+    REQUIRE(wait_until([&] { return read_records(record).size() == 5; }, 10s));
     const pid_t keep = latest(record, "keep#0");
     const pid_t change = latest(record, "change#0");
     const pid_t gone = latest(record, "gone#0");
     const pid_t scale = latest(record, "scale#0");
+    const pid_t tune = latest(record, "tune#0");
 
     dir.write("corral.toml", subst(kAfter, values));
     corral.signal(SIGHUP);
-    REQUIRE(wait_until([&] { return read_records(record).size() == 8; }, 10s));
+    REQUIRE(wait_until([&] { return read_records(record).size() == 9; }, 10s));
     const auto log = dir / ".corral/corral.log";
-    REQUIRE(wait_until([&] { return !lines_containing(log, "reload complete: 4 service(s)").empty(); }, 5s));
+    REQUIRE(wait_until([&] { return !lines_containing(log, "reload complete: 5 service(s)").empty(); }, 5s));
 
     CHECK(latest(record, "keep#0") == keep);
     CHECK(process_alive(keep));
+    CHECK(latest(record, "tune#0") == tune);
+    CHECK(process_alive(tune));
     CHECK(latest(record, "scale#0") == scale);
     CHECK(process_alive(scale));
     CHECK(count_records(record, "scale#1") == 1);
@@ -84,10 +97,11 @@ TEST_CASE("SIGHUP applies the difference and keeps unchanged services running wi
     CHECK(latest(record, "change#0") != change);
     CHECK(process_alive(latest(record, "change#0")));
     CHECK(wait_until([&] { return !process_alive(change) && !process_alive(gone); }, 5s));
-    CHECK(lines_containing(log, "change: changed, restarting its instances").size() == 1);
+    CHECK(lines_containing(log, "change: command, cwd or env changed: restarting its instances").size() == 1);
     CHECK(lines_containing(log, "gone: removed from the service file, stopping it").size() == 1);
-    CHECK(lines_containing(log, "scale: scaling to 3 instance(s)").size() == 1);
+    CHECK(lines_containing(log, "scale: scaling from 1 to 3 instance(s)").size() == 1);
     CHECK(lines_containing(log, "added: new service").size() == 1);
+    CHECK(lines_containing(log, "tune: settings updated, no restart needed").size() == 1);
     CHECK(corral.stop() == 0);
 }
 
@@ -97,7 +111,7 @@ TEST_CASE("SIGHUP with a bad file reports it with its position and changes nothi
     dir.write("corral.toml", subst(kBefore, values));
     CorralProcess corral(dir.path(), {"up"});
     const auto record = dir / "record";
-    REQUIRE(wait_until([&] { return read_records(record).size() == 4; }, 10s));
+    REQUIRE(wait_until([&] { return read_records(record).size() == 5; }, 10s));
     const auto pids = descendants_of(corral.pid());
 
     dir.write("corral.toml", "[services.keep]\ncommand = [\"node\"]\nrestart = \"sometimes\"\n");
@@ -110,6 +124,6 @@ TEST_CASE("SIGHUP with a bad file reports it with its position and changes nothi
               .size() == 1);
     CHECK(descendants_of(corral.pid()) == pids);
     for (const pid_t pid : pids) CHECK(process_alive(pid));
-    CHECK(read_records(record).size() == 4);
+    CHECK(read_records(record).size() == 5);
     CHECK(corral.stop() == 0);
 }

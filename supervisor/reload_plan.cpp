@@ -1,0 +1,42 @@
+#include "supervisor/reload_plan.hpp"
+
+#include <algorithm>
+
+namespace corral::supervisor {
+namespace {
+
+bool same_process(const config::ServiceSpec& a, const config::ServiceSpec& b) {
+    return a.command == b.command && a.shell == b.shell && a.cwd == b.cwd && a.env == b.env;
+}
+
+const config::ServiceSpec* find(const std::vector<config::ServiceSpec>& specs, const std::string& name) {
+    const auto it = std::find_if(specs.begin(), specs.end(), [&](const auto& spec) { return spec.name == name; });
+    return it == specs.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::vector<ReloadStep> plan_reload(const std::vector<config::ServiceSpec>& running,
+                                    const std::vector<config::ServiceSpec>& next) {
+    std::vector<ReloadStep> steps;
+    for (const auto& spec : next) {
+        const config::ServiceSpec* old = find(running, spec.name);
+        ReloadAction action = ReloadAction::add;
+        if (old != nullptr) {
+            if (*old == spec) {
+                action = ReloadAction::keep;
+            } else if (same_process(*old, spec)) {
+                action = ReloadAction::update;
+            } else {
+                action = ReloadAction::restart;
+            }
+        }
+        steps.push_back({spec.name, action});
+    }
+    for (const auto& spec : running) {
+        if (find(next, spec.name) == nullptr) steps.push_back({spec.name, ReloadAction::remove});
+    }
+    return steps;
+}
+
+}  // namespace corral::supervisor
