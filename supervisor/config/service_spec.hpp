@@ -11,6 +11,7 @@
 #include "policies/backoff.hpp"
 #include "policies/restart_mode.hpp"
 #include "policies/start_limit.hpp"
+#include "supervisor/cgroup/limits.hpp"
 
 namespace corral::config {
 
@@ -43,12 +44,20 @@ struct ServiceSpec {
     policies::StartLimitParams start_limit;
     StopSpec stop;
     LogSpec logs;
+    supervisor::cgroup::Limits limits;  // memory = {...}, pids = {...}, cpu = {...}
 
     bool operator==(const ServiceSpec&) const = default;
 };
 
+// auto: use cgroups when the host allows, else warn once and run without limits.
+// required: refuse to start without them. off: never touch cgroups (process groups only).
+enum class CgroupMode { automatic, required, off };
+
 struct SupervisorSpec {
     std::filesystem::path state_dir;  // absolute; logs/ and corral.log live here
+    CgroupMode cgroups = CgroupMode::automatic;
+    std::filesystem::path cgroup_root = "/sys/fs/cgroup";  // absolute; where cgroup filesystems are mounted
+    Duration sample_interval{1'000};  // memory accounting period
 
     bool operator==(const SupervisorSpec&) const = default;
 };

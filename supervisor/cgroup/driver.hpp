@@ -1,0 +1,95 @@
+#pragma once
+// One small interface over cgroup v1 and v2, so that the rest of corral never asks which one it runs on.
+// A driver owns the top group `corral-<id>` below the daemon's own cgroup in every hierarchy it uses
+// (the <id> comes from the state directory, so two daemons never collide); instance groups are named
+// relative to it ("api/0").
+//
+// Rules every driver keeps:
+//  - limits are written before any process joins a group (create() writes them; join_dirs() are used
+//    afterwards by the exec shim);
+//  - a group is removed only when it is empty, and removal is verified (the directory is gone);
+//  - an operation the host cannot do is an explicit error, never silently skipped.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/cgroup/cgroup_fs.hpp"
+#include "supervisor/cgroup/limits.hpp"
+#include "supervisor/sys_result.hpp"
+
+namespace corral::supervisor::cgroup {
+
+struct MemoryStats {
+    std::uint64_t current = 0;        // charged now: v2 memory.current, v1 memory.usage_in_bytes
+    std::uint64_t peak = 0;           // v2 memory.peak (0 when the kernel lacks it), v1 memory.max_usage_in_bytes
+    std::optional<std::uint64_t> max; // the hard limit in force; nullopt = unlimited
+    std::uint64_t anon = 0;           // memory.stat: v2 anon, v1 total_rss
+    std::uint64_t file = 0;           // v2 file, v1 total_cache
+    std::uint64_t dirty = 0;          // v2 file_dirty, v1 total_dirty
+    std::uint64_t writeback = 0;      // v2 file_writeback, v1 total_writeback
+    std::uint64_t refault_anon = 0;   // workingset_refault_anon (v1: total_workingset_refault_anon)
+    std::uint64_t refault_file = 0;   // workingset_refault_file (v1: total_workingset_refault_file)
+    std::uint64_t oom_kills = 0;      // v2 memory.events oom_kill, v1 memory.oom_control oom_kill
+    std::uint64_t limit_hits = 0;     // v2 memory.events max, v1 memory.failcnt
+
+    bool operator==(const MemoryStats&) const = default;
+};
+
+class Driver {
+public:
+    virtual ~Driver() = default;
+
+    // For the log: "cgroup v2 at /sys/fs/cgroup/system.slice/corral.service/corral-1a2b3c4d5e6f", ...
+    virtual std::string describe() const = 0;
+    // The limits of `limits` this host cannot apply, one line each ("memory.swap_max: ...").
+    virtual std::vector<std::string> unsupported(const Limits& limits) const = 0;
+
+    // Creates group `name` (and missing parents) and writes `limits`; an existing group is reused and its
+    // limits rewritten (unset ones back to unlimited).
+    virtual Status create(const std::string& name, const Limits& limits) = 0;
+    virtual Status set_limits(const std::string& name, const Limits& limits) = 0;
+    // The directories a process writes its pid to (cgroup.procs in each) to enter `name`.
+    virtual std::vector<fs::path> join_dirs(const std::string& name) const = 0;
+
+    // Every process in `name` and its sub-groups.
+    virtual Result<std::vector<pid_t>> procs(const std::string& name) = 0;
+    virtual Result<bool> populated(const std::string& name) = 0;
+    // Freezing is complete when this returns (or it returns an error).
+    virtual Status freeze(const std::string& name, bool frozen) = 0;
+    // SIGKILL to every process of `name`, frozen or not, grandchildren in other sessions included.
+    virtual Status kill_all(const std::string& name) = 0;
+    virtual Result<MemoryStats> memory(const std::string& name) = 0;
+    // Removes `name` once it is empty; EBUSY when it is not.
+    virtual Status remove(const std::string& name) = 0;
+
+    // A file that changes when `name` empties or (un)freezes (cgroup.events), or "" when there is none.
+    virtual fs::path events_file(const std::string& name) const = 0;
+
+    // Leftovers of an earlier daemon with the same top group: kills every process below the top group
+    // and removes every group below it. Returns how many processes were killed.
+    virtual Result<int> clear_leftovers() = 0;
+    // Removes the top group itself (at shutdown, once every instance group is gone).
+    virtual Status remove_top() = 0;
+};
+
+struct DriverOptions {
+    fs::path root = "/sys/fs/cgroup";  // where cgroup filesystems are mounted
+    std::string top;                   // "corral-<id>"
+    std::string self_cgroup;           // contents of /proc/self/cgroup
+    pid_t self = 0;                    // the daemon's pid (pure v2 moves it into a leaf)
+    CgroupFs* fs = nullptr;            // real_cgroup_fs() unless a test says otherwise
+};
+
+// Detects the layout at `options.root` once (statfs: cgroup2 = pure v2; tmpfs with v1 mounts = hybrid),
+// prepares the top group, and returns the driver; or why cgroups cannot be used here.
+Result<std::unique_ptr<Driver>> open_driver(const DriverOptions& options);
+
+// "corral-" + 12 hex digits of a hash of the absolute state directory.
+std::string top_group_name(const fs::path& state_dir);
+
+}  // namespace corral::supervisor::cgroup

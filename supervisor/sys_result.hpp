@@ -1,0 +1,59 @@
+#pragma once
+// Results of kernel-facing calls: a value, or what failed (errno, the path, the operation), so that the
+// error is logged once, where it is understood, with everything needed to act on it.
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace corral::supervisor {
+
+struct SysError {
+    int code = 0;        // errno
+    std::string what;    // "write", "mkdir", "create cgroup", ...
+    std::string path;
+
+    // "cannot write /sys/fs/cgroup/x/memory.max: Permission denied"
+    std::string message() const { return "cannot " + what + " " + path + ": " + std::strerror(code); }
+};
+
+inline SysError sys_error(std::string what, std::string path, int code = errno) {
+    return SysError{code, std::move(what), std::move(path)};
+}
+
+template <typename T>
+class [[nodiscard]] Result {
+public:
+    Result(T value) : value_(std::move(value)) {}
+    Result(SysError error) : error_(std::move(error)) {}
+
+    bool ok() const { return value_.has_value(); }
+    explicit operator bool() const { return ok(); }
+    T& operator*() { return *value_; }
+    const T& operator*() const { return *value_; }
+    T* operator->() { return &*value_; }
+    const T* operator->() const { return &*value_; }
+    const SysError& error() const { return error_; }
+
+private:
+    std::optional<T> value_;
+    SysError error_;
+};
+
+// Success or a SysError.
+class [[nodiscard]] Status {
+public:
+    Status() = default;
+    Status(SysError error) : error_(std::move(error)), failed_(true) {}
+
+    bool ok() const { return !failed_; }
+    explicit operator bool() const { return ok(); }
+    const SysError& error() const { return error_; }
+
+private:
+    SysError error_;
+    bool failed_ = false;
+};
+
+}  // namespace corral::supervisor
