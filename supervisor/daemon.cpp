@@ -10,7 +10,9 @@
 
 #include "policies/signal_names.hpp"
 #include "supervisor/config/load_config.hpp"
+#include "supervisor/cgroup_setup.hpp"
 #include "supervisor/reload_plan.hpp"
+#include "supervisor/status_file.hpp"
 
 namespace corral::supervisor {
 
@@ -24,9 +26,16 @@ constexpr uint64_t kPipesGraceMs = 2'000;
 
 }  // namespace
 
-Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe)
-    : loop_(loop), config_(std::move(config)), reaper_(loop) {
+Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
+               std::string why_no_cgroups)
+    : loop_(loop),
+      config_(std::move(config)),
+      cgroups_(std::move(cgroups)),
+      why_no_cgroups_(std::move(why_no_cgroups)),
+      reaper_(loop) {
     context_.loop = loop;
+    context_.cgroups = cgroups_.get();
+    context_.cgroups_required = config_.supervisor.cgroups == config::CgroupMode::required;
     context_.reaper = &reaper_;
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
@@ -42,7 +51,13 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe)
         uv_signal_start(handle.get(), on_signal, signum);
         signals_.push_back(std::move(handle));
     }
-    if (settle_timer_.init(uv_timer_init, loop) == 0) settle_timer_.get()->data = this;
+    for (auto* timer : {&settle_timer_, &sample_timer_, &status_timer_}) {
+        if (const int rc = timer->init(uv_timer_init, loop); rc < 0) {
+            spdlog::critical("cannot create a timer: {}", uv_strerror(rc));
+            std::abort();
+        }
+        timer->get()->data = this;
+    }
 }
 
 Daemon::~Daemon() { close_handles(); }
@@ -55,6 +70,10 @@ int Daemon::run() {
                  config_.file.empty() ? "" : " from ", config_.file.string());
     apply(config_);
     running_ = true;
+    if (cgroups_) {
+        const auto every = static_cast<uint64_t>(config_.supervisor.sample_interval.count());
+        uv_timer_start(sample_timer_.get(), on_sample, every, every);
+    }
     uv_run(loop_, UV_RUN_DEFAULT);
     spdlog::info("corral stopped");
     return 0;
@@ -97,10 +116,13 @@ void Daemon::reload() {
         return;
     }
     config::Config next = std::move(*result.config);
-    if (next.supervisor.state_dir != config_.supervisor.state_dir) {
-        spdlog::warn("reload: state_dir changed to {}; this takes effect only when the daemon restarts",
-                     next.supervisor.state_dir.string());
-        next.supervisor.state_dir = config_.supervisor.state_dir;
+    if (next.supervisor != config_.supervisor) {
+        spdlog::warn("reload: [supervisor] settings changed; they take effect only when the daemon restarts");
+        next.supervisor = config_.supervisor;
+    }
+    if (!accept_limits(next, cgroups_.get(), why_no_cgroups_)) {
+        spdlog::error("reload refused: limits that cannot be applied with cgroups = \"required\"; nothing was changed");
+        return;
     }
     apply(next);
     config_ = std::move(next);
@@ -175,6 +197,27 @@ void Daemon::retire_instances(Service& service, unsigned keep) {
 
 void Daemon::on_transition(Instance&, State, State to) {
     if (policies::is_down(to)) schedule_settle();
+    schedule_status();
+}
+
+void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }
+
+void Daemon::sample_memory() {
+    for_each_instance([](Instance& instance) { instance.sample_memory(); });
+    write_status();
+}
+
+// Several transitions in one loop iteration make one write.
+void Daemon::schedule_status() {
+    if (status_timer_ && !uv_is_active(status_timer_.base())) uv_timer_start(status_timer_.get(), on_status, 0, 0);
+}
+
+void Daemon::on_status(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->write_status(); }
+
+void Daemon::write_status() {
+    std::vector<const Instance*> instances;
+    for_each_instance([&](const Instance& instance) { instances.push_back(&instance); });
+    write_status_file(config_.supervisor.state_dir / "status.json", instances);
 }
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
@@ -215,8 +258,14 @@ void Daemon::settle() {
     for_each_instance([&](const Instance& instance) { quiet = quiet && instance.quiet(); });
     if (quiet || uv_now(loop_) >= pipes_deadline_) {
         if (!quiet) spdlog::warn("some processes or output pipes did not go away; exiting without them");
+        write_status();
         services_.clear();
         retiring_.clear();
+        if (cgroups_) {
+            if (Status removed = cgroups_->remove_top(); !removed) {
+                spdlog::warn("cgroups of this daemon stay behind: {}", removed.error().message());
+            }
+        }
         close_handles();
         return;
     }
@@ -234,6 +283,8 @@ void Daemon::kill_escaped_children() {
 void Daemon::close_handles() {
     signals_.clear();
     settle_timer_.close();
+    sample_timer_.close();
+    status_timer_.close();
     reaper_.close();
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance.hpp"
 #include "supervisor/orphan_reaper.hpp"
@@ -24,7 +25,9 @@ namespace corral::supervisor {
 
 class Daemon final : private InstanceObserver {
 public:
-    Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe);
+    // `cgroups` may be null (no cgroups: `why_no_cgroups` says why, for warnings about limits).
+    Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
+           std::string why_no_cgroups);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
@@ -42,6 +45,8 @@ private:
     void on_quiet(Instance& instance) override;
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
+    static void on_sample(uv_timer_t* timer);
+    static void on_status(uv_timer_t* timer);
 
     void handle_signal(int signum);
     void reload();
@@ -50,6 +55,9 @@ private:
     void retire_instances(Service& service, unsigned keep);
     void begin_shutdown(int signum);
     void schedule_settle();
+    void schedule_status();
+    void sample_memory();
+    void write_status();
     void settle();
     void kill_escaped_children();
     void close_handles();
@@ -59,12 +67,16 @@ private:
 
     uv_loop_t* loop_;
     config::Config config_;
+    std::unique_ptr<cgroup::Driver> cgroups_;  // before context_, which points to it
+    std::string why_no_cgroups_;
     InstanceContext context_;
     OrphanReaper reaper_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;
     UvHandle<uv_timer_t> settle_timer_;
+    UvHandle<uv_timer_t> sample_timer_;
+    UvHandle<uv_timer_t> status_timer_;
     bool running_ = false;  // the initial configuration has been applied
     bool shutting_down_ = false;
     bool swept_ = false;

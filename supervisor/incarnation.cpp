@@ -83,6 +83,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     if (rc < 0) return rc;
 
     self->pid_ = process->pid;
+    self->group_ = request.group;
     reaper.own(self->pid_);
     write_end.reset();
 
@@ -106,6 +107,7 @@ void Incarnation::signal_group(int signal) {
     if (::kill(-pid_, signal) != 0 && errno != ESRCH) {
         spdlog::warn("cannot send {} to process group {}: {}", signal, pid_, std::strerror(errno));
     }
+    if (group_ != nullptr) group_->signal(signal);
 }
 
 void Incarnation::on_report_ready(uv_poll_t* poll, int, int) { static_cast<Incarnation*>(poll->data)->read_report(); }
@@ -121,13 +123,7 @@ void Incarnation::read_report() {
     reported_exec_ = true;
     report_poll_.close();
     report_fd_.reset();
-    int error = 0;
-    if (n > 0) {
-        text[n] = '\0';
-        error = std::atoi(text);
-        if (error <= 0) error = ENOEXEC;
-    }
-    owner_.on_exec(error);
+    owner_.on_exec(parse_exec_report(std::string_view(text, n > 0 ? static_cast<std::size_t>(n) : 0)));
 }
 
 void Incarnation::on_exit(uv_process_t* process, int64_t exit_status, int term_signal) {
@@ -156,7 +152,8 @@ bool Incarnation::group_alive() {
     int status;
     while (waitpid(-pid_, &status, WNOHANG) > 0) {
     }
-    return ::kill(-pid_, 0) == 0 || errno == EPERM;
+    if (::kill(-pid_, 0) == 0 || errno == EPERM) return true;
+    return group_ != nullptr && group_->populated();
 }
 
 void Incarnation::on_group_poll(uv_timer_t* timer) { static_cast<Incarnation*>(timer->data)->check_group(); }

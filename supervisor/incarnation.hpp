@@ -2,10 +2,11 @@
 // One run of a service instance's program: the process, its process group, and the exec report.
 //
 // Lifecycle: spawn() starts `corral __exec ... -- program` in a new session, so the program's pid is its
-// process group id and signal_group() reaches everything it started in that group. The owner hears:
-//   on_exec(0)      the program replaced the shim (the report pipe closed without data), or
-//   on_exec(errno)  execvp failed (the shim then exits 127);
-//   on_gone(status) the main process exited *and* its process group is empty. When the main process dies
+// process group id and signal_group() reaches everything it started in that group, and, with a cgroup,
+// everything in the cgroup (a grandchild that left the process group included). The owner hears:
+//   on_exec({0})       the program replaced the shim (the report pipe closed without data), or
+//   on_exec({errno})   execvp or joining the cgroup failed (the shim then exits 127);
+//   on_gone(status)    the main process exited *and* its process group and cgroup are empty. When it dies
 //                   by itself, leftovers of its group are SIGKILLed at once; during a requested stop they
 //                   get until the owner's stop timeout, like the main process.
 // on_exec always comes before on_gone. on_gone is the last call and the owner may destroy the
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include "policies/exit_status.hpp"
+#include "supervisor/exec_shim.hpp"
+#include "supervisor/instance_group.hpp"
 #include "supervisor/orphan_reaper.hpp"
 #include "supervisor/unique_fd.hpp"
 #include "supervisor/uv_handle.hpp"
@@ -27,7 +30,7 @@ namespace corral::supervisor {
 
 class IncarnationOwner {
 public:
-    virtual void on_exec(int error) = 0;
+    virtual void on_exec(const ExecReport& report) = 0;
     virtual void on_gone(const policies::ExitStatus& status) = 0;
 
 protected:
@@ -40,6 +43,7 @@ struct SpawnRequest {
     std::filesystem::path cwd;
     uv_pipe_t* stdout_pipe = nullptr;  // uninitialized pipes to connect, or null to discard
     uv_pipe_t* stderr_pipe = nullptr;
+    InstanceGroup* group = nullptr;  // the cgroup the shim joins, or null (process group only)
 };
 
 class Incarnation {
@@ -52,7 +56,7 @@ public:
     Incarnation& operator=(const Incarnation&) = delete;
 
     pid_t pid() const { return pid_; }
-    // Sends `signal` to the whole process group; a group that is already gone is not an error.
+    // Sends `signal` to the whole process group and cgroup; a group that is already gone is not an error.
     void signal_group(int signal);
     // The owner is stopping the instance: leftovers of the group wait for the stop timeout.
     void mark_stopping() { stopping_ = true; }
@@ -71,6 +75,7 @@ private:
     uv_loop_t* loop_;
     OrphanReaper& reaper_;
     IncarnationOwner& owner_;
+    InstanceGroup* group_ = nullptr;
     pid_t pid_ = 0;
     bool exited_ = false;
     bool stopping_ = false;

@@ -65,6 +65,7 @@ void Instance::kill_now() {
 }
 
 void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
+    if (group_ && spec->limits != spec_->limits) group_->set_limits(spec->limits);
     spec_ = std::move(spec);
     out_log_.set_limits(spec_->logs.max_size, spec_->logs.keep);
     err_log_.set_limits(spec_->logs.max_size, spec_->logs.keep);
@@ -142,7 +143,25 @@ void Instance::on_capture_closed(void* self) {
     if (instance->quiet()) instance->context_.observer->on_quiet(*instance);
 }
 
+void Instance::sample_memory() {
+    if (!group_) return;
+    Result<cgroup::MemoryStats> stats = group_->memory();
+    if (stats) {
+        memory_ = *stats;
+    } else {
+        spdlog::debug("{}: {}", name_, stats.error().message());
+    }
+}
+
 void Instance::spawn() {
+    if (context_.cgroups != nullptr && !group_) {
+        group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_),
+                                       spec_->limits);
+        if (!group_ && context_.cgroups_required) {
+            handle({EventKind::gone, policies::ExitStatus{.code = 0, .signal = 0, .spawn_failed = true}});
+            return;
+        }
+    }
     std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
     out_log_.create();
     err_log_.create();
@@ -151,11 +170,13 @@ void Instance::spawn() {
     auto err = std::make_unique<OutputCapture>(context_.loop, err_log_, timestamps, on_capture_closed, this);
 
     SpawnRequest request;
-    request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()), spec_->command);
+    request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()),
+                                  group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command);
     request.env = child_environment();
     request.cwd = spec_->cwd;
     request.stdout_pipe = out->pipe();
     request.stderr_pipe = err->pipe();
+    request.group = group_.get();
 
     const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_);
     if (rc < 0) {
@@ -189,10 +210,15 @@ std::vector<std::string> Instance::child_environment() const {
     return env;
 }
 
-void Instance::on_exec(int error) {
-    if (error != 0) {
-        spdlog::error("{}: cannot execute \"{}\": {}", name_, spec_->command.front(), std::strerror(error));
-        return;  // the shim exits 127 and on_gone follows
+void Instance::on_exec(const ExecReport& report) {
+    if (report.error != 0) {
+        // The shim exits 127 and on_gone follows.
+        if (report.stage == ExecStage::cgroup) {
+            spdlog::error("{}: cannot join its cgroup {}: {}", name_, cgroup_name(), std::strerror(report.error));
+        } else {
+            spdlog::error("{}: cannot execute \"{}\": {}", name_, spec_->command.front(), std::strerror(report.error));
+        }
+        return;
     }
     handle({EventKind::exec_ok});
 }

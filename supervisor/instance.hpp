@@ -10,12 +10,15 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "policies/lifecycle.hpp"
 #include "supervisor/config/service_spec.hpp"
+#include "supervisor/cgroup/driver.hpp"
 #include "supervisor/incarnation.hpp"
+#include "supervisor/instance_group.hpp"
 #include "supervisor/log_file.hpp"
 #include "supervisor/orphan_reaper.hpp"
 #include "supervisor/output_capture.hpp"
@@ -41,6 +44,8 @@ struct InstanceContext {
     std::string corral_exe;        // for the exec shim
     std::filesystem::path log_dir;  // <state_dir>/logs
     InstanceObserver* observer = nullptr;
+    cgroup::Driver* cgroups = nullptr;  // null: process groups only
+    bool cgroups_required = false;      // an instance whose cgroup cannot be made does not start
 };
 
 class Instance final : private IncarnationOwner {
@@ -64,10 +69,17 @@ public:
     policies::State state() const { return lifecycle_.state; }
     unsigned restarts() const { return lifecycle_.restarts; }
     pid_t pid() const { return incarnation_ ? incarnation_->pid() : 0; }
+    policies::TimePoint started_at() const { return lifecycle_.started_at; }
     bool quiet() const;
 
+    // The instance's cgroup ("api/0"), or "" without one.
+    std::string cgroup_name() const { return group_ ? group_->name() : std::string(); }
+    // Reads the cgroup's memory accounting into memory(); no-op without a cgroup.
+    void sample_memory();
+    const std::optional<cgroup::MemoryStats>& memory() const { return memory_; }
+
 private:
-    void on_exec(int error) override;
+    void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
     static void on_timer(uv_timer_t* timer);
     static void on_capture_closed(void* self);
@@ -87,6 +99,8 @@ private:
     LogFile out_log_;
     LogFile err_log_;
     std::vector<std::unique_ptr<OutputCapture>> captures_;  // after the logs: destroyed before them
+    std::unique_ptr<InstanceGroup> group_;                  // outlives the incarnation that points to it
+    std::optional<cgroup::MemoryStats> memory_;
     std::unique_ptr<Incarnation> incarnation_;
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
     UvHandle<uv_timer_t> timer_;

@@ -13,13 +13,16 @@ struct SysError {
     int code = 0;        // errno
     std::string what;    // "write", "mkdir", "create cgroup", ...
     std::string path;
+    std::string detail;  // replaces strerror(code) when the cause is not an errno (a library's own error)
 
     // "cannot write /sys/fs/cgroup/x/memory.max: Permission denied"
-    std::string message() const { return "cannot " + what + " " + path + ": " + std::strerror(code); }
+    std::string message() const {
+        return "cannot " + what + " " + path + ": " + (detail.empty() ? std::strerror(code) : detail);
+    }
 };
 
 inline SysError sys_error(std::string what, std::string path, int code = errno) {
-    return SysError{code, std::move(what), std::move(path)};
+    return SysError{code, std::move(what), std::move(path), {}};
 }
 
 template <typename T>

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "supervisor/cgroup_setup.hpp"
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/config/service_name.hpp"
 #include "supervisor/daemon.hpp"
@@ -96,6 +97,19 @@ int run_daemon(config::Config config) {
         return kExitFailure;
     }
 
+    CgroupSetup cgroups = setup_cgroups(config);
+    if (!cgroups.error.empty()) {
+        spdlog::error("{}", cgroups.error);
+        return kExitFailure;
+    }
+    const std::string why_no_cgroups = config.supervisor.cgroups == config::CgroupMode::off
+                                           ? "cgroups = \"off\""
+                                           : "cgroups are not available on this host";
+    if (!accept_limits(config, cgroups.driver.get(), why_no_cgroups)) {
+        spdlog::error("refusing to start: cgroups = \"required\" and the limits above cannot be applied");
+        return kExitFailure;
+    }
+
     uv_loop_t loop;
     if (const int rc = uv_loop_init(&loop); rc < 0) {
         std::fprintf(stderr, "corral: cannot create the event loop: %s\n", uv_strerror(rc));
@@ -103,7 +117,7 @@ int run_daemon(config::Config config) {
     }
     int code;
     {
-        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size));
+        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups);
         code = daemon.run();
     }
     uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above

@@ -40,6 +40,15 @@ struct MemoryStats {
     bool operator==(const MemoryStats&) const = default;
 };
 
+// A directory a process joins by writing its pid to cgroup.procs, and the hierarchy it belongs to as
+// /proc/<pid>/cgroup names it ("memory", "pids", "cpu", "freezer"; "" for cgroup2).
+struct JoinTarget {
+    std::string hierarchy;
+    fs::path dir;
+
+    bool operator==(const JoinTarget&) const = default;
+};
+
 class Driver {
 public:
     virtual ~Driver() = default;
@@ -53,8 +62,8 @@ public:
     // limits rewritten (unset ones back to unlimited).
     virtual Status create(const std::string& name, const Limits& limits) = 0;
     virtual Status set_limits(const std::string& name, const Limits& limits) = 0;
-    // The directories a process writes its pid to (cgroup.procs in each) to enter `name`.
-    virtual std::vector<fs::path> join_dirs(const std::string& name) const = 0;
+    // Where a process writes its pid (cgroup.procs in each directory) to enter `name`.
+    virtual std::vector<JoinTarget> join_targets(const std::string& name) const = 0;
 
     // Every process in `name` and its sub-groups.
     virtual Result<std::vector<pid_t>> procs(const std::string& name) = 0;

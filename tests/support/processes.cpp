@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_cgroups.hpp"
 
 namespace corral::test {
 
@@ -131,7 +132,9 @@ void kill_all_descendants() {
     }
 }
 
-CorralProcess::CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args) : cwd_(cwd) {
+CorralProcess::CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                             std::filesystem::path state_dir)
+    : cwd_(cwd), state_dir_(state_dir.empty() ? cwd / ".corral" : std::move(state_dir)) {
     // Whatever the daemon leaves behind comes back to the test process, which then kills it.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     const std::string out = (cwd / "corral.stdout").string();
@@ -167,6 +170,7 @@ CorralProcess::~CorralProcess() {
     }
     std::erase(live_daemons(), pid_);
     kill_all_descendants();
+    remove_daemon_cgroups(state_dir_);
 }
 
 void CorralProcess::signal(int signum) const {

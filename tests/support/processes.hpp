@@ -36,7 +36,10 @@ void kill_all_descendants();
 class CorralProcess {
 public:
     // Runs `corral args...` in `cwd`; its stdout and stderr go to cwd/corral.stdout and cwd/corral.stderr.
-    CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args);
+    // On destruction the daemon is stopped, then whatever it left is killed: processes, and the cgroups
+    // of `state_dir` (default cwd/.corral).
+    CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                  std::filesystem::path state_dir = {});
     ~CorralProcess();
     CorralProcess(const CorralProcess&) = delete;
     CorralProcess& operator=(const CorralProcess&) = delete;
@@ -51,6 +54,7 @@ public:
 
 private:
     std::filesystem::path cwd_;
+    std::filesystem::path state_dir_;
     pid_t pid_ = -1;
     bool reaped_ = false;
 };

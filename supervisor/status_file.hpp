@@ -1,0 +1,21 @@
+#pragma once
+// <state_dir>/status.json: the daemon's view of every instance, rewritten after every state change and
+// every memory sample, atomically (temp file + rename), so that readers never see half a file.
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "supervisor/instance.hpp"
+
+namespace corral::supervisor {
+
+nlohmann::json instance_status(const Instance& instance, policies::TimePoint now);
+
+// Returns false (after logging) when the file cannot be written.
+bool write_status_file(const std::filesystem::path& file, const std::vector<const Instance*>& instances);
+
+// Writes `text` to `file` through a temporary file in the same directory and rename().
+bool write_file_atomically(const std::filesystem::path& file, const std::string& text);
+
+}  // namespace corral::supervisor
