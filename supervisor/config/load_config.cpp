@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
+#include <optional>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include <toml++/toml.h>
 
+#include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
 #include "supervisor/config/toml_fields.hpp"
@@ -21,7 +24,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kRootKeys[] = {"supervisor", "services"};
-constexpr std::string_view kSupervisorKeys[] = {"state_dir"};
+constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval"};
+constexpr std::string_view kCgroupModeNames[] = {"auto", "required", "off"};
+constexpr CgroupMode kCgroupModes[] = {CgroupMode::automatic, CgroupMode::required, CgroupMode::off};
+// Memory is sampled at least this far apart; below 100ms the daemon would do little else.
+constexpr Duration kShortestSample{100};
+constexpr Duration kLongestSample{3'600'000};
 constexpr std::string_view kNoServices = "no services defined (expected at least one [services.NAME] table)";
 
 fs::path absolute_file_path(const fs::path& file) {
@@ -29,6 +37,24 @@ fs::path absolute_file_path(const fs::path& file) {
     fs::path absolute = file.empty() ? fs::current_path(error) / "corral.toml" : fs::absolute(file, error);
     if (error) absolute = file;
     return absolute.lexically_normal();
+}
+
+void read_cgroups(Diagnostics& diagnostics, TableReader& supervisor, SupervisorSpec& spec) {
+    const toml::node* value = supervisor.take("cgroups");
+    if (value == nullptr) return;
+    const auto* text = value->as_string();
+    if (text != nullptr) {
+        for (std::size_t i = 0; i < std::size(kCgroupModeNames); ++i) {
+            if (text->get() == kCgroupModeNames[i]) {
+                spec.cgroups = kCgroupModes[i];
+                return;
+            }
+        }
+    }
+    const std::string message = invalid("value", supervisor.path_of("cgroups"),
+                                        "one of \"auto\", \"required\", \"off\"", *value);
+    diagnostics.error(*value,
+                      with_suggestion(message, text ? closest_key(text->get(), kCgroupModeNames) : std::nullopt));
 }
 
 void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path& base_dir, Config& config) {
@@ -40,6 +66,13 @@ void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path
     if (supervisor.read_string("state_dir", "a directory path such as \".corral\"", state_dir) == Field::valid) {
         config.supervisor.state_dir = resolve_path(base_dir, state_dir);
     }
+    read_cgroups(diagnostics, supervisor, config.supervisor);
+    std::string cgroup_root;
+    if (supervisor.read_string("cgroup_root", "a directory path such as \"/sys/fs/cgroup\"", cgroup_root) ==
+        Field::valid) {
+        config.supervisor.cgroup_root = resolve_path(base_dir, cgroup_root);
+    }
+    supervisor.read_duration("sample_interval", kShortestSample, kLongestSample, config.supervisor.sample_interval);
     supervisor.finish();
 }
 

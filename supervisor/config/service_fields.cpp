@@ -7,6 +7,7 @@
 
 #include "policies/signal_names.hpp"
 #include "supervisor/config/closest_key.hpp"
+#include "supervisor/config/limit_fields.hpp"
 
 namespace corral::config {
 namespace {
@@ -15,8 +16,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using policies::Duration;
 
-constexpr std::string_view kServiceKeys[] = {"command", "shell",   "cwd",         "env",  "instances",
-                                             "restart", "backoff", "start_limit", "stop", "logs"};
+constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
+                                             "start_limit", "stop", "logs", "memory", "pids", "cpu"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -29,15 +30,6 @@ constexpr Duration kLongest = 24h;
 constexpr std::string_view kArgvExample = "an array of strings such as [\"node\", \"server.js\"]";
 constexpr std::string_view kNonEmptyArgv = "a non-empty array of strings such as [\"node\", \"server.js\"]";
 constexpr std::string_view kShellExample = "a command line string such as \"node server.js\"";
-
-// "invalid ... (expected ..., got ...)" -> "invalid ... (expected ..., got ...; did you mean "x"?)".
-std::string with_suggestion(std::string message, const std::optional<std::string>& suggestion) {
-    if (suggestion && !message.empty() && message.back() == ')') {
-        message.pop_back();
-        message += "; did you mean " + quote(*suggestion) + "?)";
-    }
-    return message;
-}
 
 bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
 
@@ -277,6 +269,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_start_limit(diagnostics, reader, spec);
     read_stop(diagnostics, reader, spec);
     read_logs(diagnostics, reader, spec);
+    read_limits(diagnostics, reader, spec.limits);
     reader.finish();
     return spec;
 }

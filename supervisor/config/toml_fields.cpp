@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "supervisor/config/closest_key.hpp"
@@ -120,6 +121,14 @@ std::string invalid(std::string_view what, std::string_view path, std::string_vi
     return message;
 }
 
+std::string with_suggestion(std::string message, const std::optional<std::string>& suggestion) {
+    if (suggestion && !message.empty() && message.back() == ')') {
+        message.pop_back();
+        message += "; did you mean " + quote(*suggestion) + "?)";
+    }
+    return message;
+}
+
 std::string duration_text(policies::Duration d) {
     const auto ms = d.count();
     if (ms == 0) return "0s";
@@ -127,6 +136,18 @@ std::string duration_text(policies::Duration d) {
     if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
     if (ms % 1'000 == 0) return std::to_string(ms / 1'000) + "s";
     return std::to_string(ms) + "ms";
+}
+
+std::string size_text(std::uint64_t bytes) {
+    if (bytes == 0) return "0 bytes";
+    constexpr std::pair<std::uint64_t, std::string_view> kUnits[] = {
+        {1ull << 40, "TiB"}, {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"},
+        {1'000'000'000'000, "TB"}, {1'000'000'000, "GB"}, {1'000'000, "MB"}, {1'000, "kB"},
+    };
+    for (const auto& [factor, unit] : kUnits) {
+        if (bytes % factor == 0) return std::to_string(bytes / factor) + std::string(unit);
+    }
+    return std::to_string(bytes) + " bytes";
 }
 
 TableReader::TableReader(Diagnostics& diagnostics, const toml::table& table, std::string path,
@@ -216,6 +237,10 @@ Field TableReader::read_duration(std::string_view key, policies::Duration min, p
 }
 
 Field TableReader::read_size(std::string_view key, std::uint64_t min, std::uint64_t& out) {
+    return read_size(key, min, std::numeric_limits<std::uint64_t>::max(), out);
+}
+
+Field TableReader::read_size(std::string_view key, std::uint64_t min, std::uint64_t max, std::uint64_t& out) {
     const toml::node* value = take(key);
     if (value == nullptr) return Field::absent;
     std::optional<std::uint64_t> bytes;
@@ -232,8 +257,11 @@ Field TableReader::read_size(std::string_view key, std::uint64_t min, std::uint6
                                            "a number of bytes or a string such as \"10MiB\"", *value));
         return Field::invalid;
     }
-    if (!bytes || *bytes < min) {
-        diagnostics_.error(*value, invalid("size", path_of(key), "at least " + std::to_string(min) + " bytes", *value));
+    if (!bytes || *bytes < min || *bytes > max) {
+        const std::string expected = max == std::numeric_limits<std::uint64_t>::max()
+                                         ? "at least " + std::to_string(min) + " bytes"
+                                         : "at least " + size_text(min) + " and at most " + size_text(max);
+        diagnostics_.error(*value, invalid("size", path_of(key), expected, *value));
         return Field::invalid;
     }
     out = *bytes;

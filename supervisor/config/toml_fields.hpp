@@ -48,8 +48,13 @@ std::string key_path(std::string_view parent, std::string_view key);
 // "invalid <what> for <path> (expected <expected>, got <describe(value)>)".
 std::string invalid(std::string_view what, std::string_view path, std::string_view expected,
                     const toml::node& value);
+// "invalid ... (expected ..., got ...)" -> "invalid ... (expected ..., got ...; did you mean "x"?)".
+std::string with_suggestion(std::string message, const std::optional<std::string>& suggestion);
 // "5s", "250ms", "1h": the largest unit that writes `d` as a whole number.
 std::string duration_text(policies::Duration d);
+// "4MiB", "2GiB", "500MB", "4097 bytes", "0 bytes": the largest unit that writes `bytes` as a whole
+// number, powers of 1024 first.
+std::string size_text(std::uint64_t bytes);
 
 enum class Field { absent, valid, invalid };
 
@@ -87,6 +92,8 @@ public:
                         policies::Duration& out);
     // An integer number of bytes or a string such as "10MiB", at least `min`.
     Field read_size(std::string_view key, std::uint64_t min, std::uint64_t& out);
+    // The same within [min, max]; the range is reported as "at least 4MiB and at most 1GiB".
+    Field read_size(std::string_view key, std::uint64_t min, std::uint64_t max, std::uint64_t& out);
     // A sub-table (inline or [header]); nullptr when absent or not a table (then an error names `example`).
     const toml::table* read_table(std::string_view key, std::string_view example);
 

@@ -121,4 +121,10 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     return bytes;
 }
 
+std::optional<std::uint64_t> parse_percent(std::string_view text) {
+    NumberParts parts;
+    if (!split_number(text, false, parts) || parts.unit != "%") return std::nullopt;
+    return parse_digits(parts.integer, std::numeric_limits<std::uint64_t>::max());
+}
+
 }  // namespace corral::config

@@ -6,7 +6,8 @@
 //   sizes:     "4096" (bytes), "512B", "10kB", "10KB", "10MB", "1GB", "1TB" (powers of 1000),
 //              "512KiB", "512MiB", "2GiB", "1TiB", and "K", "M", "G", "T" (powers of 1024, as pm2/systemd);
 //              whole numbers only, units are case-sensitive ("10mb" and "1.5MiB" are rejected)
-// Neither accepts a sign, spaces, an empty number or a value that does not fit (int64 ms, uint64 bytes).
+//   percents:  "50%", "150%" (a whole number and '%'; "1.5%" and "50" are rejected)
+// None accepts a sign, spaces, an empty number or a value that does not fit (int64 ms, uint64 bytes).
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,5 +18,6 @@ namespace corral::config {
 
 std::optional<policies::Duration> parse_duration(std::string_view text);
 std::optional<std::uint64_t> parse_size(std::string_view text);
+std::optional<std::uint64_t> parse_percent(std::string_view text);
 
 }  // namespace corral::config

@@ -55,12 +55,12 @@ TEST_CASE("unknown service keys - with a suggestion when one is close") {
           Messages{"t.toml:3:1: unknown key \"restrat\" in [services.api] (did you mean \"restart\"?)"});
     CHECK(errors_of(service("Instances = 2\n")) ==
           Messages{"t.toml:3:1: unknown key \"Instances\" in [services.api] (did you mean \"instances\"?)"});
-    CHECK(errors_of(service("memory = { max = \"512MiB\" }\n")) ==
-          Messages{"t.toml:3:1: unknown key \"memory\" in [services.api] (expected one of: command, shell, cwd, "
-                   "env, instances, restart, backoff, start_limit, stop, logs)"});
+    CHECK(errors_of(service("parent = \"web\"\n")) ==
+          Messages{"t.toml:3:1: unknown key \"parent\" in [services.api] (expected one of: command, shell, cwd, "
+                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu)"});
     CHECK(errors_of(service("[services.api.cooling]\nwork = \"60s\"\n")) ==
           Messages{"t.toml:3:15: unknown key \"cooling\" in [services.api] (expected one of: command, shell, cwd, "
-                   "env, instances, restart, backoff, start_limit, stop, logs)"});
+                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu)"});
 }
 
 TEST_CASE("unknown keys inside backoff - start_limit - stop and logs") {

@@ -6,6 +6,7 @@
 #include "supervisor/config/units.hpp"
 
 using corral::config::parse_duration;
+using corral::config::parse_percent;
 using corral::config::parse_size;
 using namespace std::chrono_literals;
 
@@ -105,5 +106,26 @@ TEST_CASE("parse_size rejects everything else") {
     for (const auto text : cases) {
         CAPTURE(text);
         CHECK_FALSE(parse_size(text).has_value());
+    }
+}
+
+TEST_CASE("parse_percent accepts a whole number and a percent sign") {
+    CHECK(parse_percent("0%") == 0u);
+    CHECK(parse_percent("50%") == 50u);
+    CHECK(parse_percent("150%") == 150u);
+    CHECK(parse_percent("007%") == 7u);
+    CHECK(parse_percent("100000%") == 100'000u);
+    CHECK(parse_percent("18446744073709551615%") == 18446744073709551615ull);
+}
+
+TEST_CASE("parse_percent rejects everything else") {
+    const std::string_view cases[] = {
+        "",     "%",     "50",    "1.5%",  "-50%",  "+50%",  "50 %",  " 50%",  "50% ",
+        "50%%", "%50",   "50pct", "0x10%", "1e2%",  std::string_view("5\0%", 3),
+        "18446744073709551616%",  // does not fit 64 bits
+    };
+    for (const auto text : cases) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_percent(text).has_value());
     }
 }

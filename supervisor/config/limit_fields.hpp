@@ -1,0 +1,13 @@
+#pragma once
+// Reading of the resource limits of one [services.NAME] table (memory, pids, cpu) into
+// supervisor::cgroup::Limits (used by service_fields.cpp). An absent key leaves its limit unset; a wrong
+// one is recorded in the Diagnostics and leaves it unset too.
+#include "supervisor/cgroup/limits.hpp"
+#include "supervisor/config/toml_fields.hpp"
+
+namespace corral::config {
+
+// `service` reads the service's table; the memory, pids and cpu keys are consumed through it.
+void read_limits(Diagnostics& diagnostics, TableReader& service, supervisor::cgroup::Limits& limits);
+
+}  // namespace corral::config
