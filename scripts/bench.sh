@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds corral, and runs the benchmarks (inside a 12 GiB memory cgroup).
 # Usage: scripts/bench.sh [arguments for bench/core.js, e.g. --no-pm2 or --runs 50]
+#   bench/core.js     crash-to-restart latency vs a bare node start-up; daemon RSS with 50 services (vs pm2)
+#   bench/cgroups.js  time to start 50 instances with and without cgroups
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build
 scripts/run-limited.sh 12G -- node bench/core.js "$@"
+echo
+scripts/run-limited.sh 12G -- node bench/cgroups.js

@@ -104,10 +104,15 @@ void Incarnation::signal_group(int signal) {
         killed_ = true;
         kill_deadline_ = uv_now(loop_) + kGroupGiveUpMs;
     }
+    // The cgroup holds the whole process group and more; signalling both would deliver the stop signal
+    // twice to every process (and run a graceful-shutdown handler twice).
+    if (group_ != nullptr) {
+        group_->signal(signal);
+        return;
+    }
     if (::kill(-pid_, signal) != 0 && errno != ESRCH) {
         spdlog::warn("cannot send {} to process group {}: {}", signal, pid_, std::strerror(errno));
     }
-    if (group_ != nullptr) group_->signal(signal);
 }
 
 void Incarnation::on_report_ready(uv_poll_t* poll, int, int) { static_cast<Incarnation*>(poll->data)->read_report(); }

@@ -44,7 +44,7 @@ public:
     HybridDriver(std::vector<Hierarchy> v1, std::optional<fs::path> unified, std::string top, CgroupFs& fs)
         : v1_(std::move(v1)), unified_(std::move(unified)), top_(std::move(top)), fs_(fs) {
         if (const Hierarchy* memory = find("memory")) {
-            has_memsw_ = fs_.exists(v1_dir(*memory, "") / "memory.memsw.limit_in_bytes");
+            has_memsw_ = fs_.exists(memory->mount / memory->own.relative_path() / "memory.memsw.limit_in_bytes");
         }
     }
 

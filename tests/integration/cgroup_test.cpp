@@ -123,7 +123,7 @@ memory = { max = "512MiB" }
     const auto has_memory = [&] {
         const auto status = status_of(dir / ".corral");
         return status.is_object() && status["instances"].size() == 1 && status["instances"][0]["memory"].is_object() &&
-               status["instances"][0]["memory"]["current"].get<long long>() > (10 << 20);
+               status["instances"][0]["memory"]["current"].get<long long>() > (1 << 20);
     };
     REQUIRE(wait_until(has_memory, 10s));
     const auto instance = status_of(dir / ".corral")["instances"][0];

@@ -84,9 +84,12 @@ backoff = { initial = "200ms" }
     CHECK(corral.stop() == 0);
 }
 
-TEST_CASE("a grandchild that left the process group (setsid) is still killed at shutdown") {
+TEST_CASE("without cgroups a grandchild that left the process group (setsid) is still killed at shutdown") {
     TempDir dir;
     dir.write("corral.toml", subst(R"(
+[supervisor]
+cgroups = "off"
+
 [services.family]
 command = ["node", "${fixture}"]
 env = { RECORD_FILE = "${record}", GRANDCHILD_SETSID = "1" }

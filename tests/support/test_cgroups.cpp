@@ -65,7 +65,10 @@ std::vector<HierarchyDir> daemon_cgroup_tops(const fs::path& state_dir) {
         }
         return tops;
     }
+    const bool unified = is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC);
     for (const char* hierarchy : {"memory", "pids", "cpu", "freezer"}) {
+        // Like the daemon: the v1 freezer only where the unified hierarchy cannot freeze.
+        if (unified && std::string_view(hierarchy) == "freezer") continue;
         const auto own = own_cgroup_path(self, hierarchy);
         if (own && fs::exists(fs::path("/sys/fs/cgroup") / hierarchy)) {
             tops.push_back({hierarchy, fs::path("/sys/fs/cgroup") / hierarchy / fs::path(*own).relative_path() / top});
