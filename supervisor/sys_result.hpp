@@ -10,19 +10,32 @@
 namespace corral::supervisor {
 
 struct SysError {
+    SysError() = default;
+    SysError(int code_, std::string what_, std::string path_, std::string hint_ = {})
+        : code(code_), what(std::move(what_)), path(std::move(path_)), hint(std::move(hint_)) {}
+
     int code = 0;        // errno
     std::string what;    // "write", "mkdir", "create cgroup", ...
     std::string path;
+    std::string hint;    // what to do about it, for the user; may be empty
     std::string detail;  // replaces strerror(code) when the cause is not an errno (a library's own error)
 
-    // "cannot write /sys/fs/cgroup/x/memory.max: Permission denied"
+    // "cannot write /sys/fs/cgroup/x/memory.max: Permission denied" (+ "; " + hint)
     std::string message() const {
-        return "cannot " + what + " " + path + ": " + (detail.empty() ? std::strerror(code) : detail);
+        std::string text = "cannot " + what + " " + path + ": " + (detail.empty() ? std::strerror(code) : detail);
+        if (!hint.empty()) text += "; " + hint;
+        return text;
     }
 };
 
 inline SysError sys_error(std::string what, std::string path, int code = errno) {
-    return SysError{code, std::move(what), std::move(path), {}};
+    return SysError{code, std::move(what), std::move(path)};
+}
+
+// `error` with a hint for the user added.
+inline SysError with_hint(SysError error, std::string hint) {
+    error.hint = std::move(hint);
+    return error;
 }
 
 template <typename T>

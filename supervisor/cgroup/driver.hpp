@@ -5,7 +5,7 @@
 // relative to it ("api/0").
 //
 // Rules every driver keeps:
-//  - limits are written before any process joins a group (create() writes them; join_dirs() are used
+//  - limits are written before any process joins a group (create() writes them; join_targets() are used
 //    afterwards by the exec shim);
 //  - a group is removed only when it is empty, and removal is verified (the directory is gone);
 //  - an operation the host cannot do is an explicit error, never silently skipped.
@@ -92,6 +92,9 @@ struct DriverOptions {
     std::string self_cgroup;           // contents of /proc/self/cgroup
     pid_t self = 0;                    // the daemon's pid (pure v2 moves it into a leaf)
     CgroupFs* fs = nullptr;            // real_cgroup_fs() unless a test says otherwise
+    // Skip the statfs() detection and use the pure v2 driver: for tests that hand a fake cgroupfs in
+    // `fs` (a directory tree in a temp dir is not a cgroup2 mount).
+    bool assume_v2 = false;
 };
 
 // Detects the layout at `options.root` once (statfs: cgroup2 = pure v2; tmpfs with v1 mounts = hybrid),

@@ -21,7 +21,7 @@ constexpr std::uint64_t kV1Unlimited = std::uint64_t{1} << 62;
 
 SysError libcgroup_error(std::string what, std::string path, int rc) {
     if (rc == ECGOTHER) return sys_error(std::move(what), std::move(path), cgroup_get_last_errno());
-    SysError error{EIO, std::move(what), std::move(path), {}};
+    SysError error{EIO, std::move(what), std::move(path)};
     error.detail = cgroup_strerror(rc);
     return error;
 }
@@ -157,10 +157,10 @@ public:
     }
 
     Status kill_all(const std::string& name) override {
-        if (unified_ && fs_.exists(*unified_ / top_ / name / "cgroup.kill")) return v2::kill(fs_, *unified_ / top_ / name);
-        // Without cgroup.kill: freeze so nothing can fork while the list is read, kill each, thaw (v1 only
-        // delivers the SIGKILLs once thawed).
-        const bool can_freeze = unified_.has_value() || find("freezer") != nullptr;
+        if (unified_) return v2::kill_all(fs_, *unified_ / top_ / name);
+        // v1 only: freeze so that nothing forks while the list is read, kill each, thaw (the v1 freezer
+        // delivers the SIGKILLs only once thawed).
+        const bool can_freeze = find("freezer") != nullptr;
         if (can_freeze) {
             if (Status s = freeze(name, true); !s) return s;
         }
@@ -238,14 +238,7 @@ public:
         const int count = static_cast<int>(pids->size());
         if (count > 0) {
             if (Status killed = kill_all(""); !killed) return killed.error();
-            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-            while (true) {
-                Result<bool> busy = populated("");
-                if (!busy) return busy.error();
-                if (!*busy) break;
-                if (std::chrono::steady_clock::now() >= deadline) return sys_error("empty", top_, EBUSY);
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            }
+            if (Status empty = wait_empty(std::chrono::seconds(2)); !empty) return empty.error();
         }
         for (const auto& h : v1_) {
             for (const auto& sub : fs_.subdirs(v1_dir(h, ""))) {
@@ -269,6 +262,18 @@ public:
     }
 
 private:
+    Status wait_empty(std::chrono::milliseconds timeout) {
+        if (unified_) return v2::wait_empty(fs_, *unified_ / top_, timeout);
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (true) {
+            Result<bool> busy = populated("");
+            if (!busy) return busy.error();
+            if (!*busy) return {};
+            if (std::chrono::steady_clock::now() >= deadline) return sys_error("empty", top_, ETIMEDOUT);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+
     const Hierarchy* find(std::string_view controller) const {
         for (const auto& h : v1_) {
             if (h.controller == controller) return &h;

@@ -1,0 +1,79 @@
+#pragma once
+// The driver for hosts where the cgroup root is a cgroup2 mount with controllers (pure v2).
+//
+// Layout, below the daemon's own cgroup <base> (what systemd delegates with Delegate=yes):
+//   <base>/supervisor        the daemon itself, once controllers are enabled in <base>
+//   <base>/<top>/api/0       one group per instance; "api" has the controllers enabled for its children
+// The kernel's no-internal-process rule shapes the order: a group can enable controllers for its
+// children only while no process sits in it, and a process can only join a group that enables none. So
+// open() moves the daemon into <base>/supervisor before writing <base>/cgroup.subtree_control (unless
+// <base> is the root cgroup, which is exempt), and instance groups are leaves. open() must run before
+// the daemon starts any process: a child still in <base> makes enabling controllers fail (EBUSY).
+//
+// A daemon whose own cgroup is already named "supervisor" (restarted in place, or systemd's
+// DelegateSubgroup=supervisor) takes its parent as <base>.
+//
+// Controllers <base> lacks are not fatal: the driver records them, unsupported() names the limits that
+// need them, and writing such a limit fails with ENOENT naming the control file.
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "supervisor/cgroup/driver.hpp"
+
+namespace corral::supervisor::cgroup {
+
+class V2Driver final : public Driver {
+public:
+    // The controllers corral uses, in the order it enables them.
+    static const std::vector<std::string>& wanted_controllers();
+
+    // Reads the daemon's own cgroup from options.self_cgroup (its "0::" line) and calls the other open().
+    static Result<std::unique_ptr<V2Driver>> open(const DriverOptions& options);
+    // Prepares <root>/<own_path> for delegation (see above) and creates <base>/<top>. `own_path` is the
+    // daemon's cgroup as /proc/self/cgroup spells it ("/system.slice/corral.service").
+    static Result<std::unique_ptr<V2Driver>> open(CgroupFs& fs, const fs::path& root, const std::string& own_path,
+                                                  const std::string& top, pid_t self);
+
+    std::string describe() const override;
+    std::vector<std::string> unsupported(const Limits& limits) const override;
+    Status create(const std::string& name, const Limits& limits) override;
+    Status set_limits(const std::string& name, const Limits& limits) override;
+    std::vector<JoinTarget> join_targets(const std::string& name) const override;
+    Result<std::vector<pid_t>> procs(const std::string& name) override;
+    Result<bool> populated(const std::string& name) override;
+    Status freeze(const std::string& name, bool frozen) override;
+    Status kill_all(const std::string& name) override;
+    Result<MemoryStats> memory(const std::string& name) override;
+    Status remove(const std::string& name) override;
+    fs::path events_file(const std::string& name) const override;
+    Result<int> clear_leftovers() override;
+    Status remove_top() override;
+
+    const fs::path& base() const { return base_; }
+    const fs::path& top_dir() const { return top_; }
+    // The wanted controllers <base> offers, enabled in <base>, <top> and every intermediate group.
+    const std::vector<std::string>& controllers() const { return enabled_; }
+
+private:
+    V2Driver(CgroupFs& fs, fs::path base, fs::path top) : fs_(fs), base_(std::move(base)), top_(std::move(top)) {}
+
+    Status prepare(pid_t self);
+    bool has(const std::string& controller) const;
+    fs::path dir_of(const std::string& name) const { return top_ / name; }
+    Status write_limits(const fs::path& dir, const Limits& limits);
+
+    CgroupFs& fs_;
+    fs::path base_;
+    fs::path top_;
+    std::vector<std::string> offered_;  // <base>/cgroup.controllers as read, for messages
+    std::vector<std::string> enabled_;
+    bool swap_accounted_ = false;  // memory.swap.max exists below <base>
+};
+
+// A group name relative to the top group: "api/0" is fine; "", "/x", "a/../b", "a//b", "a/" are not.
+bool valid_group_name(const std::string& name);
+
+}  // namespace corral::supervisor::cgroup
