@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policies/backoff.hpp"
+#include "policies/memory_watch.hpp"
 #include "policies/restart_mode.hpp"
 #include "policies/start_limit.hpp"
 #include "supervisor/cgroup/limits.hpp"
@@ -45,6 +46,10 @@ struct ServiceSpec {
     StopSpec stop;
     LogSpec logs;
     supervisor::cgroup::Limits limits;  // memory = {...}, pids = {...}, cpu = {...}
+    policies::MemoryWatch memory_watch;  // memory.restart_at, memory.snapshot_at, memory.thrashing
+    // Node programs get diagnostics flags through NODE_OPTIONS: a report on a fatal error (V8 heap out of
+    // memory), and, with memory.snapshot_at, a heap snapshot on a signal.
+    bool node_diagnostics = true;
 
     bool operator==(const ServiceSpec&) const = default;
 };
@@ -53,11 +58,19 @@ struct ServiceSpec {
 // required: refuse to start without them. off: never touch cgroups (process groups only).
 enum class CgroupMode { automatic, required, off };
 
+struct PostmortemSpec {
+    unsigned keep = 20;                     // bundles kept per instance, newest first
+    std::uint64_t max_size = 1ull << 30;    // all bundles of this state directory together
+
+    bool operator==(const PostmortemSpec&) const = default;
+};
+
 struct SupervisorSpec {
     std::filesystem::path state_dir;  // absolute; logs/ and corral.log live here
     CgroupMode cgroups = CgroupMode::automatic;
     std::filesystem::path cgroup_root = "/sys/fs/cgroup";  // absolute; where cgroup filesystems are mounted
     Duration sample_interval{1'000};  // memory accounting period
+    PostmortemSpec postmortem;
 
     bool operator==(const SupervisorSpec&) const = default;
 };
