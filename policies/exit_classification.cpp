@@ -1,0 +1,83 @@
+#include "policies/exit_classification.hpp"
+
+#include <csignal>
+
+#include "policies/signal_names.hpp"
+
+namespace corral::policies {
+
+std::string_view to_string(ExitReason reason) {
+    switch (reason) {
+        case ExitReason::oom_kill: return "oom-kill";
+        case ExitReason::oom_kill_global: return "oom-kill-global";
+        case ExitReason::v8_heap_oom: return "v8-heap-oom";
+        case ExitReason::thrashing: return "thrashing";
+        case ExitReason::memory_limit: return "memory-limit";
+        case ExitReason::signal: return "signal";
+        case ExitReason::exit_code: return "exit-code";
+    }
+    return "?";
+}
+
+std::string_view explain(ExitReason reason) {
+    switch (reason) {
+        case ExitReason::oom_kill: return "killed by the kernel's OOM killer (its cgroup ran out of memory)";
+        case ExitReason::oom_kill_global: return "killed by the kernel's OOM killer (the machine ran out of memory)";
+        case ExitReason::v8_heap_oom: return "V8 ran out of heap (JavaScript heap out of memory)";
+        case ExitReason::thrashing: return "killed by corral: thrashing (memory pressure stayed too high)";
+        case ExitReason::memory_limit: return "restarted by corral at memory.restart_at";
+        case ExitReason::signal: return "killed by a signal";
+        case ExitReason::exit_code: return "exited";
+    }
+    return "?";
+}
+
+namespace {
+
+bool oom_counter_moved(const ExitEvidence& e) { return e.oom_kills_after > e.oom_kills_before; }
+
+}  // namespace
+
+bool needs_more_evidence(const ExitEvidence& e) {
+    return e.status.signal == SIGKILL && !e.stop_requested && !e.thrashing && !e.memory_limit &&
+           !oom_counter_moved(e) && !e.kernel_killed_line;
+}
+
+bool wants_postmortem(const ExitEvidence& e) {
+    return !e.stop_requested || oom_counter_moved(e) || e.kernel_killed_line.has_value();
+}
+
+Classification classify_exit(const ExitEvidence& e) {
+    Classification result;
+    auto& evidence = result.evidence;
+    if (oom_counter_moved(e)) {
+        evidence.push_back("cgroup oom_kill counter: " + std::to_string(e.oom_kills_before) + " -> " +
+                           std::to_string(e.oom_kills_after));
+    } else if (e.oom_event) {
+        evidence.push_back("the cgroup reported an out-of-memory event");
+    }
+    if (e.kernel_killed_line) evidence.push_back("kernel: " + *e.kernel_killed_line);
+    evidence.push_back(describe(e.status));
+
+    if (e.thrashing) {
+        result.reason = ExitReason::thrashing;
+        evidence.insert(evidence.begin(), *e.thrashing);
+    } else if (e.memory_limit) {
+        result.reason = ExitReason::memory_limit;
+        evidence.insert(evidence.begin(), *e.memory_limit);
+    } else if (e.kernel_killed_line && e.kernel_global) {
+        result.reason = ExitReason::oom_kill_global;
+    } else if (e.kernel_killed_line || (oom_counter_moved(e) && e.status.signal == SIGKILL)) {
+        result.reason = ExitReason::oom_kill;
+    } else if ((e.status.signal == SIGABRT || e.status.code == 128 + SIGABRT) && e.heap_oom_on_stderr) {
+        result.reason = ExitReason::v8_heap_oom;
+        evidence.insert(evidence.begin(), "stderr: FATAL ERROR: ... JavaScript heap out of memory");
+    } else if (e.status.signal != 0 || e.status.spawn_failed) {
+        result.reason = e.status.spawn_failed ? ExitReason::exit_code : ExitReason::signal;
+    } else {
+        result.reason = ExitReason::exit_code;
+    }
+    return result;
+}
+
+}  // namespace corral::policies
