@@ -24,12 +24,18 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kRootKeys[] = {"supervisor", "services"};
-constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval"};
+constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval",
+                                                "postmortem"};
+constexpr std::string_view kPostmortemKeys[] = {"keep", "max_size"};
 constexpr std::string_view kCgroupModeNames[] = {"auto", "required", "off"};
 constexpr CgroupMode kCgroupModes[] = {CgroupMode::automatic, CgroupMode::required, CgroupMode::off};
 // Memory is sampled at least this far apart; below 100ms the daemon would do little else.
 constexpr Duration kShortestSample{100};
 constexpr Duration kLongestSample{3'600'000};
+constexpr std::int64_t kMostPostmortemBundles = 10'000;  // per instance
+// A smaller budget for all post-mortem bundles is a typo ("10k" meant "10G").
+constexpr std::uint64_t kSmallestPostmortemSize = 1ull << 20;
+constexpr std::uint64_t kLargestPostmortemSize = 1ull << 62;
 constexpr std::string_view kNoServices = "no services defined (expected at least one [services.NAME] table)";
 
 fs::path absolute_file_path(const fs::path& file) {
@@ -57,6 +63,16 @@ void read_cgroups(Diagnostics& diagnostics, TableReader& supervisor, SupervisorS
                       with_suggestion(message, text ? closest_key(text->get(), kCgroupModeNames) : std::nullopt));
 }
 
+void read_postmortem(Diagnostics& diagnostics, TableReader& supervisor, PostmortemSpec& spec) {
+    const toml::table* table =
+        supervisor.read_table("postmortem", "a table such as { keep = 20, max_size = \"1GiB\" }");
+    if (table == nullptr) return;
+    TableReader postmortem(diagnostics, *table, supervisor.path_of("postmortem"), kPostmortemKeys);
+    postmortem.read_integer("keep", 1, kMostPostmortemBundles, spec.keep);
+    postmortem.read_size("max_size", kSmallestPostmortemSize, kLargestPostmortemSize, spec.max_size);
+    postmortem.finish();
+}
+
 void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path& base_dir, Config& config) {
     config.supervisor.state_dir = resolve_path(base_dir, ".corral");
     const toml::table* table = root.read_table("supervisor", "a table such as [supervisor]");
@@ -73,6 +89,7 @@ void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path
         config.supervisor.cgroup_root = resolve_path(base_dir, cgroup_root);
     }
     supervisor.read_duration("sample_interval", kShortestSample, kLongestSample, config.supervisor.sample_interval);
+    read_postmortem(diagnostics, supervisor, config.supervisor.postmortem);
     supervisor.finish();
 }
 

@@ -17,7 +17,8 @@ using namespace std::chrono_literals;
 using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
-                                             "start_limit", "stop", "logs", "memory", "pids", "cpu"};
+                                             "start_limit", "stop", "logs", "memory", "pids", "cpu",
+                                             "node_diagnostics"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -269,7 +270,8 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_start_limit(diagnostics, reader, spec);
     read_stop(diagnostics, reader, spec);
     read_logs(diagnostics, reader, spec);
-    read_limits(diagnostics, reader, spec.limits);
+    read_limits(diagnostics, reader, spec.limits, spec.memory_watch);
+    reader.read_bool("node_diagnostics", spec.node_diagnostics);
     reader.finish();
     return spec;
 }

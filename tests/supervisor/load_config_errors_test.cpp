@@ -57,10 +57,10 @@ TEST_CASE("unknown service keys - with a suggestion when one is close") {
           Messages{"t.toml:3:1: unknown key \"Instances\" in [services.api] (did you mean \"instances\"?)"});
     CHECK(errors_of(service("parent = \"web\"\n")) ==
           Messages{"t.toml:3:1: unknown key \"parent\" in [services.api] (expected one of: command, shell, cwd, "
-                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu)"});
+                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics)"});
     CHECK(errors_of(service("[services.api.cooling]\nwork = \"60s\"\n")) ==
           Messages{"t.toml:3:15: unknown key \"cooling\" in [services.api] (expected one of: command, shell, cwd, "
-                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu)"});
+                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics)"});
 }
 
 TEST_CASE("unknown keys inside backoff - start_limit - stop and logs") {

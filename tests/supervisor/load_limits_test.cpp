@@ -201,7 +201,7 @@ TEST_CASE("cgroup_root and sample_interval errors") {
           Messages{"t.toml:2:1: unknown key \"cgroup\" in [supervisor] (did you mean \"cgroups\"?)"});
     CHECK(errors_of(supervisor("interval = \"1s\"")) ==
           Messages{"t.toml:2:1: unknown key \"interval\" in [supervisor] (expected one of: state_dir, cgroups, "
-                   "cgroup_root, sample_interval)"});
+                   "cgroup_root, sample_interval, postmortem)"});
 }
 
 TEST_CASE("memory max and high are sizes from 4MiB") {
@@ -249,19 +249,17 @@ TEST_CASE("memory swap_max is a size from 0") {
                    "string such as \"10MiB\", got boolean false)"});
 }
 
-TEST_CASE("memory tables accept only max - high and swap_max") {
+TEST_CASE("memory tables accept only the limits and the memory watch keys") {
     CHECK(errors_of(service("memory = { swapmax = \"0\" }\n")) ==
           Messages{"t.toml:3:12: unknown key \"swapmax\" in [services.api.memory] (did you mean \"swap_max\"?)"});
     CHECK(errors_of(service("memory.mx = \"1GiB\"\n")) ==
           Messages{"t.toml:3:8: unknown key \"mx\" in [services.api.memory] (did you mean \"max\"?)"});
     CHECK(errors_of(service("[services.api.memory]\nmaximum = \"1GiB\"\n")) ==
           Messages{"t.toml:4:1: unknown key \"maximum\" in [services.api.memory] (expected one of: max, high, "
-                   "swap_max)"});
-    CHECK(errors_of(service("memory = { snapshot_at = \"300MiB\", restart_at = \"450MiB\" }\n")) ==
-          Messages{"t.toml:3:12: unknown key \"snapshot_at\" in [services.api.memory] (expected one of: max, high, "
-                   "swap_max)",
-                   "t.toml:3:36: unknown key \"restart_at\" in [services.api.memory] (expected one of: max, high, "
-                   "swap_max)"});
+                   "swap_max, restart_at, snapshot_at, thrashing)"});
+    CHECK(errors_of(service("memory = { snapshotat = \"300MiB\", restart-at = \"450MiB\" }\n")) ==
+          Messages{"t.toml:3:12: unknown key \"snapshotat\" in [services.api.memory] (did you mean \"snapshot_at\"?)",
+                   "t.toml:3:35: unknown key \"restart-at\" in [services.api.memory] (did you mean \"restart_at\"?)"});
     CHECK(errors_of(service("memory = \"512MiB\"\n")) ==
           Messages{"t.toml:3:10: invalid value for services.api.memory (expected a table such as { max = \"512MiB\", "
                    "high = \"400MiB\", swap_max = \"0\" }, got \"512MiB\")"});
@@ -341,7 +339,8 @@ cpu = { weight = 0, max = "150" }
               "got \"10ms\")",
               "t.toml:7:18: invalid size for services.api.memory.max (expected at least 4MiB and at most "
               "4194304TiB, got \"2MiB\")",
-              "t.toml:7:43: unknown key \"maximum\" in [services.api.memory] (expected one of: max, high, swap_max)",
+              "t.toml:7:43: unknown key \"maximum\" in [services.api.memory] (expected one of: max, high, swap_max, "
+              "restart_at, snapshot_at, thrashing)",
               "t.toml:8:16: invalid value for services.api.pids.max (expected an integer from 1 to 4194304, "
               "got integer 0)",
               "t.toml:9:18: invalid value for services.api.cpu.weight (expected an integer from 1 to 10000, "
