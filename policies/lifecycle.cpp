@@ -45,9 +45,10 @@ Decision spawn(InstanceState next, TimePoint now, std::string reason) {
     return {std::move(next), Action::spawn, Duration{0}, std::move(reason)};
 }
 
-Decision after_exit(InstanceState next, const ExitStatus& exit, const LifecyclePolicy& policy, TimePoint now) {
+Decision after_exit(InstanceState next, const Event& event, const LifecyclePolicy& policy, TimePoint now) {
+    const ExitStatus& exit = event.exit;
     const auto uptime = std::chrono::duration_cast<Duration>(now - next.started_at);
-    std::string what = describe(exit) + " after " + format_duration(uptime);
+    std::string what = (event.cause.empty() ? describe(exit) : event.cause) + " after " + format_duration(uptime);
     if (!wants_restart(policy.restart, exit)) {
         next.state = State::exited;
         return {std::move(next), Action::none, Duration{0},
@@ -107,7 +108,7 @@ Decision decide(const InstanceState& current, const Event& event, const Lifecycl
         case Step::mark_running:
             next.state = State::running;
             return {std::move(next), Action::none, Duration{0}, "program started"};
-        case Step::after_exit: return after_exit(std::move(next), event.exit, policy, now);
+        case Step::after_exit: return after_exit(std::move(next), event, policy, now);
         case Step::after_stop:
             if (next.start_after_stop) return spawn(std::move(next), now, "stopped, starting again as requested");
             next.state = State::stopped;

@@ -33,8 +33,12 @@ inline constexpr int kEventCount = 7;
 std::string_view to_string(EventKind kind);
 
 struct Event {
+    Event(EventKind kind_, ExitStatus exit_ = {}, std::string cause_ = {})
+        : kind(kind_), exit(exit_), cause(std::move(cause_)) {}
+
     EventKind kind;
-    ExitStatus exit{};  // for `gone`
+    ExitStatus exit{};
+    std::string cause;  // for `gone`: why it died, when known better than `exit` says ("OOM-killed ...")
 };
 
 enum class Action {

@@ -36,6 +36,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
     context_.cgroups_required = config_.supervisor.cgroups == config::CgroupMode::required;
+    context_.supervisor = config_.supervisor;
     context_.reaper = &reaper_;
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
@@ -203,7 +204,11 @@ void Daemon::on_transition(Instance&, State, State to) {
 void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }
 
 void Daemon::sample_memory() {
-    for_each_instance([](Instance& instance) { instance.sample_memory(); });
+    const auto now = policies::Clock::now();
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for_each_instance([&](Instance& instance) { instance.sample_memory(now_ms, now); });
     write_status();
 }
 

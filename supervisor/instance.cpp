@@ -44,11 +44,13 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
                spec_->logs.keep),
       err_log_(context.log_dir / (spec_->name + "-" + std::to_string(index) + ".err.log"), spec_->logs.max_size,
                spec_->logs.keep) {
-    if (const int rc = timer_.init(uv_timer_init, context_.loop); rc < 0) {
-        spdlog::critical("{}: cannot create a timer: {}", name_, uv_strerror(rc));
-        std::abort();  // without a timer the instance can neither restart nor stop safely
+    for (auto* timer : {&timer_, &evidence_timer_, &kill_timer_}) {
+        if (const int rc = timer->init(uv_timer_init, context_.loop); rc < 0) {
+            spdlog::critical("{}: cannot create a timer: {}", name_, uv_strerror(rc));
+            std::abort();  // without timers the instance can neither restart nor stop safely
+        }
+        timer->get()->data = this;
     }
-    timer_.get()->data = this;
 }
 
 Instance::~Instance() {
@@ -72,7 +74,7 @@ void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
 }
 
 bool Instance::quiet() const {
-    if (!policies::is_down(lifecycle_.state) || incarnation_) return false;
+    if (!policies::is_down(lifecycle_.state) || incarnation_ || pending_exit_) return false;
     for (const auto& capture : captures_) {
         if (!capture->closed()) return false;
     }
@@ -143,16 +145,6 @@ void Instance::on_capture_closed(void* self) {
     if (instance->quiet()) instance->context_.observer->on_quiet(*instance);
 }
 
-void Instance::sample_memory() {
-    if (!group_) return;
-    Result<cgroup::MemoryStats> stats = group_->memory();
-    if (stats) {
-        memory_ = *stats;
-    } else {
-        spdlog::debug("{}: {}", name_, stats.error().message());
-    }
-}
-
 void Instance::spawn() {
     if (context_.cgroups != nullptr && !group_) {
         group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_),
@@ -162,12 +154,14 @@ void Instance::spawn() {
             return;
         }
     }
+    prepare_memory_watch();
     std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
     out_log_.create();
     err_log_.create();
     const bool timestamps = spec_->logs.timestamps;
     auto out = std::make_unique<OutputCapture>(context_.loop, out_log_, timestamps, on_capture_closed, this);
     auto err = std::make_unique<OutputCapture>(context_.loop, err_log_, timestamps, on_capture_closed, this);
+    err->set_line_hook(on_stderr_lines);
 
     SpawnRequest request;
     request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()),
@@ -187,6 +181,7 @@ void Instance::spawn() {
         return;
     }
     last_pid_ = incarnation_->pid();
+    started_wall_ = std::chrono::system_clock::now();
     out->start();
     err->start();
     captures_.push_back(std::move(out));
@@ -202,6 +197,13 @@ std::vector<std::string> Instance::child_environment() const {
         vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
     }
     for (const auto& [name, value] : spec_->env) vars[name] = value;
+    if (spec_->node_diagnostics) {
+        // Quoted for NODE_OPTIONS, which splits at spaces.
+        const std::string dir = "\"" + diagnostics_dir().string() + "\"";
+        std::string& options = vars["NODE_OPTIONS"];
+        options += std::string(options.empty() ? "" : " ") + "--report-on-fatalerror --report-directory=" + dir;
+        if (spec_->memory_watch.snapshot_at) options += " --diagnostic-dir=" + dir + " --heapsnapshot-signal=SIGUSR2";
+    }
     vars["CORRAL_SERVICE"] = spec_->name;
     vars["CORRAL_INSTANCE"] = std::to_string(index_);
     std::vector<std::string> env;
@@ -226,8 +228,15 @@ void Instance::on_exec(const ExecReport& report) {
 void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
-    handle({EventKind::gone, status});
-    if (quiet()) context_.observer->on_quiet(*this);
+    uv_timer_stop(kill_timer_.get());
+    pending_exit_ = PendingExit{status, std::chrono::system_clock::now()};
+    if (policies::needs_more_evidence(evidence_for(status))) {
+        // The SIGKILL of an OOM kill can outrun the cgroup's counter and the kernel's report.
+        uv_timer_start(evidence_timer_.get(), on_evidence_timeout,
+                       static_cast<uint64_t>(policies::kEvidenceWait.count()), 0);
+        return;
+    }
+    conclude_exit();
 }
 
 }  // namespace corral::supervisor

@@ -1,7 +1,9 @@
 #pragma once
 // One instance of a service (`api#0`): a state machine whose decisions come from policies::decide(),
 // carried out here with an Incarnation (the running process), one timer (restart delay or stop timeout)
-// and two output captures feeding the instance's log files.
+// and two output captures feeding the instance's log files. With a cgroup, a MemoryMonitor watches its
+// memory, and every death is classified (policies::classify_exit) and, except a clean requested stop,
+// written up as a post-mortem bundle before the lifecycle hears of it (instance_death.cpp).
 //
 // Ownership: the Daemon owns Instances and destroys one only when quiet() (down, no process, no open
 // pipe). Incarnations and captures are owned here; an Incarnation is dropped inside its own on_gone.
@@ -9,6 +11,8 @@
 #include <uv.h>
 
 #include <filesystem>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,8 +21,10 @@
 #include "policies/lifecycle.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/cgroup/driver.hpp"
+#include "policies/exit_classification.hpp"
 #include "supervisor/incarnation.hpp"
 #include "supervisor/instance_group.hpp"
+#include "supervisor/memory_monitor.hpp"
 #include "supervisor/log_file.hpp"
 #include "supervisor/orphan_reaper.hpp"
 #include "supervisor/output_capture.hpp"
@@ -46,9 +52,18 @@ struct InstanceContext {
     InstanceObserver* observer = nullptr;
     cgroup::Driver* cgroups = nullptr;  // null: process groups only
     bool cgroups_required = false;      // an instance whose cgroup cannot be made does not start
+    config::SupervisorSpec supervisor;  // state_dir, sample_interval, postmortem retention
 };
 
-class Instance final : private IncarnationOwner {
+// How the latest incarnation ended, for status.
+struct LastExit {
+    policies::ExitReason reason = policies::ExitReason::exit_code;
+    policies::ExitStatus status;
+    std::chrono::system_clock::time_point at;
+    std::string postmortem;  // bundle id, "" when none was written
+};
+
+class Instance final : private IncarnationOwner, private MemoryMonitor::Owner {
 public:
     Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index);
     ~Instance();
@@ -74,15 +89,45 @@ public:
 
     // The instance's cgroup ("api/0"), or "" without one.
     std::string cgroup_name() const { return group_ ? group_->name() : std::string(); }
-    // Reads the cgroup's memory accounting into memory(); no-op without a cgroup.
-    void sample_memory();
-    const std::optional<cgroup::MemoryStats>& memory() const { return memory_; }
+    // Reads the cgroup's memory accounting and acts on it (memory.snapshot_at, memory.restart_at,
+    // thrashing); no-op without a cgroup.
+    void sample_memory(std::int64_t now_ms, policies::TimePoint now);
+    const std::optional<cgroup::MemoryStats>& memory() const;
+    // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
+    void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
+    pid_t last_pid() const { return last_pid_; }
+    const std::optional<LastExit>& last_exit() const { return last_exit_; }
+    const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
 
 private:
+    struct KernelOom {
+        pid_t pid = 0;
+        bool global = false;
+        std::string killed_line;
+        std::string report;
+    };
+    struct PendingExit {
+        policies::ExitStatus status;
+        std::chrono::system_clock::time_point ended_at;
+    };
+
     void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
+    void on_oom_event() override;
     static void on_timer(uv_timer_t* timer);
+    static void on_evidence_timeout(uv_timer_t* timer);
+    static void on_kill_timeout(uv_timer_t* timer);
     static void on_capture_closed(void* self);
+    static void on_stderr_lines(void* self, std::string_view lines);
+
+    // instance_death.cpp: from the exit to the lifecycle's `gone`.
+    policies::ExitEvidence evidence_for(const policies::ExitStatus& status) const;
+    void conclude_exit();
+    std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit);
+    void act_on_memory(const MemoryMonitor::Verdict& verdict);
+    void prepare_memory_watch();
+    // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
+    std::filesystem::path diagnostics_dir() const;
 
     void handle(const policies::Event& event);
     void apply(const policies::Decision& decision);
@@ -100,11 +145,23 @@ private:
     LogFile err_log_;
     std::vector<std::unique_ptr<OutputCapture>> captures_;  // after the logs: destroyed before them
     std::unique_ptr<InstanceGroup> group_;                  // outlives the incarnation that points to it
-    std::optional<cgroup::MemoryStats> memory_;
+    std::unique_ptr<MemoryMonitor> monitor_;
     std::unique_ptr<Incarnation> incarnation_;
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
+    std::chrono::system_clock::time_point started_wall_;
     UvHandle<uv_timer_t> timer_;
     policies::EventKind timer_event_ = policies::EventKind::backoff_elapsed;
+
+    // Evidence about the current incarnation's death, gathered while it runs and just after it exits.
+    std::vector<KernelOom> kernel_ooms_;
+    bool heap_oom_on_stderr_ = false;
+    std::optional<std::string> thrashing_;     // corral is killing it for thrashing: the measurement
+    std::optional<std::string> memory_limit_;  // corral is restarting it at memory.restart_at
+    std::optional<PendingExit> pending_exit_;  // exited; waiting (briefly) for OOM evidence
+    UvHandle<uv_timer_t> evidence_timer_;
+    UvHandle<uv_timer_t> kill_timer_;  // a memory restart that the stop signal did not finish
+    std::optional<LastExit> last_exit_;
+    std::map<std::string, unsigned> exits_by_reason_;
 };
 
 }  // namespace corral::supervisor

@@ -57,12 +57,14 @@ void OutputCapture::handle_read(ssize_t nread, const uv_buf_t* buf) {
     batch.clear();
     if (nread > 0) {
         lines_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)), batch);
+        if (line_hook_ != nullptr && !batch.empty()) line_hook_(context_, batch);
         file_.append(batch);
         return;
     }
     if (nread == 0) return;  // EAGAIN
     if (nread != UV_EOF) spdlog::warn("reading output for {}: {}", file_.path().string(), uv_strerror(static_cast<int>(nread)));
     lines_.finish(batch);
+    if (line_hook_ != nullptr && !batch.empty()) line_hook_(context_, batch);
     file_.append(batch);
     pipe_.close();
     on_closed_(context_);

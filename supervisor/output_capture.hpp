@@ -26,6 +26,9 @@ public:
     uv_pipe_t* pipe() const { return pipe_.get(); }
     // Starts reading once uv_spawn has connected the pipe; a failed spawn leaves nothing to read.
     void start();
+    // `hook(context, lines)` sees every batch of whole lines before it is written (stderr scanning).
+    using LineHook = void (*)(void* context, std::string_view lines);
+    void set_line_hook(LineHook hook) { line_hook_ = hook; }
     // Gives up on a pipe that uv_spawn never connected.
     void abandon() { pipe_.close(); }
     bool closed() const { return !pipe_; }
@@ -39,6 +42,7 @@ private:
     LineAssembler lines_;
     ClosedCallback on_closed_;
     void* context_;
+    LineHook line_hook_ = nullptr;
     UvHandle<uv_pipe_t> pipe_;
 };
 

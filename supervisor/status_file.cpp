@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "policies/signal_names.hpp"
+#include "supervisor/postmortem/bundle_writer.hpp"
+
 namespace corral::supervisor {
 
 nlohmann::json instance_status(const Instance& instance, policies::TimePoint now) {
@@ -36,6 +39,20 @@ nlohmann::json instance_status(const Instance& instance, policies::TimePoint now
     } else {
         status["memory"] = nullptr;
     }
+    if (const auto& last = instance.last_exit()) {
+        status["last_exit"] = {
+            {"reason", std::string(policies::to_string(last->reason))},
+            {"code", last->status.signal == 0 && !last->status.spawn_failed ? nlohmann::json(last->status.code)
+                                                                            : nlohmann::json(nullptr)},
+            {"signal", last->status.signal != 0 ? nlohmann::json(policies::signal_name(last->status.signal))
+                                                : nlohmann::json(nullptr)},
+            {"at", postmortem::iso_utc(last->at)},
+            {"postmortem", last->postmortem.empty() ? nlohmann::json(nullptr) : nlohmann::json(last->postmortem)},
+        };
+    } else {
+        status["last_exit"] = nullptr;
+    }
+    status["exits"] = instance.exits_by_reason();
     return status;
 }
 

@@ -1,5 +1,8 @@
 #include "supervisor/cgroup/cgroup2_ops.hpp"
 
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <signal.h>
 
 #include <charconv>
@@ -178,6 +181,34 @@ Status kill_all(CgroupFs& fs, const fs::path& dir) {
     if (killed || killed.error().code != ENOENT) return killed;
     if (!fs.exists(dir)) return sys_error("kill the processes of", dir.string(), ENOENT);
     return kill_by_signal(fs, dir);
+}
+
+Result<Pressure> read_pressure(CgroupFs& fs, const fs::path& file) {
+    Result<std::string> text = fs.read(file);
+    if (!text) return text.error();
+    Pressure pressure;
+    std::istringstream lines(*text);
+    std::string kind;
+    std::string avg10;
+    std::string rest;
+    while (lines >> kind >> avg10 && std::getline(lines, rest)) {
+        if (avg10.rfind("avg10=", 0) != 0) return sys_error("parse", file.string(), EINVAL);
+        const double value = std::strtod(avg10.c_str() + 6, nullptr);
+        if (kind == "some") pressure.some_avg10 = value;
+        if (kind == "full") pressure.full_avg10 = value;
+    }
+    return pressure;
+}
+
+Result<int> watch_modifications(const fs::path& file) {
+    const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) return sys_error("watch", file.string());
+    if (inotify_add_watch(fd, file.c_str(), IN_MODIFY) < 0) {
+        const SysError error = sys_error("watch", file.string());
+        ::close(fd);
+        return error;
+    }
+    return fd;
 }
 
 }  // namespace corral::supervisor::cgroup::v2

@@ -53,4 +53,14 @@ Status kill_by_signal(CgroupFs& fs, const fs::path& dir);
 // cgroup.kill, or kill_by_signal() when the kernel has no cgroup.kill. ENOENT when `dir` is missing.
 Status kill_all(CgroupFs& fs, const fs::path& dir);
 
+struct Pressure {
+    double some_avg10 = 0;
+    double full_avg10 = 0;
+};
+// A PSI file (memory.pressure): "some avg10=0.12 avg60=... total=...\nfull avg10=...".
+Result<Pressure> read_pressure(CgroupFs& fs, const fs::path& file);
+
+// An inotify fd (non-blocking, close-on-exec) watching `file` for modifications.
+Result<int> watch_modifications(const fs::path& file);
+
 }  // namespace corral::supervisor::cgroup::v2

@@ -36,6 +36,8 @@ struct MemoryStats {
     std::uint64_t refault_file = 0;   // workingset_refault_file (v1: total_workingset_refault_file)
     std::uint64_t oom_kills = 0;      // v2 memory.events oom_kill, v1 memory.oom_control oom_kill
     std::uint64_t limit_hits = 0;     // v2 memory.events max, v1 memory.failcnt
+    std::optional<double> psi_some_avg10;  // memory.pressure of the group, percent; nullopt without PSI
+    std::optional<double> psi_full_avg10;
 
     bool operator==(const MemoryStats&) const = default;
 };
@@ -78,6 +80,20 @@ public:
 
     // A file that changes when `name` empties or (un)freezes (cgroup.events), or "" when there is none.
     virtual fs::path events_file(const std::string& name) const = 0;
+
+    // An fd that becomes readable when `name` runs out of memory or its OOM counters move: v1 an eventfd
+    // registered on memory.oom_control through cgroup.event_control (it fires as the group enters OOM,
+    // just before the kill), v2 an inotify watch on memory.events. The caller owns it, polls it, drains it
+    // with read(), then asks oom_kills().
+    virtual Result<int> open_oom_watch(const std::string& name) = 0;
+    // The group's count of processes killed by the OOM killer.
+    virtual Result<std::uint64_t> oom_kills(const std::string& name) = 0;
+    // Whether groups have memory.pressure (PSI) here.
+    virtual bool supports_pressure() const = 0;
+    // The group's memory.pressure (PSI; on hybrid hosts in the unified hierarchy), or "" without one.
+    virtual fs::path pressure_file(const std::string& name) const = 0;
+    // memory.stat as the kernel writes it.
+    virtual Result<std::string> memory_stat(const std::string& name) = 0;
 
     // Leftovers of an earlier daemon with the same top group: kills every process below the top group
     // and removes every group below it. Returns how many processes were killed.

@@ -3,7 +3,10 @@
 #include <libcgroup.h>
 #include <linux/magic.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <sstream>
@@ -193,9 +196,9 @@ public:
         if (Status s = number("memory.limit_in_bytes", limit); !s) return s.error();
         if (Status s = number("memory.failcnt", stats.limit_hits); !s) return s.error();
         if (limit < kV1Unlimited) stats.max = limit;
-        Result<std::map<std::string, std::uint64_t>> oom = v2::read_keyed(fs_, dir / "memory.oom_control");
+        Result<std::uint64_t> oom = oom_kills(name);
         if (!oom) return oom.error();
-        stats.oom_kills = oom->contains("oom_kill") ? oom->at("oom_kill") : 0;
+        stats.oom_kills = *oom;
 
         void* handle = nullptr;
         ::cgroup_stat stat{};
@@ -212,7 +215,58 @@ public:
             else if (key == "total_workingset_refault_file") stats.refault_file = value;
         }
         cgroup_read_stats_end(&handle);
+        if (unified_) {
+            if (Result<v2::Pressure> pressure = v2::read_pressure(fs_, *unified_ / top_ / name / "memory.pressure")) {
+                stats.psi_some_avg10 = pressure->some_avg10;
+                stats.psi_full_avg10 = pressure->full_avg10;
+            }
+        }
         return stats;
+    }
+
+    Result<int> open_oom_watch(const std::string& name) override {
+        const Hierarchy* memory = find("memory");
+        if (memory == nullptr) return sys_error("watch out-of-memory events of", name, ENOTSUP);
+        const fs::path dir = v1_dir(*memory, name);
+        const int event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (event < 0) return sys_error("create an eventfd for", dir.string());
+        const int control = ::open((dir / "memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
+        if (control < 0) {
+            const SysError error = sys_error("open", (dir / "memory.oom_control").string());
+            ::close(event);
+            return error;
+        }
+        // The registration lives as long as the eventfd; the control file is only named by it.
+        const Status registered = fs_.write(dir / "cgroup.event_control",
+                                            std::to_string(event) + " " + std::to_string(control));
+        ::close(control);
+        if (!registered) {
+            ::close(event);
+            return registered.error();
+        }
+        return event;
+    }
+
+    Result<std::uint64_t> oom_kills(const std::string& name) override {
+        const Hierarchy* memory = find("memory");
+        if (memory == nullptr) return sys_error("read out-of-memory events of", name, ENOTSUP);
+        Result<std::map<std::string, std::uint64_t>> oom = v2::read_keyed(fs_, v1_dir(*memory, name) / "memory.oom_control");
+        if (!oom) return oom.error();
+        return oom->contains("oom_kill") ? oom->at("oom_kill") : std::uint64_t{0};
+    }
+
+    bool supports_pressure() const override { return unified_ && fs_.exists(*unified_ / top_ / "memory.pressure"); }
+
+    fs::path pressure_file(const std::string& name) const override {
+        if (!unified_) return {};
+        const fs::path file = *unified_ / top_ / name / "memory.pressure";
+        return fs_.exists(file) ? file : fs::path();
+    }
+
+    Result<std::string> memory_stat(const std::string& name) override {
+        const Hierarchy* memory = find("memory");
+        if (memory == nullptr) return sys_error("read memory.stat of", name, ENOTSUP);
+        return fs_.read(v1_dir(*memory, name) / "memory.stat");
     }
 
     Status remove(const std::string& name) override {

@@ -263,8 +263,32 @@ Result<MemoryStats> V2Driver::memory(const std::string& name) {
     if (!events) return events.error();
     stats.oom_kills = field(*events, "oom_kill");
     stats.limit_hits = field(*events, "max");
+    if (Result<v2::Pressure> pressure = v2::read_pressure(fs_, dir / "memory.pressure")) {
+        stats.psi_some_avg10 = pressure->some_avg10;
+        stats.psi_full_avg10 = pressure->full_avg10;
+    }
     return stats;
 }
+
+Result<int> V2Driver::open_oom_watch(const std::string& name) {
+    if (!valid_group_name(name)) return sys_error("watch", dir_of(name).string(), EINVAL);
+    return v2::watch_modifications(dir_of(name) / "memory.events");
+}
+
+Result<std::uint64_t> V2Driver::oom_kills(const std::string& name) {
+    Result<std::map<std::string, std::uint64_t>> events = v2::read_keyed(fs_, dir_of(name) / "memory.events");
+    if (!events) return events.error();
+    return events->contains("oom_kill") ? events->at("oom_kill") : std::uint64_t{0};
+}
+
+bool V2Driver::supports_pressure() const { return fs_.exists(top_ / "memory.pressure"); }
+
+fs::path V2Driver::pressure_file(const std::string& name) const {
+    const fs::path file = dir_of(name) / "memory.pressure";
+    return fs_.exists(file) ? file : fs::path();
+}
+
+Result<std::string> V2Driver::memory_stat(const std::string& name) { return fs_.read(dir_of(name) / "memory.stat"); }
 
 Status V2Driver::remove(const std::string& name) {
     if (!valid_group_name(name)) return sys_error("remove", dir_of(name).string(), EINVAL);

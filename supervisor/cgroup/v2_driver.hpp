@@ -49,6 +49,11 @@ public:
     Result<MemoryStats> memory(const std::string& name) override;
     Status remove(const std::string& name) override;
     fs::path events_file(const std::string& name) const override;
+    Result<int> open_oom_watch(const std::string& name) override;
+    Result<std::uint64_t> oom_kills(const std::string& name) override;
+    bool supports_pressure() const override;
+    fs::path pressure_file(const std::string& name) const override;
+    Result<std::string> memory_stat(const std::string& name) override;
     Result<int> clear_leftovers() override;
     Status remove_top() override;
 

@@ -173,6 +173,8 @@ TEST_CASE("v2 driver: memory reads memory.current - peak - max - stat and events
                          "anon 73400320\nfile 20971520\nkernel 4194304\nfile_dirty 1048576\nfile_writeback 4096\n"
                          "workingset_refault_anon 12\nworkingset_refault_file 250000\nthp_fault_alloc 0\n");
     host.fs.set_contents(leaf / "memory.events", "low 0\nhigh 7\nmax 1234\noom 2\noom_kill 1\noom_group_kill 0\n");
+    host.fs.set_contents(leaf / "memory.pressure", "some avg10=12.50 avg60=3.00 avg300=1.00 total=123\n"
+                                                   "full avg10=7.25 avg60=2.00 avg300=0.50 total=99\n");
 
     MemoryStats expected;
     expected.current = 104857600;
@@ -186,6 +188,8 @@ TEST_CASE("v2 driver: memory reads memory.current - peak - max - stat and events
     expected.refault_file = 250000;
     expected.oom_kills = 1;
     expected.limit_hits = 1234;
+    expected.psi_some_avg10 = 12.5;
+    expected.psi_full_avg10 = 7.25;
     Result<MemoryStats> stats = driver->memory("api/0");
     REQUIRE(stats.ok());
     CHECK(*stats == expected);

@@ -1,0 +1,192 @@
+#include "supervisor/postmortem/bundle_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "policies/signal_names.hpp"
+#include "supervisor/postmortem/bundle_format.hpp"
+
+namespace corral::supervisor::postmortem {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string utc(std::chrono::system_clock::time_point at, const char* format) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char text[64];
+    std::strftime(text, sizeof text, format, &tm);
+    char result[80];
+    std::snprintf(result, sizeof result, "%s.%03dZ", text, static_cast<int>(millis));
+    return result;
+}
+
+json optional_number(const std::optional<std::uint64_t>& value) { return value ? json(*value) : json(nullptr); }
+
+Status write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.close();
+    if (!out) return sys_error("write", file.string(), EIO);
+    return {};
+}
+
+std::uint64_t tree_size(const fs::path& dir) {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+        if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+    }
+    return total;
+}
+
+// Complete bundles of one instance directory, oldest first (names start with the UTC time).
+std::vector<fs::path> bundles_in(const fs::path& instance_dir) {
+    std::vector<fs::path> bundles;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(instance_dir, ec)) {
+        if (entry.is_directory(ec) && !entry.path().filename().string().ends_with(kTempSuffix)) {
+            bundles.push_back(entry.path());
+        }
+    }
+    std::sort(bundles.begin(), bundles.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+    return bundles;
+}
+
+void apply_retention(const fs::path& root, const fs::path& instance_dir, const fs::path& newest,
+                     const config::PostmortemSpec& retention) {
+    std::error_code ec;
+    std::vector<fs::path> mine = bundles_in(instance_dir);
+    while (mine.size() > retention.keep) {
+        fs::remove_all(mine.front(), ec);
+        mine.erase(mine.begin());
+    }
+    // The size cap over every instance: the oldest bundles go first, wherever they are.
+    std::vector<std::pair<fs::path, std::uint64_t>> all;
+    std::uint64_t total = 0;
+    for (const auto& entry : fs::directory_iterator(root, ec)) {
+        if (!entry.is_directory(ec)) continue;
+        for (const fs::path& bundle : bundles_in(entry.path())) {
+            const std::uint64_t size = tree_size(bundle);
+            all.emplace_back(bundle, size);
+            total += size;
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first.filename() < b.first.filename(); });
+    for (const auto& [bundle, size] : all) {
+        if (total <= retention.max_size) break;
+        if (bundle == newest) continue;
+        fs::remove_all(bundle, ec);
+        total -= size;
+    }
+}
+
+}  // namespace
+
+std::string compact_utc(std::chrono::system_clock::time_point at) { return utc(at, "%Y%m%dT%H%M%S"); }
+std::string iso_utc(std::chrono::system_clock::time_point at) { return utc(at, "%Y-%m-%dT%H:%M:%S"); }
+
+std::string tail_lines(const fs::path& file, int lines) {
+    constexpr std::streamoff kMaxBytes = 256 * 1024;  // bounds the work whatever the lines' lengths
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    if (!in) return {};
+    const std::streamoff size = in.tellg();
+    const std::streamoff start = std::max<std::streamoff>(0, size - kMaxBytes);
+    std::string text(static_cast<std::size_t>(size - start), '\0');
+    in.seekg(start);
+    in.read(text.data(), size - start);
+    if (start > 0) text.erase(0, text.find('\n') + 1);  // a partial first line
+    int found = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+    if (found > lines) {
+        std::size_t cut = 0;
+        for (int skip = found - lines; skip > 0; --skip) cut = text.find('\n', cut) + 1;
+        text.erase(0, cut);
+        found = lines;
+    }
+    if (found < lines && start == 0 && file.extension() != ".1") {
+        text.insert(0, tail_lines(file.string() + ".1", lines - found));
+    }
+    return text;
+}
+
+Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention) {
+    const std::string reason(policies::to_string(input.classification.reason));
+    const std::string instance_name = input.service + "-" + std::to_string(input.index);
+    const fs::path root = input.state_dir / kDirectory;
+    const fs::path instance_dir = root / instance_name;
+    std::string name = compact_utc(input.ended_at) + "-" + reason;
+    std::error_code ec;
+    for (int n = 2; fs::exists(instance_dir / name, ec); ++n) name = compact_utc(input.ended_at) + "-" + reason + "-" + std::to_string(n);
+    const fs::path final_dir = instance_dir / name;
+    const fs::path temp_dir = instance_dir / (name + std::string(kTempSuffix));
+    fs::create_directories(temp_dir, ec);
+    if (ec) return sys_error("create", temp_dir.string(), ec.value());
+
+    std::vector<std::string> files;
+    const auto add = [&](std::string_view file, const std::string& text) -> Status {
+        if (text.empty()) return {};
+        if (Status written = write_text(temp_dir / file, text); !written) return written;
+        files.emplace_back(file);
+        return {};
+    };
+    for (const auto& [file, text] : std::initializer_list<std::pair<std::string_view, std::string>>{
+             {kKernelLog, input.kernel_log},
+             {kMemoryStat, input.memory_stat},
+             {kMemoryCsv, input.memory_csv},
+             {kStdoutTail, tail_lines(input.stdout_log, kTailLines)},
+             {kStderrTail, tail_lines(input.stderr_log, kTailLines)}}) {
+        if (Status written = add(file, text); !written) return written.error();
+    }
+    // Node's own diagnostics (heap snapshots, fatal-error reports) move in whole.
+    if (!input.diagnostics_dir.empty()) {
+        for (const auto& entry : fs::directory_iterator(input.diagnostics_dir, ec)) {
+            if (!entry.is_regular_file(ec)) continue;
+            const fs::path target = temp_dir / entry.path().filename();
+            fs::rename(entry.path(), target, ec);
+            if (!ec) files.push_back(entry.path().filename().string());
+        }
+    }
+
+    const auto uptime = std::chrono::duration_cast<std::chrono::milliseconds>(input.ended_at - input.started_at);
+    json summary = {
+        {"version", kSummaryVersion},
+        {"id", instance_name + "/" + name},
+        {"service", input.service},
+        {"index", input.index},
+        {"pid", input.pid},
+        {"reason", reason},
+        {"evidence", input.classification.evidence},
+        {"exit",
+         {{"code", input.status.signal == 0 && !input.status.spawn_failed ? json(input.status.code) : json(nullptr)},
+          {"signal", input.status.signal != 0 ? json(policies::signal_name(input.status.signal)) : json(nullptr)}}},
+        {"started_at", iso_utc(input.started_at)},
+        {"ended_at", iso_utc(input.ended_at)},
+        {"uptime_ms", uptime.count()},
+        {"restarts", input.restarts},
+        {"limits",
+         {{"memory_max", optional_number(input.limits.memory.max)},
+          {"memory_high", optional_number(input.limits.memory.high)},
+          {"swap_max", optional_number(input.limits.memory.swap_max)},
+          {"pids_max", optional_number(input.limits.pids.max)},
+          {"cpu_weight", input.limits.cpu.weight ? json(*input.limits.cpu.weight) : json(nullptr)},
+          {"cpu_max_percent", input.limits.cpu.max_percent ? json(*input.limits.cpu.max_percent) : json(nullptr)}}},
+        {"memory", {{"peak", optional_number(input.peak)}, {"last", optional_number(input.last)}, {"max", optional_number(input.max)}}},
+        {"files", files},
+    };
+    if (Status written = write_text(temp_dir / kSummary, summary.dump(2) + "\n"); !written) return written.error();
+    fs::rename(temp_dir, final_dir, ec);
+    if (ec) return sys_error("rename", temp_dir.string(), ec.value());
+    apply_retention(root, instance_dir, final_dir, retention);
+    return instance_name + "/" + name;
+}
+
+}  // namespace corral::supervisor::postmortem
