@@ -39,6 +39,8 @@ bool oom_counter_moved(const ExitEvidence& e) { return e.oom_kills_after > e.oom
 }  // namespace
 
 bool needs_more_evidence(const ExitEvidence& e) {
+    const bool aborted = e.status.signal == SIGABRT || (e.status.signal == 0 && e.status.code == 128 + SIGABRT);
+    if (aborted) return e.stderr_open && !e.heap_oom_on_stderr;
     return e.status.signal == SIGKILL && !e.stop_requested && !e.thrashing && !e.memory_limit &&
            !oom_counter_moved(e) && !e.kernel_killed_line;
 }

@@ -30,6 +30,7 @@ struct ExitEvidence {
     std::optional<std::string> kernel_killed_line;  // the kernel's "Killed process <our pid>" record
     bool kernel_global = false;          // ... from the global OOM killer
     bool heap_oom_on_stderr = false;     // "JavaScript heap out of memory" on the instance's stderr
+    bool stderr_open = false;            // its stderr has not reached EOF yet: the message may be on its way
     std::optional<std::string> thrashing;     // corral killed it for thrashing: the measurement
     std::optional<std::string> memory_limit;  // corral restarted it at memory.restart_at: the measurement
 };
@@ -40,7 +41,7 @@ struct Classification {
 };
 
 // A SIGKILL that corral did not send itself, with no OOM evidence yet: the counter or the kernel's
-// record may still be on their way.
+// record may still be on their way. An abort whose stderr is still being read: V8's last words may be.
 bool needs_more_evidence(const ExitEvidence& evidence);
 
 Classification classify_exit(const ExitEvidence& evidence);

@@ -11,7 +11,12 @@ using config::CgroupMode;
 
 namespace {
 
-bool asks_for_limits(const cgroup::Limits& limits) { return limits != cgroup::Limits{}; }
+// Limits, and the memory watch, need the instance's cgroup.
+bool needs_cgroup(const config::ServiceSpec& service) {
+    const auto& watch = service.memory_watch;
+    return service.limits != cgroup::Limits{} || watch.restart_at || watch.snapshot_at ||
+           (watch.thrashing.configured && watch.thrashing.enabled);
+}
 
 }  // namespace
 
@@ -57,12 +62,16 @@ std::vector<std::string> unapplicable_limits(const config::Config& config, const
                                              const std::string& why_no_driver) {
     std::vector<std::string> problems;
     for (const auto& service : config.services) {
-        if (!asks_for_limits(service.limits)) continue;
+        if (!needs_cgroup(service)) continue;
         if (driver == nullptr) {
             problems.push_back(service.name + ": limits not applied: " + why_no_driver);
             continue;
         }
         for (const auto& missing : driver->unsupported(service.limits)) problems.push_back(service.name + ": " + missing);
+        const auto& thrashing = service.memory_watch.thrashing;
+        if (thrashing.configured && thrashing.enabled && !driver->supports_pressure()) {
+            problems.push_back(service.name + ": memory.thrashing: cgroups here have no memory pressure (PSI) file");
+        }
     }
     return problems;
 }

@@ -32,7 +32,9 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       config_(std::move(config)),
       cgroups_(std::move(cgroups)),
       why_no_cgroups_(std::move(why_no_cgroups)),
-      reaper_(loop) {
+      reaper_(loop),
+      cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
+      kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
     context_.cgroups_required = config_.supervisor.cgroups == config::CgroupMode::required;
@@ -69,6 +71,9 @@ int Daemon::run() {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: {}", std::strerror(errno));
     spdlog::info("corral {} supervising {} service(s){}{}", CORRAL_VERSION, config_.services.size(),
                  config_.file.empty() ? "" : " from ", config_.file.string());
+    if (Status opened = kmsg_.open(); !opened) {
+        spdlog::warn("the kernel's OOM reports are not read: {}", opened.error().message());
+    }
     apply(config_);
     running_ = true;
     if (cgroups_) {
@@ -157,7 +162,7 @@ void Daemon::apply(const config::Config& config) {
                 const bool restart = step.action == ReloadAction::restart;
                 Service service = std::move(*existing);
                 if (restart) {
-                    spdlog::info("{}: command, cwd or env changed: restarting its instances", step.service);
+                    spdlog::info("{}: its command, cwd, env or Node diagnostics changed: restarting its instances", step.service);
                 } else if (service.spec->instances != spec->instances) {
                     spdlog::info("{}: scaling from {} to {} instance(s)", step.service, service.spec->instances,
                                  spec->instances);
@@ -285,7 +290,22 @@ void Daemon::kill_escaped_children() {
     }
 }
 
+void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
+    Instance* victim = nullptr;
+    for_each_instance([&](Instance& instance) {
+        const std::string group = instance.cgroup_name();
+        const bool same_group = !group.empty() && report.task_memcg.ends_with("/" + cgroup_top_ + "/" + group);
+        const bool same_pid = report.pid == instance.pid() || report.pid == instance.last_pid();
+        if (same_group || (same_pid && group.empty())) victim = &instance;
+    });
+    if (victim == nullptr) return;  // another tenant's process
+    std::string text;
+    for (const auto& line : report.lines) text += line + "\n";
+    victim->on_kernel_oom(report.pid, report.global, report.killed_line, text);
+}
+
 void Daemon::close_handles() {
+    kmsg_.close();
     signals_.clear();
     settle_timer_.close();
     sample_timer_.close();

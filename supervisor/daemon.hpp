@@ -18,6 +18,7 @@
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance.hpp"
+#include "supervisor/kmsg/kmsg_reader.hpp"
 #include "supervisor/orphan_reaper.hpp"
 #include "supervisor/uv_handle.hpp"
 
@@ -49,6 +50,7 @@ private:
     static void on_status(uv_timer_t* timer);
 
     void handle_signal(int signum);
+    void on_kernel_oom(const kmsg::OomReport& report);
     void reload();
     void apply(const config::Config& config);
     void add_instances(Service& service, unsigned count);
@@ -71,6 +73,8 @@ private:
     std::string why_no_cgroups_;
     InstanceContext context_;
     OrphanReaper reaper_;
+    std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
+    kmsg::KmsgReader kmsg_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;

@@ -142,6 +142,10 @@ void Instance::on_timer(uv_timer_t* timer) {
 
 void Instance::on_capture_closed(void* self) {
     auto* instance = static_cast<Instance*>(self);
+    if (instance->pending_exit_ && !policies::needs_more_evidence(instance->evidence_for(instance->pending_exit_->status))) {
+        instance->conclude_exit();
+        return;
+    }
     if (instance->quiet()) instance->context_.observer->on_quiet(*instance);
 }
 
@@ -156,6 +160,7 @@ void Instance::spawn() {
     }
     prepare_memory_watch();
     std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
+    stderr_capture_ = nullptr;
     out_log_.create();
     err_log_.create();
     const bool timestamps = spec_->logs.timestamps;
@@ -184,6 +189,7 @@ void Instance::spawn() {
     started_wall_ = std::chrono::system_clock::now();
     out->start();
     err->start();
+    stderr_capture_ = err.get();
     captures_.push_back(std::move(out));
     captures_.push_back(std::move(err));
 }

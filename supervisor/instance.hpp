@@ -144,6 +144,7 @@ private:
     LogFile out_log_;
     LogFile err_log_;
     std::vector<std::unique_ptr<OutputCapture>> captures_;  // after the logs: destroyed before them
+    const OutputCapture* stderr_capture_ = nullptr;         // the current incarnation's, in captures_
     std::unique_ptr<InstanceGroup> group_;                  // outlives the incarnation that points to it
     std::unique_ptr<MemoryMonitor> monitor_;
     std::unique_ptr<Incarnation> incarnation_;

@@ -131,6 +131,7 @@ policies::ExitEvidence Instance::evidence_for(const policies::ExitStatus& status
         e.kernel_global = oom.global;
     }
     e.heap_oom_on_stderr = heap_oom_on_stderr_;
+    e.stderr_open = stderr_capture_ != nullptr && !stderr_capture_->closed();
     e.thrashing = thrashing_;
     e.memory_limit = memory_limit_;
     return e;
@@ -149,8 +150,12 @@ void Instance::conclude_exit() {
     pending_exit_.reset();
 
     std::string cause;
-    if (classification.reason != policies::ExitReason::exit_code && classification.reason != policies::ExitReason::signal) {
-        cause = std::string(policies::explain(classification.reason)) + ", " + policies::describe(exit.status);
+    switch (classification.reason) {
+        case policies::ExitReason::exit_code:
+        case policies::ExitReason::signal: break;  // describe(status) says it all
+        case policies::ExitReason::oom_kill:
+        case policies::ExitReason::oom_kill_global: cause = policies::explain(classification.reason); break;
+        default: cause = std::string(policies::explain(classification.reason)) + ", " + policies::describe(exit.status);
     }
     handle({EventKind::gone, exit.status, std::move(cause)});
     if (quiet()) context_.observer->on_quiet(*this);

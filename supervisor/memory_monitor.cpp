@@ -54,6 +54,7 @@ void MemoryMonitor::start_incarnation(const policies::MemoryWatch& watch) {
     stat_at_oom_.clear();
     Result<std::uint64_t> kills = driver_.oom_kills(group_);
     oom_kills_at_start_ = kills ? *kills : 0;
+    if (Status reset = driver_.reset_peak(group_); !reset) spdlog::debug("{}: {}", instance_, reset.error().message());
     arm_pressure_trigger(watch.thrashing);
 }
 

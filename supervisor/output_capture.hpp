@@ -18,7 +18,8 @@ public:
     using ClosedCallback = void (*)(void* context);
 
     // On failure to create the pipe handle, pipe() is null and the stream is ignored. `on_closed` runs
-    // once the stream has ended and its last line is written.
+    // once the stream has ended and its last line is written; it is the capture's last call, and the
+    // owner may destroy the capture inside it.
     OutputCapture(uv_loop_t* loop, LogFile& file, bool timestamps, ClosedCallback on_closed, void* context);
     OutputCapture(const OutputCapture&) = delete;
     OutputCapture& operator=(const OutputCapture&) = delete;

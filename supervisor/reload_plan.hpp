@@ -4,8 +4,9 @@
 //   remove   gone from the file: stop its instances
 //   keep     nothing changed
 //   update   only settings read at decision time changed (restart, backoff, start_limit, stop, logs,
-//            instances): apply them live, scale to the new instance count, restart nothing
-//   restart  what the process was started with changed (command, shell, cwd, env): restart every instance
+//            limits, memory thresholds, instances): apply them live, scale, restart nothing
+//   restart  what the process was started with changed (command, shell, cwd, env, node_diagnostics, having
+//            a memory.snapshot_at or not): restart every instance
 #include <string>
 #include <vector>
 

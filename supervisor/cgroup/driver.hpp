@@ -92,6 +92,10 @@ public:
     virtual bool supports_pressure() const = 0;
     // The group's memory.pressure (PSI; on hybrid hosts in the unified hierarchy), or "" without one.
     virtual fs::path pressure_file(const std::string& name) const = 0;
+    // Starts the group's memory peak over from its current usage (at each start of an instance). v2
+    // resets memory.peak only for the file descriptor that wrote to it, so there the peak stays the
+    // group's lifetime peak; this returns success.
+    virtual Status reset_peak(const std::string& name) = 0;
     // memory.stat as the kernel writes it.
     virtual Result<std::string> memory_stat(const std::string& name) = 0;
 

@@ -263,6 +263,12 @@ public:
         return fs_.exists(file) ? file : fs::path();
     }
 
+    Status reset_peak(const std::string& name) override {
+        const Hierarchy* memory = find("memory");
+        if (memory == nullptr) return {};
+        return fs_.write(v1_dir(*memory, name) / "memory.max_usage_in_bytes", "0");
+    }
+
     Result<std::string> memory_stat(const std::string& name) override {
         const Hierarchy* memory = find("memory");
         if (memory == nullptr) return sys_error("read memory.stat of", name, ENOTSUP);

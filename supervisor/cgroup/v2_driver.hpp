@@ -54,6 +54,7 @@ public:
     bool supports_pressure() const override;
     fs::path pressure_file(const std::string& name) const override;
     Result<std::string> memory_stat(const std::string& name) override;
+    Status reset_peak(const std::string&) override { return {}; }
     Result<int> clear_leftovers() override;
     Status remove_top() override;
 

@@ -98,7 +98,7 @@ memory = { max = "256MiB" }
 )", {{"fixture", fixture("hog.js")}, {"record", dir / "record"}}));
     CorralProcess corral(dir.path(), {"up"});
     const auto log = dir / ".corral/corral.log";
-    REQUIRE(wait_until([&] { return !lines_containing(log, "-> exited: killed by SIGKILL").empty(); }, 60s));
+    REQUIRE(wait_until([&] { return !lines_containing(log, "-> exited: killed by the kernel's OOM killer").empty(); }, 60s));
     const fs::path memory = daemon_cgroup_dir(dir / ".corral", "memory", "hog/0");
     const std::string oom = read_file(memory / "memory.oom_control");
     CAPTURE(oom);

@@ -58,6 +58,11 @@ TEST_CASE("classification: V8 heap exhaustion needs SIGABRT (or exit code 134) a
     exit1.heap_oom_on_stderr = true;
     CHECK(classify_exit(exit1).reason == ExitReason::exit_code);
     CHECK_FALSE(needs_more_evidence(e));
+    ExitEvidence early = killed(SIGABRT);
+    early.stderr_open = true;  // the message may still be in the pipe
+    CHECK(needs_more_evidence(early));
+    early.heap_oom_on_stderr = true;
+    CHECK_FALSE(needs_more_evidence(early));
 }
 
 TEST_CASE("classification: corral's own kills carry their measurement first") {
