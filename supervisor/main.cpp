@@ -2,11 +2,16 @@
 // it runs before every start of every service.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "supervisor/exec_shim.hpp"
+#include "supervisor/postmortem/postmortem_command.hpp"
 #include "supervisor/up_command.hpp"
 
 using namespace corral::supervisor;
@@ -43,6 +48,18 @@ int main(int argc, char** argv) {
     run->add_option("--state-dir", run_options.state_dir, "Logs and state go here")->capture_default_str();
     run->prefix_command();  // `corral run node app.js --port 3` works without "--" too
 
+    postmortem::PostmortemOptions pm_options;
+    std::string pm_target, pm_show, pm_state_dir, pm_config;
+    CLI::App* pm = app.add_subcommand(
+        "postmortem", "Read what the daemon kept of dead instances: why they died, memory before death, last output");
+    pm->add_option("target", pm_target, "NAME or NAME#INDEX: only that service or instance");
+    pm->add_option("--show", pm_show, "Show one post-mortem: its ID, a unique prefix, or the part after the '/'");
+    pm->add_flag("--json", pm_options.json, "Print JSON instead of text");
+    CLI::Option* pm_state_dir_option =
+        pm->add_option("--state-dir", pm_state_dir, "The state directory (default: the service file's, else ./.corral)");
+    pm->add_option("-c,--config", pm_config, "Read the state directory from this service file (default ./corral.toml)")
+        ->excludes(pm_state_dir_option);
+
     try {
         app.parse(cli_argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -55,6 +72,29 @@ int main(int argc, char** argv) {
             return kExitUsage;
         }
         return up_command(file);
+    }
+    if (pm->parsed()) {
+        if (!command.empty()) {
+            std::fprintf(stderr, "corral postmortem: unexpected arguments after --\n");
+            return kExitUsage;
+        }
+        const auto given = [](const CLI::App* sub, const char* name, const std::string& value) {
+            return sub->count(name) > 0 ? std::optional<std::string>(value) : std::nullopt;
+        };
+        const auto state_dir_flag = given(pm, "--state-dir", pm_state_dir);
+        const auto config_file = given(pm, "--config", pm_config);
+        const auto state_dir = postmortem::resolve_state_dir(
+            state_dir_flag ? std::optional<std::filesystem::path>(*state_dir_flag) : std::nullopt,
+            config_file ? std::optional<std::filesystem::path>(*config_file) : std::nullopt);
+        if (!state_dir) return kExitUsage;
+        pm_options.state_dir = *state_dir;
+        pm_options.target = given(pm, "target", pm_target);
+        pm_options.show = given(pm, "--show", pm_show);
+        const char* no_color = std::getenv("NO_COLOR");
+        const char* term = std::getenv("TERM");
+        pm_options.color = isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0') &&
+                           !(term != nullptr && std::strcmp(term, "dumb") == 0);
+        return postmortem::postmortem_command(pm_options);
     }
     if (command.empty()) command = run->remaining();
     if (command.empty()) {
