@@ -3,6 +3,7 @@
 # Usage: scripts/bench.sh [arguments for bench/core.js, e.g. --no-pm2 or --runs 50]
 #   bench/core.js     crash-to-restart latency vs a bare node start-up; daemon RSS with 50 services (vs pm2)
 #   bench/cgroups.js  time to start 50 instances with and without cgroups
+#   bench/oom.js      20 OOM kills: kill to post-mortem and to running again, classification, vs pm2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,3 +11,5 @@ scripts/build.sh build
 scripts/run-limited.sh 12G -- node bench/core.js "$@"
 echo
 scripts/run-limited.sh 12G -- node bench/cgroups.js
+echo
+scripts/run-limited.sh 12G -- node bench/oom.js "$@"
