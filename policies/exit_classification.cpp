@@ -21,15 +21,24 @@ std::string_view to_string(ExitReason reason) {
 
 std::string_view explain(ExitReason reason) {
     switch (reason) {
-        case ExitReason::oom_kill: return "killed by the kernel's OOM killer (its cgroup ran out of memory)";
-        case ExitReason::oom_kill_global: return "killed by the kernel's OOM killer (the machine ran out of memory)";
-        case ExitReason::v8_heap_oom: return "V8 ran out of heap (JavaScript heap out of memory)";
-        case ExitReason::thrashing: return "killed by corral: thrashing (memory pressure stayed too high)";
-        case ExitReason::memory_limit: return "restarted by corral at memory.restart_at";
+        case ExitReason::oom_kill: return "killed by the kernel's OOM killer (memory cgroup out of memory)";
+        case ExitReason::oom_kill_global: return "killed by the kernel's OOM killer (the whole machine ran out of memory)";
+        case ExitReason::v8_heap_oom: return "Node's V8 heap hit its limit (JavaScript heap out of memory)";
+        case ExitReason::thrashing: return "killed by corral: memory pressure stayed above memory.thrashing for its window";
+        case ExitReason::memory_limit: return "restarted by corral: its memory reached memory.restart_at";
         case ExitReason::signal: return "killed by a signal";
         case ExitReason::exit_code: return "exited";
     }
     return "?";
+}
+
+std::optional<ExitReason> exit_reason_from(std::string_view text) {
+    for (const ExitReason reason : {ExitReason::oom_kill, ExitReason::oom_kill_global, ExitReason::v8_heap_oom,
+                                    ExitReason::thrashing, ExitReason::memory_limit, ExitReason::signal,
+                                    ExitReason::exit_code}) {
+        if (to_string(reason) == text) return reason;
+    }
+    return std::nullopt;
 }
 
 namespace {

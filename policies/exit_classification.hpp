@@ -16,6 +16,7 @@ namespace corral::policies {
 enum class ExitReason { oom_kill, oom_kill_global, v8_heap_oom, thrashing, memory_limit, signal, exit_code };
 
 std::string_view to_string(ExitReason reason);  // "oom-kill", "oom-kill-global", ...
+std::optional<ExitReason> exit_reason_from(std::string_view text);
 // "killed by the kernel's OOM killer (memory cgroup out of memory)", ...
 std::string_view explain(ExitReason reason);
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "policies/exit_classification.hpp"
 #include "supervisor/postmortem/sparkline.hpp"
 
 namespace corral::supervisor::postmortem {
@@ -98,17 +99,13 @@ std::string exit_text(const BundleInfo& info) {
 }
 
 std::string reason_words(const BundleInfo& info) {
-    const std::string_view r = info.reason;
-    if (r == "oom-kill") return "killed by the kernel's OOM killer (memory cgroup out of memory)";
-    if (r == "oom-kill-global") return "killed by the kernel's OOM killer (the whole machine ran out of memory)";
-    if (r == "v8-heap-oom") return "Node's V8 heap hit its limit (JavaScript heap out of memory)";
-    if (r == "thrashing") return "killed by corral: memory pressure stayed above memory.thrashing for its window";
-    if (r == "memory-limit") return "restarted by corral: its memory reached memory.restart_at";
-    if (r == "signal") return info.exit_signal ? "killed by " + *info.exit_signal : "killed by a signal";
-    if (r == "exit-code") {
+    const auto reason = policies::exit_reason_from(info.reason);
+    if (!reason) return "an unknown reason";
+    if (*reason == policies::ExitReason::signal) return info.exit_signal ? "killed by " + *info.exit_signal : "killed by a signal";
+    if (*reason == policies::ExitReason::exit_code) {
         return info.exit_code ? "exited by itself with code " + std::to_string(*info.exit_code) : "exited by itself";
     }
-    return "an unknown reason";
+    return std::string(policies::explain(*reason));
 }
 
 std::string wrap(std::string_view text, std::size_t width, std::size_t indent) {
