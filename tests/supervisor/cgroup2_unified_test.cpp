@@ -192,3 +192,16 @@ TEST_CASE("cgroup2 on the real unified hierarchy: the v2 driver without controll
     REQUIRE(driver.remove_top().ok());
     CHECK_FALSE(real_cgroup_fs().exists(driver.top_dir()));
 }
+
+TEST_CASE("watch_modifications: an inotify fd that becomes readable when the file changes") {
+    corral::test::TempDir dir;
+    const auto file = dir.write("memory.events", "oom_kill 0\n");
+    Result<int> fd = v2::watch_modifications(file);
+    REQUIRE(fd.ok());
+    char buffer[256];
+    CHECK(::read(*fd, buffer, sizeof buffer) < 0);  // nothing yet (non-blocking)
+    dir.write("memory.events", "oom_kill 1\n");
+    CHECK(::read(*fd, buffer, sizeof buffer) > 0);
+    ::close(*fd);
+    CHECK_FALSE(v2::watch_modifications(dir / "missing").ok());
+}
