@@ -11,6 +11,7 @@
 #include "policies/signal_names.hpp"
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/cgroup_setup.hpp"
+#include "supervisor/postmortem/bundle_writer.hpp"
 #include "supervisor/reload_plan.hpp"
 #include "supervisor/status_file.hpp"
 
@@ -34,7 +35,9 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       why_no_cgroups_(std::move(why_no_cgroups)),
       reaper_(loop),
       cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
-      kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }) {
+      kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
+      control_(loop, *this),
+      started_at_(policies::Clock::now()) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
     context_.cgroups_required = config_.supervisor.cgroups == config::CgroupMode::required;
@@ -65,17 +68,25 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
 
 Daemon::~Daemon() { close_handles(); }
 
-int Daemon::run() {
+int Daemon::run(const std::function<void()>& ready) {
     // Orphaned descendants of services come back to the daemon, not to init: they can be found, killed
     // and reaped (see OrphanReaper).
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: {}", std::strerror(errno));
     spdlog::info("corral {} supervising {} service(s){}{}", CORRAL_VERSION, config_.services.size(),
                  config_.file.empty() ? "" : " from ", config_.file.string());
+    const auto socket = config_.supervisor.state_dir / "corral.sock";
+    if (Status listening = control_.listen(socket); !listening) {
+        spdlog::error("control socket: {}", listening.error().message());
+        close_handles();
+        uv_run(loop_, UV_RUN_DEFAULT);
+        return 1;
+    }
     if (Status opened = kmsg_.open(); !opened) {
         spdlog::warn("the kernel's OOM reports are not read: {}", opened.error().message());
     }
     apply(config_);
     running_ = true;
+    if (ready) ready();
     if (cgroups_) {
         const auto every = static_cast<uint64_t>(config_.supervisor.sample_interval.count());
         uv_timer_start(sample_timer_.get(), on_sample, every, every);
@@ -108,18 +119,23 @@ void Daemon::handle_signal(int signum) {
     for_each_instance([](Instance& instance) { instance.kill_now(); });
 }
 
-void Daemon::reload() {
+Daemon::ReloadOutcome Daemon::reload() {
+    ReloadOutcome outcome;
     if (config_.file.empty()) {
-        spdlog::warn("SIGHUP: nothing to reload (no service file)");
-        return;
+        outcome.errors.push_back("nothing to reload: the daemon was started without a service file (corral run)");
+        spdlog::warn("reload: {}", outcome.errors.back());
+        return outcome;
     }
-    spdlog::info("SIGHUP: reloading {}", config_.file.string());
+    spdlog::info("reloading {}", config_.file.string());
     config::LoadResult result = config::load_config_file(config_.file);
     if (!result.config) {
-        for (const auto& error : result.errors) spdlog::error("{}", error.to_string());
+        for (const auto& error : result.errors) {
+            spdlog::error("{}", error.to_string());
+            outcome.errors.push_back(error.to_string());
+        }
         spdlog::error("reload failed: {} error(s) in {}; nothing was changed", result.errors.size(),
                       config_.file.string());
-        return;
+        return outcome;
     }
     config::Config next = std::move(*result.config);
     if (next.supervisor != config_.supervisor) {
@@ -127,15 +143,19 @@ void Daemon::reload() {
         next.supervisor = config_.supervisor;
     }
     if (!accept_limits(next, cgroups_.get(), why_no_cgroups_)) {
-        spdlog::error("reload refused: limits that cannot be applied with cgroups = \"required\"; nothing was changed");
-        return;
+        const std::string why = "limits that cannot be applied with cgroups = \"required\"; nothing was changed";
+        spdlog::error("reload refused: {}", why);
+        for (const auto& problem : unapplicable_limits(next, cgroups_.get(), why_no_cgroups_)) outcome.errors.push_back(problem);
+        return outcome;
     }
-    apply(next);
+    outcome.changes = apply(next);
     config_ = std::move(next);
     spdlog::info("reload complete: {} service(s)", config_.services.size());
+    return outcome;
 }
 
-void Daemon::apply(const config::Config& config) {
+std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Config& config) {
+    std::vector<std::pair<std::string, std::string>> changes;
     std::vector<config::ServiceSpec> running;
     for (const auto& service : services_) running.push_back(*service.spec);
     std::vector<Service> next;
@@ -144,6 +164,7 @@ void Daemon::apply(const config::Config& config) {
                                        [&](const auto& s) { return s.name == step.service; });
         const auto existing = std::find_if(services_.begin(), services_.end(),
                                            [&](const Service& s) { return s.spec && s.spec->name == step.service; });
+        if (step.action != ReloadAction::keep) changes.emplace_back(step.service, reload_action_name(step.action));
         switch (step.action) {
             case ReloadAction::add: {
                 if (running_) spdlog::info("{}: new service", step.service);
@@ -182,6 +203,7 @@ void Daemon::apply(const config::Config& config) {
         }
     }
     services_ = std::move(next);
+    return changes;
 }
 
 void Daemon::add_instances(Service& service, unsigned count) {
@@ -201,9 +223,33 @@ void Daemon::retire_instances(Service& service, unsigned keep) {
     schedule_settle();
 }
 
-void Daemon::on_transition(Instance&, State, State to) {
+void Daemon::on_transition(Instance& instance, State from, State to, const std::string& reason) {
     if (policies::is_down(to)) schedule_settle();
     schedule_status();
+    const nlohmann::json event = {{"time", postmortem::iso_utc(std::chrono::system_clock::now())},
+                                  {"instance", instance.name()},
+                                  {"from", std::string(policies::to_string(from))},
+                                  {"to", std::string(policies::to_string(to))},
+                                  {"reason", reason}};
+    control_.for_each_client([&](ControlConnection& client) {
+        if (client.subscription() && client.subscription()->events) client.event(event);
+    });
+}
+
+void Daemon::on_output(Instance& instance, std::string_view stream, std::string_view lines) {
+    control_.for_each_client([&](ControlConnection& client) {
+        const auto& follow = client.subscription();
+        if (!follow || !follow->instances.contains(instance.name()) || !(stream == "out" ? follow->out : follow->err)) {
+            return;
+        }
+        for (std::size_t start = 0; start < lines.size();) {
+            const std::size_t end = lines.find('\n', start);
+            client.event({{"instance", instance.name()}, {"stream", stream},
+                          {"line", lines.substr(start, end - start)}});
+            if (end == std::string_view::npos || !client.subscription()) break;
+            start = end + 1;
+        }
+    });
 }
 
 void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }
@@ -305,6 +351,7 @@ void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
 }
 
 void Daemon::close_handles() {
+    control_.close();
     kmsg_.close();
     signals_.clear();
     settle_timer_.close();

@@ -11,11 +11,13 @@
 // unchanged services keep running untouched.
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "supervisor/cgroup/driver.hpp"
+#include "supervisor/control/control_server.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
@@ -24,7 +26,7 @@
 
 namespace corral::supervisor {
 
-class Daemon final : private InstanceObserver {
+class Daemon final : private InstanceObserver, private ControlHandler {
 public:
     // `cgroups` may be null (no cgroups: `why_no_cgroups` says why, for warnings about limits).
     Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
@@ -33,8 +35,9 @@ public:
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    // Starts every service and runs the loop until shutdown is complete; returns the exit code.
-    int run();
+    // Opens the control socket, starts every service and runs the loop until shutdown is complete;
+    // returns the exit code. `ready` is called once the socket answers and the services are starting.
+    int run(const std::function<void()>& ready = {});
 
 private:
     struct Service {
@@ -42,8 +45,24 @@ private:
         std::vector<std::unique_ptr<Instance>> instances;
     };
 
-    void on_transition(Instance& instance, policies::State from, policies::State to) override;
+    struct ReloadOutcome {
+        std::vector<std::string> errors;  // "FILE:LINE:COL: ..."; when set, nothing changed
+        std::vector<std::pair<std::string, std::string>> changes;  // service, action
+    };
+
+    void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
+    void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
     void on_quiet(Instance& instance) override;
+
+    // daemon_control.cpp: the control socket's commands.
+    void handle_request(ControlConnection& client, const ipc::Request& request) override;
+    nlohmann::json status_json() const;
+    std::vector<Instance*> resolve(const ipc::Target& target) const;
+    void command_lifecycle(ControlConnection& client, const ipc::Request& request);
+    void command_signal(ControlConnection& client, const ipc::Request& request);
+    void command_reload(ControlConnection& client, const ipc::Request& request);
+    void command_logs(ControlConnection& client, const ipc::Request& request);
+    void command_postmortem(ControlConnection& client, const ipc::Request& request);
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
     static void on_sample(uv_timer_t* timer);
@@ -51,8 +70,8 @@ private:
 
     void handle_signal(int signum);
     void on_kernel_oom(const kmsg::OomReport& report);
-    void reload();
-    void apply(const config::Config& config);
+    ReloadOutcome reload();
+    std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
     void add_instances(Service& service, unsigned count);
     void retire_instances(Service& service, unsigned keep);
     void begin_shutdown(int signum);
@@ -75,6 +94,8 @@ private:
     OrphanReaper reaper_;
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
+    ControlServer control_;
+    policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;

@@ -104,7 +104,7 @@ void Instance::handle(const policies::Event& event) {
                     decision.reason);
     }
     // Observers hear about this transition before apply() can cause the next one.
-    if (from != to) context_.observer->on_transition(*this, from, to);
+    if (from != to) context_.observer->on_transition(*this, from, to, decision.reason);
     apply(decision);
 }
 
@@ -166,6 +166,7 @@ void Instance::spawn() {
     const bool timestamps = spec_->logs.timestamps;
     auto out = std::make_unique<OutputCapture>(context_.loop, out_log_, timestamps, on_capture_closed, this);
     auto err = std::make_unique<OutputCapture>(context_.loop, err_log_, timestamps, on_capture_closed, this);
+    out->set_line_hook(on_stdout_lines);
     err->set_line_hook(on_stderr_lines);
 
     SpawnRequest request;

@@ -36,7 +36,10 @@ class Instance;
 
 class InstanceObserver {
 public:
-    virtual void on_transition(Instance& instance, policies::State from, policies::State to) = 0;
+    virtual void on_transition(Instance& instance, policies::State from, policies::State to,
+                               const std::string& reason) = 0;
+    // Whole lines the instance printed (`stream` is "out" or "err"), as they are written to its log.
+    virtual void on_output(Instance& instance, std::string_view stream, std::string_view lines) = 0;
     // quiet() may have become true.
     virtual void on_quiet(Instance& instance) = 0;
 
@@ -98,6 +101,8 @@ public:
     pid_t last_pid() const { return last_pid_; }
     const std::optional<LastExit>& last_exit() const { return last_exit_; }
     const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
+    const std::filesystem::path& out_log() const { return out_log_.path(); }
+    const std::filesystem::path& err_log() const { return err_log_.path(); }
 
 private:
     struct KernelOom {
@@ -118,6 +123,7 @@ private:
     static void on_evidence_timeout(uv_timer_t* timer);
     static void on_kill_timeout(uv_timer_t* timer);
     static void on_capture_closed(void* self);
+    static void on_stdout_lines(void* self, std::string_view lines);
     static void on_stderr_lines(void* self, std::string_view lines);
 
     // instance_death.cpp: from the exit to the lifecycle's `gone`.

@@ -95,8 +95,15 @@ void Instance::on_kill_timeout(uv_timer_t* timer) {
     if (self->incarnation_) self->incarnation_->signal_group(SIGKILL);
 }
 
+void Instance::on_stdout_lines(void* self, std::string_view lines) {
+    auto* instance = static_cast<Instance*>(self);
+    instance->context_.observer->on_output(*instance, "out", lines);
+}
+
 void Instance::on_stderr_lines(void* self, std::string_view lines) {
-    if (lines.find(kHeapOom) != std::string_view::npos) static_cast<Instance*>(self)->heap_oom_on_stderr_ = true;
+    auto* instance = static_cast<Instance*>(self);
+    if (lines.find(kHeapOom) != std::string_view::npos) instance->heap_oom_on_stderr_ = true;
+    instance->context_.observer->on_output(*instance, "err", lines);
 }
 
 void Instance::on_oom_event() {

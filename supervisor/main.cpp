@@ -35,8 +35,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     std::string file = "corral.toml";
-    CLI::App* up = app.add_subcommand("up", "Supervise every service of a service file, in the foreground");
+    bool detach = false;
+    CLI::App* up = app.add_subcommand("up", "Supervise every service of a service file (in the foreground; -d detaches)");
     up->add_option("file", file, "The service file")->capture_default_str();
+    up->add_flag("-d,--detach", detach, "Run in the background; return once the daemon answers");
 
     RunOptions run_options;
     CLI::App* run = app.add_subcommand("run", "Supervise one command without a service file: corral run [options] -- CMD ARGS...");
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024))
         ->capture_default_str();
     run->add_option("--state-dir", run_options.state_dir, "Logs and state go here")->capture_default_str();
+    run->add_flag("-d,--detach", run_options.detach, "Run in the background; return once the daemon answers");
     run->prefix_command();  // `corral run node app.js --port 3` works without "--" too
 
     postmortem::PostmortemOptions pm_options;
@@ -71,7 +74,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "corral up: unexpected arguments after --\n");
             return kExitUsage;
         }
-        return up_command(file);
+        return up_command(file, detach);
     }
     if (pm->parsed()) {
         if (!command.empty()) {

@@ -20,6 +20,17 @@ const config::ServiceSpec* find(const std::vector<config::ServiceSpec>& specs, c
 
 }  // namespace
 
+std::string_view reload_action_name(ReloadAction action) {
+    switch (action) {
+        case ReloadAction::add: return "add";
+        case ReloadAction::remove: return "remove";
+        case ReloadAction::keep: return "keep";
+        case ReloadAction::update: return "update";
+        case ReloadAction::restart: return "restart";
+    }
+    return "?";
+}
+
 std::vector<ReloadStep> plan_reload(const std::vector<config::ServiceSpec>& running,
                                     const std::vector<config::ServiceSpec>& next) {
     std::vector<ReloadStep> steps;

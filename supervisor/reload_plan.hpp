@@ -21,6 +21,8 @@ struct ReloadStep {
     ReloadAction action;
 };
 
+std::string_view reload_action_name(ReloadAction action);  // "add", "remove", "keep", "update", "restart"
+
 // Steps in the order of `next` (the file), then the removals in the order of `running`.
 std::vector<ReloadStep> plan_reload(const std::vector<config::ServiceSpec>& running,
                                     const std::vector<config::ServiceSpec>& next);

@@ -9,17 +9,14 @@
 #include <csignal>
 #include <cstdio>
 
-#include "supervisor/cgroup_setup.hpp"
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/config/service_name.hpp"
-#include "supervisor/daemon.hpp"
-#include "supervisor/daemon_log.hpp"
-#include "supervisor/state_dir.hpp"
+#include "supervisor/daemon_start.hpp"
 
 namespace corral::supervisor {
 namespace fs = std::filesystem;
 
-int up_command(const fs::path& file) {
+int up_command(const fs::path& file, bool detach) {
     config::LoadResult result = config::load_config_file(file);
     if (!result.config) {
         for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
@@ -27,7 +24,7 @@ int up_command(const fs::path& file) {
                      file.c_str());
         return kExitUsage;
     }
-    return run_daemon(std::move(*result.config));
+    return detach ? run_detached(std::move(*result.config)) : run_in_foreground(std::move(*result.config));
 }
 
 std::string name_from_command(const std::vector<std::string>& command) {
@@ -75,55 +72,7 @@ int run_command(const RunOptions& options) {
     spec.instances = options.instances;
     spec.restart = *restart;
     config.services.push_back(std::move(spec));
-    return run_daemon(std::move(config));
-}
-
-int run_daemon(config::Config config) {
-    std::string error;
-    std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
-    if (!state) {
-        std::fprintf(stderr, "corral: %s\n", error.c_str());
-        return kExitFailure;
-    }
-    if (!setup_daemon_log(state->daemon_log(), true, error)) {
-        std::fprintf(stderr, "corral: warning: cannot write %s: %s\n", state->daemon_log().c_str(), error.c_str());
-    }
-    std::signal(SIGPIPE, SIG_IGN);
-
-    char exe[PATH_MAX];
-    size_t exe_size = sizeof exe;
-    if (const int rc = uv_exepath(exe, &exe_size); rc < 0) {
-        std::fprintf(stderr, "corral: cannot find its own executable: %s\n", uv_strerror(rc));
-        return kExitFailure;
-    }
-
-    CgroupSetup cgroups = setup_cgroups(config);
-    if (!cgroups.error.empty()) {
-        spdlog::error("{}", cgroups.error);
-        return kExitFailure;
-    }
-    const std::string why_no_cgroups = config.supervisor.cgroups == config::CgroupMode::off
-                                           ? "cgroups = \"off\""
-                                           : "cgroups are not available on this host";
-    if (!accept_limits(config, cgroups.driver.get(), why_no_cgroups)) {
-        spdlog::error("refusing to start: cgroups = \"required\" and the limits above cannot be applied");
-        return kExitFailure;
-    }
-
-    uv_loop_t loop;
-    if (const int rc = uv_loop_init(&loop); rc < 0) {
-        std::fprintf(stderr, "corral: cannot create the event loop: %s\n", uv_strerror(rc));
-        return kExitFailure;
-    }
-    int code;
-    {
-        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups);
-        code = daemon.run();
-    }
-    uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above
-    if (uv_loop_close(&loop) != 0) spdlog::error("internal error: handles still open at exit");
-    spdlog::shutdown();
-    return code;
+    return options.detach ? run_detached(std::move(config)) : run_in_foreground(std::move(config));
 }
 
 }  // namespace corral::supervisor

@@ -13,20 +13,19 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;  // also: the service file is invalid
 
-int up_command(const std::filesystem::path& file);
+// `detach` (-d): run in the background and return once the daemon answers on its socket.
+int up_command(const std::filesystem::path& file, bool detach);
 
 struct RunOptions {
     std::string name;  // derived from the command when empty
     std::string restart = "always";
     unsigned instances = 1;
     std::filesystem::path state_dir = ".corral";
+    bool detach = false;
     std::vector<std::string> command;
 };
 
 int run_command(const RunOptions& options);
-
-// Takes the state directory, sets up corral's log, runs the Daemon until it stops.
-int run_daemon(config::Config config);
 
 // "npx my-app --port 3" -> "my-app"; "node server.js" -> "server"; always a valid service name.
 std::string name_from_command(const std::vector<std::string>& command);

@@ -1,0 +1,155 @@
+#include "supervisor/control/control_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <memory>
+
+namespace corral::supervisor {
+namespace {
+
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+// How long a client that stopped reading keeps its connection after it was told it is too slow.
+constexpr uint64_t kGraceMs = 5'000;
+
+char* shared_read_buffer() {
+    static char buffer[kReadBufferSize];
+    return buffer;
+}
+
+// A write request that owns the bytes it writes.
+struct OwnedWrite {
+    uv_write_t request{};
+    std::string bytes;
+};
+
+}  // namespace
+
+ControlConnection::ControlConnection(ControlHandler& handler, uv_loop_t* loop) : handler_(handler), loop_(loop) {
+    if (pipe_.init(uv_pipe_init, loop, 0) == 0) pipe_.get()->data = this;
+}
+
+void ControlConnection::start() {
+    if (!pipe_) return;
+    uv_read_start(
+        pipe_.stream(),
+        [](uv_handle_t*, size_t, uv_buf_t* buf) { *buf = uv_buf_init(shared_read_buffer(), kReadBufferSize); },
+        on_read);
+}
+
+void ControlConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+    static_cast<ControlConnection*>(stream->data)->handle_read(nread, buf);
+}
+
+void ControlConnection::handle_read(ssize_t nread, const uv_buf_t* buf) {
+    if (nread < 0) {  // EOF or an error: the client is gone (a reply in flight is dropped)
+        close();
+        return;
+    }
+    std::string_view data(buf->base, static_cast<std::size_t>(nread));
+    while (!data.empty() && pipe_ && !finishing_) {
+        const std::size_t newline = data.find('\n');
+        const std::size_t take = newline == std::string_view::npos ? data.size() : newline;
+        if (partial_.size() + take > ipc::kMaxRequestBytes) {
+            partial_.clear();
+            refuse(ipc::reply_error(std::nullopt, "too_large",
+                                    "request longer than " + std::to_string(ipc::kMaxRequestBytes) + " bytes"));
+            return;
+        }
+        if (newline == std::string_view::npos) {
+            partial_.append(data);
+            return;
+        }
+        std::string line = std::move(partial_);
+        partial_.clear();
+        line.append(data.substr(0, newline));
+        data.remove_prefix(newline + 1);
+        handle_line(line);
+    }
+}
+
+void ControlConnection::handle_line(std::string_view line) {
+    if (line.empty()) return;
+    auto parsed = ipc::parse_request(line);
+    if (auto* error = std::get_if<ipc::ProtocolError>(&parsed)) {
+        fail(error->id, error->code, error->message);
+        return;
+    }
+    handler_.handle_request(*this, std::get<ipc::Request>(parsed));
+}
+
+void ControlConnection::reply(std::int64_t id, const nlohmann::json& result) { write(ipc::reply_ok(id, result)); }
+
+void ControlConnection::fail(std::optional<std::int64_t> id, std::string_view code, std::string_view message,
+                             const nlohmann::json& details) {
+    write(ipc::reply_error(id, code, message, details));
+}
+
+void ControlConnection::event(const nlohmann::json& event) {
+    if (!pipe_ || finishing_ || !subscription_) return;
+    if (uv_stream_get_write_queue_size(pipe_.stream()) > kMaxQueuedBytes) {
+        const std::int64_t id = subscription_->id;
+        subscription_.reset();
+        refuse(ipc::reply_error(id, "slow_client",
+                                "the client did not keep up with the stream (more than " +
+                                    std::to_string(kMaxQueuedBytes >> 10) + " KiB unread); disconnecting"));
+        return;
+    }
+    write(ipc::stream_event(subscription_->id, event));
+}
+
+void ControlConnection::refuse(const std::string& line) {
+    write(line);
+    finish_after_writes();
+}
+
+void ControlConnection::write(std::string text) {
+    if (!pipe_ || finishing_) return;
+    auto owned = std::make_unique<OwnedWrite>();
+    owned->bytes = std::move(text);
+    owned->request.data = this;
+    uv_buf_t buf = uv_buf_init(owned->bytes.data(), static_cast<unsigned>(owned->bytes.size()));
+    if (uv_write(&owned->request, pipe_.stream(), &buf, 1, on_written) < 0) {
+        close();
+        return;
+    }
+    ++pending_writes_;
+    owned.release();  // freed in on_written
+}
+
+void ControlConnection::on_written(uv_write_t* request, int status) {
+    std::unique_ptr<OwnedWrite> owned(reinterpret_cast<OwnedWrite*>(request));
+    // A write completes (with UV_ECANCELED) even after its handle was closed; then `data` is stale.
+    if (status == UV_ECANCELED) return;
+    auto* self = static_cast<ControlConnection*>(request->data);
+    --self->pending_writes_;
+    if (status < 0) {
+        self->close();
+        return;
+    }
+    if (self->finishing_ && self->pending_writes_ == 0) self->close();
+}
+
+void ControlConnection::finish_after_writes() {
+    if (!pipe_) return;
+    finishing_ = true;
+    uv_read_stop(pipe_.stream());
+    if (pending_writes_ == 0) {
+        close();
+        return;
+    }
+    if (grace_.init(uv_timer_init, loop_) == 0) {
+        grace_.get()->data = this;
+        uv_timer_start(grace_.get(), on_grace_over, kGraceMs, 0);
+    }
+}
+
+void ControlConnection::on_grace_over(uv_timer_t* timer) { static_cast<ControlConnection*>(timer->data)->close(); }
+
+void ControlConnection::close() {
+    subscription_.reset();
+    grace_.close();
+    pipe_.close();
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,89 @@
+#pragma once
+// One client of the control socket. It reads request lines (at most ipc::kMaxRequestBytes each: a longer
+// one gets `too_large` and the connection is closed), hands each to the ControlHandler, and writes
+// replies and stream events.
+//
+// Memory: reads go through the server's shared buffer; what waits to be written is bounded by
+// kMaxQueuedBytes. A client whose queue passes it while following a stream gets `slow_client` at the end
+// of what is queued, no more events, and is disconnected once that is written (or after a grace period
+// if it never reads again).
+//
+// Ownership: the ControlServer owns connections and destroys closed ones outside their callbacks.
+#include <uv.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "ipc/control_protocol.hpp"
+#include "supervisor/uv_handle.hpp"
+
+namespace corral::supervisor {
+
+class ControlConnection;
+
+class ControlHandler {
+public:
+    // Reply through `client.reply()` / `client.fail()` (now, or later for streams).
+    virtual void handle_request(ControlConnection& client, const ipc::Request& request) = 0;
+
+protected:
+    ~ControlHandler() = default;
+};
+
+// What a client follows after its `logs --follow` or `events` request.
+struct Subscription {
+    std::int64_t id = 0;
+    bool events = false;
+    std::set<std::string> instances;  // logs: "api#0", ...
+    bool out = true;
+    bool err = true;
+};
+
+class ControlConnection {
+public:
+    static constexpr std::size_t kMaxQueuedBytes = 1 << 20;
+
+    ControlConnection(ControlHandler& handler, uv_loop_t* loop);
+    ControlConnection(const ControlConnection&) = delete;
+    ControlConnection& operator=(const ControlConnection&) = delete;
+
+    uv_pipe_t* pipe() const { return pipe_.get(); }
+    // Starts reading, after the peer's credentials were accepted.
+    void start();
+    // Writes `line` (one protocol line) and closes once it is out.
+    void refuse(const std::string& line);
+
+    void reply(std::int64_t id, const nlohmann::json& result);
+    void fail(std::optional<std::int64_t> id, std::string_view code, std::string_view message,
+              const nlohmann::json& details = nullptr);
+    // A stream event; drops the client (slow_client) when it does not keep up.
+    void event(const nlohmann::json& event);
+
+    void subscribe(Subscription subscription) { subscription_ = std::move(subscription); }
+    const std::optional<Subscription>& subscription() const { return subscription_; }
+
+    void close();
+    bool closed() const { return !pipe_; }
+
+private:
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+    static void on_written(uv_write_t* request, int status);
+    static void on_grace_over(uv_timer_t* timer);
+    void handle_read(ssize_t nread, const uv_buf_t* buf);
+    void handle_line(std::string_view line);
+    void write(std::string text);
+    void finish_after_writes();
+
+    ControlHandler& handler_;
+    uv_loop_t* loop_;
+    UvHandle<uv_pipe_t> pipe_;
+    UvHandle<uv_timer_t> grace_;
+    std::string partial_;
+    std::optional<Subscription> subscription_;
+    bool finishing_ = false;  // no more writes; close when the queue is out
+    std::size_t pending_writes_ = 0;
+};
+
+}  // namespace corral::supervisor
