@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/cli/client_cli.hpp"
 #include "supervisor/exec_shim.hpp"
 #include "supervisor/postmortem/postmortem_command.hpp"
 #include "supervisor/up_command.hpp"
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
     pm->add_option("-c,--config", pm_config, "Read the state directory from this service file (default ./corral.toml)")
         ->excludes(pm_state_dir_option);
 
+    cli::ClientCli client(app);  // status, start, stop, restart, signal, reload, logs, events, shutdown
+
     try {
         app.parse(cli_argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -93,11 +96,15 @@ int main(int argc, char** argv) {
         pm_options.state_dir = *state_dir;
         pm_options.target = given(pm, "target", pm_target);
         pm_options.show = given(pm, "--show", pm_show);
-        const char* no_color = std::getenv("NO_COLOR");
-        const char* term = std::getenv("TERM");
-        pm_options.color = isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0') &&
-                           !(term != nullptr && std::strcmp(term, "dumb") == 0);
+        pm_options.color = postmortem::color_wanted(STDOUT_FILENO);
         return postmortem::postmortem_command(pm_options);
+    }
+    if (client.parsed()) {
+        if (!command.empty()) {
+            std::fprintf(stderr, "corral: unexpected arguments after --\n");
+            return kExitUsage;
+        }
+        return client.run();
     }
     if (command.empty()) command = run->remaining();
     if (command.empty()) {

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "policies/duration_text.hpp"
-#include "supervisor/config/load_config.hpp"
+#include "supervisor/cli/socket_path.hpp"
 #include "supervisor/postmortem/bundle_format.hpp"
 
 namespace corral::supervisor::postmortem {
@@ -190,17 +190,12 @@ std::optional<fs::path> resolve_state_dir(const std::optional<fs::path>& state_d
                                           const std::optional<fs::path>& config_file) {
     std::error_code ec;
     if (state_dir_flag) return fs::absolute(*state_dir_flag, ec).lexically_normal();
-    std::optional<fs::path> file = config_file;
-    if (!file && fs::exists("corral.toml", ec)) file = "corral.toml";
-    if (!file) return fs::absolute(".corral", ec).lexically_normal();
-    const config::LoadResult result = config::load_config_file(*file);
-    if (!result.config) {
-        for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
-        std::fprintf(stderr, "corral: %zu error(s) in %s; give the state directory with --state-dir instead\n",
-                     result.errors.size(), file->c_str());
+    const cli::Lookup found = cli::find_state_dir(config_file);
+    if (!found.ok()) {
+        cli::print_lookup_errors(found, "give the state directory with --state-dir instead");
         return std::nullopt;
     }
-    return result.config->supervisor.state_dir;
+    return found.path;
 }
 
 }  // namespace corral::supervisor::postmortem

@@ -24,9 +24,9 @@ struct PostmortemOptions {
 // Exit codes: 0 done (an empty list too), 1 the bundle asked for is missing or unreadable, 2 usage.
 int postmortem_command(const PostmortemOptions& options);
 
-// The state directory to read: `state_dir_flag`, else `config_file`'s [supervisor] state_dir, else
-// ./corral.toml's when that file exists, else ./.corral. nullopt after printing the service file's errors
-// to stderr (the caller exits 2).
+// The state directory to read: `state_dir_flag`, else the one cli::find_state_dir() finds (from
+// `config_file`, ./corral.toml or ./.corral). nullopt after printing the service file's errors to stderr
+// (the caller exits 2).
 std::optional<std::filesystem::path> resolve_state_dir(const std::optional<std::filesystem::path>& state_dir_flag,
                                                        const std::optional<std::filesystem::path>& config_file);
 

@@ -1,6 +1,10 @@
 #include "supervisor/postmortem/postmortem_text.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "policies/exit_classification.hpp"
 #include "supervisor/postmortem/sparkline.hpp"
@@ -59,6 +63,13 @@ std::string Style::chart_line(const std::string& line) const {
     if (run_kind == other && run == " memory.max") run_kind = dash;
     flush();
     return out;
+}
+
+bool color_wanted(int fd) {
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* term = std::getenv("TERM");
+    return isatty(fd) == 1 && (no_color == nullptr || *no_color == '\0') &&
+           !(term != nullptr && std::strcmp(term, "dumb") == 0);
 }
 
 std::string format_size(std::uint64_t bytes) {

@@ -17,6 +17,7 @@ struct Style {
     std::string bold(std::string_view text) const { return paint("1", text); }
     std::string dim(std::string_view text) const { return paint("2", text); }
     std::string red(std::string_view text) const { return paint("31", text); }
+    std::string green(std::string_view text) const { return paint("32", text); }
     std::string yellow(std::string_view text) const { return paint("33", text); }
     std::string cyan(std::string_view text) const { return paint("36", text); }
     // The reason, red for deaths by memory or signal, yellow for corral's own kills and failed exits.
@@ -24,6 +25,9 @@ struct Style {
     // A chart or sparkline line: blocks cyan, the limit's dashes and label red.
     std::string chart_line(const std::string& line) const;
 };
+
+// Whether to color what goes to `fd`: it is a terminal, NO_COLOR is unset or empty, TERM is not "dumb".
+bool color_wanted(int fd);
 
 // 512 -> "512B", 1536 -> "1.5KiB", 254913331 -> "243.1MiB".
 std::string format_size(std::uint64_t bytes);

@@ -1,0 +1,101 @@
+#include "supervisor/cli/client_cli.hpp"
+
+#include <unistd.h>
+
+#include "supervisor/cli/socket_path.hpp"
+#include "supervisor/postmortem/postmortem_text.hpp"
+
+namespace corral::supervisor::cli {
+
+namespace {
+
+constexpr const char* kTargetHelp = "NAME, NAME#INDEX or all";
+
+}  // namespace
+
+CLI::App* ClientCli::add(CLI::App& app, Common& common, const char* name, const char* description) {
+    common.app = app.add_subcommand(name, description);
+    common.app->add_flag("--json", common.json, "Print the daemon's JSON reply instead of text");
+    CLI::Option* socket = common.app->add_option(
+        "--socket", common.socket, "The daemon's control socket (default: $CORRAL_SOCKET, else the state directory's)");
+    common.app
+        ->add_option("-c,--config", common.config,
+                     "Find the daemon by this service file's state directory (default ./corral.toml, else ./.corral)")
+        ->excludes(socket);
+    return common.app;
+}
+
+ClientCli::ClientCli(CLI::App& app) {
+    add(app, status_, "status", "Show every instance: state, pid, uptime, restarts, memory, last exit");
+    add(app, start_, "start", "Start a service, an instance, or all")
+        ->add_option("target", start_target_, kTargetHelp)
+        ->required();
+    add(app, stop_, "stop", "Stop a service, an instance, or all")
+        ->add_option("target", stop_target_, kTargetHelp)
+        ->required();
+    add(app, restart_, "restart", "Restart a service, an instance, or all")
+        ->add_option("target", restart_target_, kTargetHelp)
+        ->required();
+    CLI::App* signal = add(app, signal_, "signal", "Send a signal to a service's or an instance's processes");
+    signal->add_option("target", signal_target_, kTargetHelp)->required();
+    signal->add_option("signal", signal_name_, "SIGUSR2, USR2 or a number")->required();
+    add(app, reload_, "reload", "Re-read the service file and apply the difference");
+
+    CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance; -f to follow");
+    logs->add_option("target", logs_options_.target, kTargetHelp)->capture_default_str();
+    logs->add_option("-n,--lines", logs_options_.lines, "How many lines of each log to print first")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
+    logs->add_flag("-f,--follow", logs_options_.follow, "Keep printing new lines until Ctrl-C");
+    CLI::Option* out = logs->add_flag("--out", logs_out_, "Only stdout");
+    logs->add_flag("--err", logs_err_, "Only stderr")->excludes(out);
+
+    add(app, events_, "events", "Print every state change of every instance as it happens, until Ctrl-C");
+    add(app, shutdown_, "shutdown", "Stop every service and the daemon, and wait until it is gone");
+}
+
+bool ClientCli::parsed() const {
+    for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &reload_, &logs_, &events_, &shutdown_}) {
+        if (common->app->parsed()) return true;
+    }
+    return false;
+}
+
+int ClientCli::run(const Common& common, const std::function<int(const ClientOptions&)>& command) const {
+    const auto given = [&](const char* name, const std::string& value) {
+        return common.app->count(name) > 0 ? std::optional<std::filesystem::path>(value) : std::nullopt;
+    };
+    const Lookup socket = find_socket(given("--socket", common.socket), given("--config", common.config));
+    if (!socket.ok()) {
+        print_lookup_errors(socket, "give the socket with --socket instead");
+        return kClientUsage;
+    }
+    ClientOptions options;
+    options.socket = socket.path;
+    options.json = common.json;
+    options.color = postmortem::color_wanted(STDOUT_FILENO);
+    options.terminal = isatty(STDOUT_FILENO) == 1;
+    return command(options);
+}
+
+int ClientCli::run() const {
+    if (status_.app->parsed()) return run(status_, status_command);
+    if (start_.app->parsed()) return run(start_, [&](const auto& o) { return target_command(o, "start", start_target_); });
+    if (stop_.app->parsed()) return run(stop_, [&](const auto& o) { return target_command(o, "stop", stop_target_); });
+    if (restart_.app->parsed()) {
+        return run(restart_, [&](const auto& o) { return target_command(o, "restart", restart_target_); });
+    }
+    if (signal_.app->parsed()) {
+        return run(signal_, [&](const auto& o) { return signal_command(o, signal_target_, signal_name_); });
+    }
+    if (reload_.app->parsed()) return run(reload_, reload_command);
+    if (logs_.app->parsed()) {
+        LogsOptions logs = logs_options_;
+        logs.stream = logs_out_ ? "out" : logs_err_ ? "err" : "both";
+        return run(logs_, [&](const auto& o) { return logs_command(o, logs); });
+    }
+    if (events_.app->parsed()) return run(events_, events_command);
+    return run(shutdown_, shutdown_command);
+}
+
+}  // namespace corral::supervisor::cli

@@ -1,0 +1,43 @@
+#pragma once
+// The client commands' part of the command line (client_commands.hpp): adds the subcommands to the app,
+// and after parsing runs the one that was given.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "supervisor/cli/client_commands.hpp"
+
+namespace corral::supervisor::cli {
+
+class ClientCli {
+public:
+    explicit ClientCli(CLI::App& app);
+    ClientCli(const ClientCli&) = delete;
+    ClientCli& operator=(const ClientCli&) = delete;
+
+    // Whether one of the client commands was given (after app.parse()).
+    bool parsed() const;
+    // Runs it; the exit code.
+    int run() const;
+
+private:
+    // --json, --socket, -c of one subcommand.
+    struct Common {
+        CLI::App* app = nullptr;
+        bool json = false;
+        std::string socket;
+        std::string config;
+    };
+    CLI::App* add(CLI::App& app, Common& common, const char* name, const char* description);
+    int run(const Common& common, const std::function<int(const ClientOptions&)>& command) const;
+
+    Common status_, start_, stop_, restart_, signal_, reload_, logs_, events_, shutdown_;
+    std::string start_target_, stop_target_, restart_target_, signal_target_, signal_name_;
+    LogsOptions logs_options_;
+    bool logs_out_ = false;
+    bool logs_err_ = false;
+};
+
+}  // namespace corral::supervisor::cli

@@ -1,0 +1,48 @@
+#pragma once
+// The commands that talk to a running daemon over its control socket:
+//   corral status [--json]
+//   corral start|stop|restart TARGET          TARGET: NAME, NAME#INDEX or all
+//   corral signal TARGET SIGNAL
+//   corral reload
+//   corral logs [TARGET] [-n N] [-f] [--out|--err]
+//   corral events [--json]
+//   corral shutdown
+// Each takes --json (the daemon's result as it came; errors as {"error":{"code","message",...}} on stdout),
+// --socket PATH and -c FILE (socket_path.hpp).
+//
+// Exit codes: 0 done, 1 the daemon refused or failed the command (or the connection broke), 2 usage,
+// 3 no daemon is running at the socket.
+#include <filesystem>
+#include <string>
+
+namespace corral::supervisor::cli {
+
+inline constexpr int kClientOk = 0;
+inline constexpr int kClientFailed = 1;
+inline constexpr int kClientUsage = 2;
+inline constexpr int kClientNoDaemon = 3;
+
+struct ClientOptions {
+    std::filesystem::path socket;  // resolved by the caller (find_socket)
+    bool json = false;
+    bool color = false;     // stdout is a terminal and NO_COLOR is not set
+    bool terminal = false;  // stdout is a terminal: program output is cleaned of escape sequences
+};
+
+int status_command(const ClientOptions& options);
+// cmd: "start", "stop" or "restart".
+int target_command(const ClientOptions& options, const std::string& cmd, const std::string& target);
+int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal);
+int reload_command(const ClientOptions& options);
+int shutdown_command(const ClientOptions& options);
+
+struct LogsOptions {
+    std::string target = "all";
+    int lines = 100;
+    std::string stream = "both";  // out | err | both
+    bool follow = false;
+};
+int logs_command(const ClientOptions& options, const LogsOptions& logs);
+int events_command(const ClientOptions& options);
+
+}  // namespace corral::supervisor::cli

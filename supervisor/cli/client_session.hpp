@@ -1,0 +1,45 @@
+#pragma once
+// What every client command does the same way: connect, send a request, and turn what went wrong into
+// a message (or a JSON error with --json) and an exit code.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "supervisor/cli/client_commands.hpp"
+#include "supervisor/cli/control_client.hpp"
+
+namespace corral::supervisor::cli {
+
+class Session {
+public:
+    // `command` names the command in messages: "corral restart: ...".
+    Session(const ClientOptions& options, std::string command) : options_(options), command_(std::move(command)) {}
+
+    // Connects; false after reporting why (exit_code() says 3 when no daemon runs there).
+    bool connect();
+    // Sends the request on the connection; the result of an ok reply, or nullopt after reporting the
+    // error reply or the client error (exit_code() is set).
+    std::optional<Json> call(std::string_view cmd, const nlohmann::json& args = nlohmann::json::object());
+
+    // Reports a failure and sets the exit code: 3 for no_daemon, else 1.
+    void fail(const ClientError& error);
+    // Reports an error reply's error object and sets the exit code 1.
+    void fail_reply(const Json& error);
+
+    ControlClient& client() { return *client_; }
+    const ClientOptions& options() const { return options_; }
+    int exit_code() const { return exit_code_; }
+
+private:
+    const ClientOptions& options_;
+    std::string command_;
+    std::optional<ControlClient> client_;
+    int exit_code_ = kClientOk;
+};
+
+// Writes to stdout and flushes (stream commands print as lines arrive).
+void print(const std::string& text);
+// `json` indented by 2, then a newline.
+void print_json(const Json& json);
+
+}  // namespace corral::supervisor::cli

@@ -1,0 +1,132 @@
+// logs and events: a reply, then (with logs --follow, and always with events) a stream of lines until the
+// daemon closes the connection or the user presses Ctrl-C.
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "ipc/control_protocol.hpp"
+#include "supervisor/cli/client_commands.hpp"
+#include "supervisor/cli/client_session.hpp"
+#include "supervisor/cli/stream_views.hpp"
+#include "supervisor/postmortem/sparkline.hpp"
+
+namespace corral::supervisor::cli {
+
+namespace {
+
+// How many instances `target` names, and the widest of their names, from a status reply; nullopt when
+// the daemon would not say.
+struct Matched {
+    std::size_t count = 0;
+    std::size_t width = 0;
+};
+
+std::optional<Matched> matching_instances(ControlClient& client, const ipc::Target& target) {
+    auto reply = client.request("status");
+    if (!reply || !reply->value("ok", false)) return std::nullopt;
+    const Json& result = (*reply)["result"];
+    if (!result.is_object() || !result.contains("instances") || !result["instances"].is_array()) return std::nullopt;
+    Matched matched;
+    for (const auto& instance : result["instances"]) {
+        if (!target.service.empty() && text_of(instance, "service") != target.service) continue;
+        ++matched.count;
+        matched.width = std::max(matched.width, postmortem::display_width(instance_name(instance)));
+    }
+    return matched;
+}
+
+// A stream line that is an error reply ({"ok":false,"error":...}) ends the stream: slow_client with a
+// notice of its own. Returns true when `line` was one (and was reported).
+bool stream_error(Session& session, const std::string& command, const Json& line) {
+    const auto ok = line.find("ok");
+    if (ok == line.end() || *ok == true) return false;
+    Json error = line.contains("error") ? line["error"] : Json{{"code", "failed"}};
+    if (text_of(error, "code") == "slow_client" && !session.options().json) {
+        // The daemon's words are about the protocol; these say what happened and what to do.
+        error = Json{{"code", "slow_client"},
+                     {"message", "the daemon dropped this " + command +
+                                     " stream because it was not read fast enough; run the command again"}};
+    }
+    session.fail_reply(error);
+    return true;
+}
+
+// Reads events until the end of the stream; `each` prints one. The exit code.
+template <typename Each>
+int follow(Session& session, const std::string& command, Each&& each) {
+    while (true) {
+        auto line = session.client().read_event();
+        if (!line) {
+            session.fail(line.error());
+            return session.exit_code();
+        }
+        if (!*line) return kClientOk;  // the daemon closed the stream
+        const Json& json = **line;
+        if (stream_error(session, command, json)) return session.exit_code();
+        const auto event = json.find("event");
+        if (event != json.end()) each(*event);
+    }
+}
+
+}  // namespace
+
+int logs_command(const ClientOptions& options, const LogsOptions& logs) {
+    std::string error;
+    const auto target = ipc::parse_target(logs.target, error);
+    if (!target) {
+        std::fprintf(stderr, "corral logs: %s\n", error.c_str());
+        return kClientUsage;
+    }
+    Session session(options, "logs");
+    if (!session.connect()) return session.exit_code();
+
+    LogsView view;
+    view.clean = options.terminal;
+    view.style = Style{options.color};
+    if (!target->index && !options.json) {
+        const auto matched = matching_instances(session.client(), *target);
+        view.prefix = !matched || matched->count > 1;
+        if (matched) view.prefix_width = matched->width;
+    }
+    std::set<std::string> seen;
+    const auto print_line = [&](const Json& line) {
+        if (options.json) return print(line.dump() + "\n");
+        // An instance that was not there when the command started (a scale-up): names from now on.
+        const std::string name = text_of(line, "instance");
+        seen.insert(name);
+        if (!target->index && seen.size() > 1) view.prefix = true;
+        view.prefix_width = std::max(view.prefix_width, postmortem::display_width(name));
+        print(render_log_line(line, view));
+    };
+
+    const nlohmann::json args = {{"target", logs.target}, {"lines", logs.lines}, {"stream", logs.stream},
+                                 {"follow", logs.follow}};
+    const auto result = session.call("logs", args);
+    if (!result) return session.exit_code();
+    if (options.json && !logs.follow) {
+        print_json(*result);
+        return kClientOk;
+    }
+    const Json lines = result->is_object() && result->contains("lines") ? (*result)["lines"] : Json::array();
+    if (!options.json && !target->index && lines.is_array()) {
+        for (const auto& line : lines) seen.insert(text_of(line, "instance"));
+        if (seen.size() > 1) view.prefix = true;
+    }
+    if (lines.is_array()) {
+        for (const auto& line : lines) print_line(line);
+    }
+    if (!logs.follow) return kClientOk;
+    return follow(session, "logs", print_line);
+}
+
+int events_command(const ClientOptions& options) {
+    Session session(options, "events");
+    if (!session.connect()) return session.exit_code();
+    if (!session.call("events")) return session.exit_code();
+    const EventsView view{false, Style{options.color}};
+    return follow(session, "events", [&](const Json& event) {
+        print(options.json ? event.dump() + "\n" : render_event(event, view));
+    });
+}
+
+}  // namespace corral::supervisor::cli
