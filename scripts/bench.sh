@@ -4,6 +4,7 @@
 #   bench/core.js     crash-to-restart latency vs a bare node start-up; daemon RSS with 50 services (vs pm2)
 #   bench/cgroups.js  time to start 50 instances with and without cgroups
 #   bench/oom.js      20 OOM kills: kill to post-mortem and to running again, classification, vs pm2
+#   bench/control.js  corral status round trip with 50 instances vs pm2 jlist; RSS around 1000 clients
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,3 +14,5 @@ echo
 scripts/run-limited.sh 12G -- node bench/cgroups.js
 echo
 scripts/run-limited.sh 12G -- node bench/oom.js "$@"
+echo
+scripts/run-limited.sh 12G -- node bench/control.js "$@"

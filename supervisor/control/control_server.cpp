@@ -63,7 +63,8 @@ Status ControlServer::listen(const std::filesystem::path& socket) {
         listener_.close();
         return sys_error("bind", socket.string(), -bound);
     }
-    if (const int rc = uv_listen(listener_.stream(), 128, on_connection); rc < 0) {
+    // A burst of clients (1000 at once) must queue, not be refused: the kernel caps this at somaxconn.
+    if (const int rc = uv_listen(listener_.stream(), SOMAXCONN, on_connection); rc < 0) {
         listener_.close();
         return sys_error("listen on", socket.string(), -rc);
     }
