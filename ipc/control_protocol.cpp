@@ -144,7 +144,9 @@ std::optional<std::string> argument_problem(const Argument& argument, const json
         case Kind::target: {
             if (!value.is_string()) return wrong_type(argument.name, form, value);
             std::string ignored;
-            if (!parse_target(value.get_ref<const std::string&>(), ignored)) return bad_value(argument.name, form, value);
+            if (!parse_target(value.get_ref<const std::string&>(), ignored)) {
+                return bad_value(argument.name, form, value);
+            }
             return std::nullopt;
         }
         case Kind::signal: {
@@ -220,7 +222,8 @@ ProtocolError error(std::optional<std::int64_t> id, std::string_view code, std::
 
 // `byte` counts from 1, as nlohmann::json counts.
 ProtocolError syntax_error(std::size_t byte) {
-    return error(std::nullopt, "bad_json", "request is not valid JSON (syntax error at byte " + std::to_string(byte) + ")");
+    return error(std::nullopt, "bad_json",
+                 "request is not valid JSON (syntax error at byte " + std::to_string(byte) + ")");
 }
 
 std::variant<Request, ProtocolError> parse_envelope(std::string_view line) {
@@ -237,6 +240,16 @@ std::variant<Request, ProtocolError> parse_envelope(std::string_view line) {
         request = json::parse(line.begin(), line.end());
     } catch (const json::parse_error& e) {
         return syntax_error(e.byte);
+    } catch (const json::out_of_range& e) {
+        // A float beyond the range of a double, such as 1e400: "... number overflow parsing '1e400'".
+        const std::string_view what = e.what();
+        const std::size_t open = what.find('\'');
+        const std::size_t close = what.rfind('\'');
+        const std::string_view number =
+            open < close && close != std::string_view::npos ? what.substr(open + 1, close - open - 1) : what;
+        return error(std::nullopt, "bad_json", "request is not valid JSON (number out of range: " +
+                                                   std::string(number.substr(0, kLongestQuote)) +
+                                                   (number.size() > kLongestQuote ? "...)" : ")"));
     }
     if (!request.is_object()) {
         return error(std::nullopt, "bad_json", "request is not a JSON object (got " + describe(request) + ")");
@@ -274,12 +287,15 @@ std::variant<Request, ProtocolError> parse_envelope(std::string_view line) {
     if (cmd == request.end()) {
         return error(id, "bad_request", "missing \"cmd\" (expected a command name such as \"status\")");
     }
-    if (!cmd->is_string()) return error(id, "bad_request", wrong_type("cmd", "a command name such as \"status\"", *cmd));
+    if (!cmd->is_string()) {
+        return error(id, "bad_request", wrong_type("cmd", "a command name such as \"status\"", *cmd));
+    }
     const auto& name = cmd->get_ref<const std::string&>();
     const auto command = std::find_if(std::begin(kCommandTable), std::end(kCommandTable),
                                       [&](const Command& c) { return c.name == name; });
     if (command == std::end(kCommandTable)) {
-        return error(id, "unknown_command", "unknown command " + quote(name) + " (" + did_you_mean(name, kCommands) + ")");
+        return error(id, "unknown_command",
+                     "unknown command " + quote(name) + " (" + did_you_mean(name, kCommands) + ")");
     }
 
     json args = json::object();

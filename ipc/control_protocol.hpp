@@ -66,7 +66,10 @@ struct ProtocolError {
 };
 
 // Parses and validates one request line (without its newline): the envelope, the command, and the
-// names, types and values of its arguments. Never throws.
+// names, types and values of its arguments. Never throws. Fields of the request other than v, id, cmd
+// and args are ignored; Request::args is kept as sent (defaults such as lines = 100 are the command's to
+// apply). Checked in this order: size, JSON, v, id, cmd, then unknown argument names, then each argument
+// in the order listed above.
 std::variant<Request, ProtocolError> parse_request(std::string_view line);
 
 // One line each, newline included.

@@ -17,6 +17,7 @@
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
 #include "supervisor/config/toml_fields.hpp"
+#include "supervisor/config/toml_guard.hpp"
 
 namespace corral::config {
 namespace {
@@ -165,12 +166,24 @@ LoadResult load_config_file(const fs::path& file) {
 
 LoadResult load_config_text(std::string_view text, const fs::path& file) {
     Diagnostics diagnostics(file.string());
+    // Characters toml++ 3.3 cannot be shown where it looks for whitespace (toml_guard.hpp). Positions in
+    // what it parsed are mapped back to positions in the file.
+    const TomlGuard guard = guard_toml_text(text);
+    const auto sorted_errors = [&] {
+        ConfigErrors errors = diagnostics.take_sorted();
+        for (auto& error : errors) guard.map_back(error.line, error.column);
+        return errors;
+    };
+    if (const auto& problem = guard.problem()) {
+        diagnostics.error(toml::source_position{problem->line, problem->column}, problem->message);
+        return LoadResult{std::nullopt, diagnostics.take_sorted()};
+    }
     toml::table document;
     try {
-        document = toml::parse(text, std::string_view(diagnostics.file()));
+        document = toml::parse(guard.text(), std::string_view(diagnostics.file()));
     } catch (const toml::parse_error& error) {
         diagnostics.error(error.source().begin, std::string(error.description()));
-        return LoadResult{std::nullopt, diagnostics.take_sorted()};
+        return LoadResult{std::nullopt, sorted_errors()};
     }
 
     Config config;
@@ -181,7 +194,7 @@ LoadResult load_config_text(std::string_view text, const fs::path& file) {
     read_services(diagnostics, root, base_dir, config);
     root.finish();
 
-    if (!diagnostics.empty()) return LoadResult{std::nullopt, diagnostics.take_sorted()};
+    if (!diagnostics.empty()) return LoadResult{std::nullopt, sorted_errors()};
     return LoadResult{std::move(config), {}};
 }
 

@@ -177,11 +177,8 @@ void FakeCgroupFs::remove_controller_files(const fs::path& dir, const std::strin
 void FakeCgroupFs::reap() {
     const auto visit = [this](const auto& self, const fs::path& dir) -> void {
         std::vector<pid_t> pids = pids_of(dir);
-        const auto gone = std::ranges::remove_if(pids, [](pid_t pid) { return !alive(pid); });
-        if (!gone.empty()) {
-            pids.erase(gone.begin(), gone.end());
-            set_pids(dir, pids);
-        }
+        // std::erase_if rather than std::ranges::remove_if: clang 14 cannot use libstdc++ 12's subrange.
+        if (std::erase_if(pids, [](pid_t pid) { return !alive(pid); }) > 0) set_pids(dir, pids);
         for (const auto& sub : subdirs(dir)) self(self, dir / sub);
     };
     visit(visit, root_);
