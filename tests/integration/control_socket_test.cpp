@@ -288,7 +288,7 @@ TEST_CASE("bad clients: a 100 MB line without a newline is refused at 1 MiB and 
     CHECK(sent < 100);
     const auto line = client.read_line(2s);
     if (line) CHECK(json::parse(*line)["error"]["code"] == "too_large");
-    CHECK(rss_kib(daemon.corral->pid()) - before < 4 * 1024);
+    if (kMemoryIsMeasurable) CHECK(rss_kib(daemon.corral->pid()) - before < 4 * 1024);
     SocketClient other(daemon.socket);
     CHECK(other.request("version")["ok"] == true);
     CHECK(daemon.corral->stop() == 0);
@@ -329,7 +329,7 @@ logs = { max_size = "64MiB", keep = 1 }
     REQUIRE(lazy.send("{\"v\":1,\"id\":1,\"cmd\":\"logs\",\"args\":{\"target\":\"flood\",\"lines\":0,\"follow\":true}}\n"));
     // It never reads: the daemon must give up on it.
     CHECK(lazy.closed_by_peer(20s));
-    CHECK(peak_rss_kib(corral.pid()) - before < 8 * 1024);
+    if (kMemoryIsMeasurable) CHECK(peak_rss_kib(corral.pid()) - before < 8 * 1024);
     SocketClient other(socket);
     CHECK(other.request("version")["ok"] == true);
     CHECK(corral.stop() == 0);

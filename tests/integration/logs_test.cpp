@@ -104,6 +104,6 @@ logs = { max_size = "32MiB", keep = 1 }
     MESSAGE("flooded " << bytes / (1 << 20) << " MiB in 3 s; daemon RSS " << rss_before << " KiB -> peak " << peak
                        << " KiB");
     CHECK(bytes > 64ll << 20);  // it really flooded
-    CHECK(peak - rss_before < 4 * 1024);
+    if (kMemoryIsMeasurable) CHECK(peak - rss_before < 4 * 1024);
     CHECK(corral.stop() == 0);
 }
