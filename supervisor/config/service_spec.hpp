@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "ipc/delivery_queue.hpp"
+#include "ipc/frame_decoder.hpp"
 #include "policies/backoff.hpp"
 #include "policies/memory_watch.hpp"
 #include "policies/restart_mode.hpp"
 #include "policies/start_limit.hpp"
+#include "policies/token_bucket.hpp"
 #include "supervisor/cgroup/limits.hpp"
 
 namespace corral::config {
@@ -33,6 +36,10 @@ struct LogSpec {
     bool operator==(const LogSpec&) const = default;
 };
 
+// Node's IPC channel to the instance (fd 3, NODE_CHANNEL_FD): json (default), advanced (V8 serializer),
+// or off (no channel).
+enum class IpcMode { json, advanced, off };
+
 struct ServiceSpec {
     std::string name;                   // [A-Za-z0-9_.-], at most 64 characters, not starting with '.'
     std::vector<std::string> command;   // argv; with shell = true, {"/bin/sh", "-c", <the string>}
@@ -50,6 +57,8 @@ struct ServiceSpec {
     // Node programs get diagnostics flags through NODE_OPTIONS: a report on a fatal error (V8 heap out of
     // memory), and, with memory.snapshot_at, a heap snapshot on a signal.
     bool node_diagnostics = true;
+    IpcMode ipc = IpcMode::json;
+    std::string parent;  // "api": api's process.send() reaches this service and this one's reaches api
 
     bool operator==(const ServiceSpec&) const = default;
 };
@@ -71,14 +80,31 @@ struct SupervisorSpec {
     std::filesystem::path cgroup_root = "/sys/fs/cgroup";  // absolute; where cgroup filesystems are mounted
     Duration sample_interval{1'000};  // memory accounting period
     PostmortemSpec postmortem;
+    std::uint64_t max_message = 4ull << 20;  // IPC frames longer than this are refused
 
     bool operator==(const SupervisorSpec&) const = default;
+};
+
+enum class Delivery { round_robin, broadcast };
+
+// A route of the IPC broker: what `from`'s instances send goes to `to`'s instances, rate-limited and
+// queued. `parent` on a service makes two routes (parent -> service, service -> parent) with defaults.
+struct RouteSpec {
+    std::string from;
+    std::string to;
+    policies::RateParams rate;  // rate = "2000/s", byte_rate = "20MiB/s", burst = 500
+    ipc::QueueLimits queue;
+    Delivery delivery = Delivery::round_robin;
+    bool implicit = false;  // made by `parent`
+
+    bool operator==(const RouteSpec&) const = default;
 };
 
 struct Config {
     std::filesystem::path file;  // absolute path of the service file ("" for `corral run`)
     SupervisorSpec supervisor;
     std::vector<ServiceSpec> services;  // in file order
+    std::vector<RouteSpec> routes;      // [[routes]] in file order, then those made by `parent`
 };
 
 }  // namespace corral::config
