@@ -21,6 +21,17 @@ using policies::State;
 
 namespace {
 
+ipc::BrokerConfig broker_config(const config::Config& config) {
+    ipc::BrokerConfig broker;
+    broker.max_message = config.supervisor.max_message;
+    broker.spill_dir = config.supervisor.state_dir / "spill";
+    for (const auto& service : config.services) broker.instances[service.name] = service.instances;
+    for (const auto& route : config.routes) {
+        broker.routes.push_back({route.from, route.to, route.rate, route.queue, route.delivery == config::Delivery::broadcast});
+    }
+    return broker;
+}
+
 // Once every instance is down, how long output pipes may stay open (held by a process that survived
 // SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
 constexpr uint64_t kPipesGraceMs = 2'000;
@@ -36,12 +47,14 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       reaper_(loop),
       cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
       kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
+      broker_(loop, broker_config(config_)),
       control_(loop, *this),
       started_at_(policies::Clock::now()) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
     context_.cgroups_required = config_.supervisor.cgroups == config::CgroupMode::required;
     context_.supervisor = config_.supervisor;
+    context_.broker = &broker_;
     context_.reaper = &reaper_;
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
@@ -148,6 +161,7 @@ Daemon::ReloadOutcome Daemon::reload() {
         for (const auto& problem : unapplicable_limits(next, cgroups_.get(), why_no_cgroups_)) outcome.errors.push_back(problem);
         return outcome;
     }
+    broker_.configure(broker_config(next));
     outcome.changes = apply(next);
     config_ = std::move(next);
     spdlog::info("reload complete: {} service(s)", config_.services.size());
@@ -352,6 +366,7 @@ void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
 
 void Daemon::close_handles() {
     control_.close();
+    broker_.close();
     kmsg_.close();
     signals_.clear();
     settle_timer_.close();

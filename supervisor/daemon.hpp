@@ -94,6 +94,7 @@ private:
     OrphanReaper reaper_;
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
+    ipc::Broker broker_;
     ControlServer control_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order

@@ -42,6 +42,7 @@ std::vector<Instance*> Daemon::resolve(const ipc::Target& target) const {
 
 json Daemon::status_json() const {
     const auto now = policies::Clock::now();
+    json ipc = broker_.stats();
     json instances = json::array();
     for (const auto& service : services_) {
         for (const auto& instance : service.instances) {
@@ -59,6 +60,8 @@ json Daemon::status_json() const {
           {"state_dir", config_.supervisor.state_dir.string()},
           {"cgroups", cgroups_ ? json(cgroups_->describe()) : json(nullptr)}}},
         {"instances", std::move(instances)},
+        {"routes", std::move(ipc["routes"])},
+        {"channels", std::move(ipc["channels"])},
     };
 }
 

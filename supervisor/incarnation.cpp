@@ -61,7 +61,12 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     stdio[0].flags = UV_IGNORE;
     stdio[1] = output_stdio(request.stdout_pipe);
     stdio[2] = output_stdio(request.stderr_pipe);
-    stdio[3].flags = UV_IGNORE;
+    if (request.ipc_fd >= 0) {
+        stdio[3].flags = UV_INHERIT_FD;  // NODE_CHANNEL_FD=3
+        stdio[3].data.fd = request.ipc_fd;
+    } else {
+        stdio[3].flags = UV_IGNORE;
+    }
     stdio[4].flags = UV_INHERIT_FD;
     stdio[4].data.fd = write_end.get();
 

@@ -44,6 +44,7 @@ struct SpawnRequest {
     uv_pipe_t* stdout_pipe = nullptr;  // uninitialized pipes to connect, or null to discard
     uv_pipe_t* stderr_pipe = nullptr;
     InstanceGroup* group = nullptr;  // the cgroup the shim joins, or null (process group only)
+    int ipc_fd = -1;                 // the instance's end of its Node IPC channel, put at fd 3; -1 for none
 };
 
 class Incarnation {

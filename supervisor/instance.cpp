@@ -1,6 +1,7 @@
 #include "supervisor/instance.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -177,6 +178,20 @@ void Instance::spawn() {
     request.stdout_pipe = out->pipe();
     request.stderr_pipe = err->pipe();
     request.group = group_.get();
+    // The Node IPC channel: a socketpair (Node needs a socket, with a pipe it silently disconnects); the
+    // instance's end goes to fd 3, the daemon's end to the broker.
+    supervisor::UniqueFd channel_ours;
+    supervisor::UniqueFd channel_theirs;
+    if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+            channel_ours.reset(pair[0]);
+            channel_theirs.reset(pair[1]);
+            request.ipc_fd = channel_theirs.get();
+        } else {
+            spdlog::error("{}: no IPC channel: cannot create a socket pair: {}", name_, std::strerror(errno));
+        }
+    }
 
     const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_);
     if (rc < 0) {
@@ -187,6 +202,10 @@ void Instance::spawn() {
         return;
     }
     last_pid_ = incarnation_->pid();
+    if (channel_ours) {
+        const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
+        context_.broker->attach(spec_->name, index_, mode, channel_ours.release());
+    }
     started_wall_ = std::chrono::system_clock::now();
     out->start();
     err->start();
@@ -204,6 +223,10 @@ std::vector<std::string> Instance::child_environment() const {
         vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
     }
     for (const auto& [name, value] : spec_->env) vars[name] = value;
+    if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
+        vars["NODE_CHANNEL_FD"] = "3";
+        if (spec_->ipc == config::IpcMode::advanced) vars["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
+    }
     if (spec_->node_diagnostics) {
         // Quoted for NODE_OPTIONS, which splits at spaces.
         const std::string dir = "\"" + diagnostics_dir().string() + "\"";
@@ -235,6 +258,7 @@ void Instance::on_exec(const ExecReport& report) {
 void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
+    if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
     uv_timer_stop(kill_timer_.get());
     pending_exit_ = PendingExit{status, std::chrono::system_clock::now()};
     if (policies::needs_more_evidence(evidence_for(status))) {

@@ -21,6 +21,7 @@
 #include "policies/lifecycle.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/cgroup/driver.hpp"
+#include "ipc/broker.hpp"
 #include "policies/exit_classification.hpp"
 #include "supervisor/incarnation.hpp"
 #include "supervisor/instance_group.hpp"
@@ -56,6 +57,7 @@ struct InstanceContext {
     cgroup::Driver* cgroups = nullptr;  // null: process groups only
     bool cgroups_required = false;      // an instance whose cgroup cannot be made does not start
     config::SupervisorSpec supervisor;  // state_dir, sample_interval, postmortem retention
+    ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
 };
 
 // How the latest incarnation ended, for status.

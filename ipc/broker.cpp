@@ -1,0 +1,389 @@
+#include "ipc/broker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "ipc/json_message.hpp"
+
+namespace corral::ipc {
+
+namespace {
+
+constexpr uint64_t kPruneMs = 1'000;
+// Each delivery turn writes at most this much to one receiver before letting the loop go on.
+constexpr std::size_t kMaxTurnBytes = 1 << 20;
+
+// Logs the 1st, 10th, 100th, ... occurrence of a recurring problem.
+bool worth_logging(std::uint64_t count) {
+    while (count >= 10 && count % 10 == 0) count /= 10;
+    return count == 1;
+}
+
+std::string instance_name(const std::string& service, unsigned index) { return service + "#" + std::to_string(index); }
+
+}  // namespace
+
+struct Broker::Endpoint {
+    std::string service;
+    unsigned index = 0;
+    std::string name;
+    std::unique_ptr<Channel> channel;  // null while the instance is not running
+    Serialization mode = Serialization::json;
+    bool hold_receive = false;
+    bool hold_send = false;
+};
+
+struct Broker::Route {
+    Broker* broker = nullptr;
+    RouteConfig config;
+    std::map<unsigned, std::unique_ptr<DeliveryQueue>> queues;  // per receiving instance
+    policies::RouteLimiter limiter;
+    unsigned next = 0;              // round-robin cursor
+    std::uint64_t unaddressable = 0;  // "$to" named an instance that does not exist
+    supervisor::UvHandle<uv_timer_t> retry;
+    mutable std::map<unsigned, std::pair<std::uint64_t, policies::TimePoint>> rate_marks;
+
+    std::string label() const { return config.from + " -> " + config.to; }
+};
+
+Broker::Broker(uv_loop_t* loop, BrokerConfig config) : loop_(loop) {
+    if (prune_timer_.init(uv_timer_init, loop_) == 0) {
+        prune_timer_.get()->data = this;
+        uv_timer_start(prune_timer_.get(), on_prune, kPruneMs, kPruneMs);
+        uv_unref(prune_timer_.base());
+    }
+    configure(std::move(config));
+}
+
+Broker::~Broker() { close(); }
+
+void Broker::close() {
+    for (auto& [name, endpoint] : endpoints_) {
+        if (endpoint->channel) endpoint->channel->close();
+    }
+    endpoints_.clear();
+    closed_channels_.clear();
+    for (auto& route : routes_) route->retry.close();
+    routes_.clear();
+    prune_timer_.close();
+}
+
+void Broker::configure(BrokerConfig config) {
+    std::vector<std::unique_ptr<Route>> next;
+    const auto now = policies::Clock::now();
+    for (const RouteConfig& wanted : config.routes) {
+        auto old = std::find_if(routes_.begin(), routes_.end(), [&](const auto& r) {
+            return r && r->config.from == wanted.from && r->config.to == wanted.to;
+        });
+        std::unique_ptr<Route> route;
+        if (old != routes_.end()) {
+            route = std::move(*old);
+            if (route->config.rate != wanted.rate) route->limiter = policies::RouteLimiter(wanted.rate, now);
+        } else {
+            route = std::make_unique<Route>();
+            route->broker = this;
+            route->limiter = policies::RouteLimiter(wanted.rate, now);
+            if (route->retry.init(uv_timer_init, loop_) == 0) route->retry.get()->data = route.get();
+        }
+        route->config = wanted;
+        const unsigned count = config.instances.contains(wanted.to) ? config.instances.at(wanted.to) : 0;
+        for (unsigned index = 0; index < count; ++index) {
+            auto& queue = route->queues[index];
+            if (!queue) {
+                const auto journal = config.spill_dir / (wanted.from + "-to-" + wanted.to + "-" + std::to_string(index) + ".journal");
+                queue = std::make_unique<DeliveryQueue>(wanted.queue, journal);
+            } else {
+                queue->set_limits(wanted.queue);
+            }
+        }
+        // Queues of instances scaled away: what they hold goes to the remaining instances.
+        for (auto it = route->queues.begin(); it != route->queues.end();) {
+            if (it->first < count) {
+                ++it;
+                continue;
+            }
+            std::unique_ptr<DeliveryQueue> gone = std::move(it->second);
+            it = route->queues.erase(it);
+            std::uint64_t moved = 0;
+            for (const std::string* frame = gone->front(); frame != nullptr && count > 0; frame = gone->front()) {
+                route->queues[moved++ % count]->push(*frame);
+                gone->pop();
+            }
+            if (!gone->empty()) spdlog::warn("ipc {}: {} queued message(s) dropped with their instance", route->label(), gone->queued_messages());
+        }
+        next.push_back(std::move(route));
+    }
+    for (auto& removed : routes_) {
+        if (!removed) continue;
+        std::size_t queued = 0;
+        for (const auto& [index, queue] : removed->queues) queued += queue->queued_messages();
+        if (queued > 0) spdlog::warn("ipc {}: route removed with {} queued message(s)", removed->label(), queued);
+        removed->retry.close();
+    }
+    routes_ = std::move(next);
+    config_ = std::move(config);
+    for (auto& [name, endpoint] : endpoints_) {
+        if (endpoint->channel) deliver_to(endpoint->service, endpoint->index);
+    }
+}
+
+Broker::Endpoint* Broker::endpoint(const std::string& service, unsigned index) {
+    const auto found = endpoints_.find(instance_name(service, index));
+    return found == endpoints_.end() ? nullptr : found->second.get();
+}
+
+std::vector<Broker::Route*> Broker::routes_from(const std::string& service) {
+    std::vector<Route*> found;
+    for (auto& route : routes_) {
+        if (route->config.from == service) found.push_back(route.get());
+    }
+    return found;
+}
+
+void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd) {
+    auto& slot = endpoints_[instance_name(service, index)];
+    if (!slot) {
+        slot = std::make_unique<Endpoint>();
+        slot->service = service;
+        slot->index = index;
+        slot->name = instance_name(service, index);
+    }
+    Endpoint* self = slot.get();
+    if (self->channel) closed_channels_.push_back(std::move(self->channel));
+    self->mode = mode;
+    Channel::Events events;
+    events.frame = [this, self](Channel&, std::string_view frame, std::string_view payload) { on_frame(*self, frame, payload); };
+    events.frame_error = [self](Channel& channel, FrameError error, std::size_t bytes) {
+        if (!worth_logging(channel.malformed)) return;
+        spdlog::warn("ipc: dropped a {} frame of {} bytes from {} ({} so far)",
+                     error == FrameError::too_large ? "too large" : "malformed", bytes, self->name, channel.malformed);
+    };
+    events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
+    events.closed = [this, self](Channel&) {
+        // Inside the channel's own callback: it is destroyed later, by the prune timer.
+        if (self->channel) closed_channels_.push_back(std::move(self->channel));
+    };
+    self->channel = std::make_unique<Channel>(loop_, fd, self->name, mode, config_.max_message, std::move(events));
+    update_reading(service);
+    deliver_to(service, index);
+}
+
+void Broker::detach(const std::string& service, unsigned index) {
+    Endpoint* self = endpoint(service, index);
+    if (self == nullptr || !self->channel) return;
+    self->channel->close();
+    closed_channels_.push_back(std::move(self->channel));
+}
+
+void Broker::hold(const std::string& service, unsigned index, bool receive, bool send) {
+    auto& slot = endpoints_[instance_name(service, index)];
+    if (!slot) {
+        slot = std::make_unique<Endpoint>();
+        slot->service = service;
+        slot->index = index;
+        slot->name = instance_name(service, index);
+    }
+    slot->hold_receive = receive;
+    slot->hold_send = send;
+    update_reading(service);
+    if (!receive) deliver_to(service, index);
+}
+
+void Broker::on_frame(Endpoint& sender, std::string_view frame, std::string_view payload) {
+    Channel& channel = *sender.channel;
+    std::optional<std::string> to;
+    if (sender.mode == Serialization::json) {
+        JsonMessage message = inspect_json_message(payload);
+        if (!message.valid) {
+            ++channel.malformed;
+            if (worth_logging(channel.malformed)) {
+                spdlog::warn("ipc: dropped a malformed message from {} ({}; {} so far)", sender.name, message.error,
+                             channel.malformed);
+            }
+            return;
+        }
+        if (message.internal) {
+            ++channel.internal;
+            return;
+        }
+        to = std::move(message.to);
+    }
+    const std::vector<Route*> routes = routes_from(sender.service);
+    Route* route = nullptr;
+    std::optional<unsigned> index;
+    if (to) {
+        const auto hash = to->find('#');
+        const std::string service = to->substr(0, hash);
+        for (Route* candidate : routes) {
+            if (candidate->config.to == service) route = candidate;
+        }
+        if (route != nullptr && hash != std::string::npos) {
+            unsigned value = 0;
+            const auto [end, ec] = std::from_chars(to->data() + hash + 1, to->data() + to->size(), value);
+            if (ec == std::errc() && end == to->data() + to->size()) index = value;
+            else route = nullptr;
+        }
+    } else if (routes.size() == 1) {
+        route = routes.front();
+    }
+    if (route == nullptr) {
+        ++channel.unrouted;
+        if (worth_logging(channel.unrouted)) {
+            const std::string why = routes.empty()           ? "it has no route"
+                                    : to                     ? "\"$to\": \"" + *to + "\" is not one of its routes"
+                                                             : "it has several routes and the message has no \"$to\"";
+            spdlog::warn("ipc: dropped a message from {}: {} ({} so far)", sender.name, why, channel.unrouted);
+        }
+        return;
+    }
+    enqueue(*route, index, frame);
+}
+
+void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_view frame) {
+    const auto count = static_cast<unsigned>(route.queues.size());
+    if (count == 0) return;
+    std::vector<unsigned> targets;
+    if (index) {
+        if (*index >= count) {
+            ++route.unaddressable;
+            return;
+        }
+        targets.push_back(*index);
+    } else if (route.config.broadcast) {
+        for (unsigned i = 0; i < count; ++i) targets.push_back(i);
+    } else {
+        // Round-robin over the instances that can take it now; when none can, over all of them.
+        unsigned pick = route.next % count;
+        for (unsigned step = 0; step < count; ++step) {
+            const unsigned candidate = (route.next + step) % count;
+            const Endpoint* receiver = endpoint(route.config.to, candidate);
+            if (receiver != nullptr && receiver->channel && !receiver->hold_receive) {
+                pick = candidate;
+                break;
+            }
+        }
+        route.next = pick + 1;
+        targets.push_back(pick);
+    }
+    bool blocked = false;
+    for (const unsigned target : targets) {
+        DeliveryQueue& queue = *route.queues[target];
+        queue.push(frame);
+        if (const auto& error = queue.journal_error(); error && worth_logging(queue.counters().received)) {
+            spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
+        }
+        blocked = blocked || queue.blocked();
+        deliver(route, target);
+    }
+    if (blocked) update_reading(route.config.from);
+}
+
+void Broker::deliver(Route& route, unsigned index) {
+    Endpoint* receiver = endpoint(route.config.to, index);
+    if (receiver == nullptr || !receiver->channel || !receiver->channel->open() || receiver->hold_receive) return;
+    DeliveryQueue& queue = *route.queues[index];
+    const bool was_blocked = queue.blocked();
+    const auto now = policies::Clock::now();
+    std::size_t turn = 0;
+    while (turn < kMaxTurnBytes && receiver->channel->queued() < kHighWater) {
+        std::string batch;
+        while (receiver->channel->queued() + batch.size() < kHighWater) {
+            const std::string* frame = queue.front();
+            if (frame == nullptr) break;
+            if (!route.limiter.admit(frame->size(), now)) {
+                const auto wait = route.limiter.retry_in(frame->size(), now);
+                if (route.retry && !uv_is_active(route.retry.base())) {
+                    uv_timer_start(route.retry.get(), on_retry, static_cast<uint64_t>(std::max<long long>(1, wait.count())), 0);
+                }
+                break;
+            }
+            batch += *frame;
+            queue.pop();
+        }
+        if (batch.empty()) break;
+        turn += batch.size();
+        receiver->channel->write(std::move(batch));
+    }
+    if (was_blocked && !queue.blocked()) update_reading(route.config.from);
+}
+
+void Broker::deliver_to(const std::string& service, unsigned index) {
+    for (auto& route : routes_) {
+        if (route->config.to == service && route->queues.contains(index)) deliver(*route, index);
+    }
+}
+
+void Broker::on_retry(uv_timer_t* timer) {
+    auto* route = static_cast<Route*>(timer->data);
+    for (auto& [index, queue] : route->queues) route->broker->deliver(*route, index);
+}
+
+void Broker::update_reading(const std::string& sender_service) {
+    bool blocked = false;
+    for (Route* route : routes_from(sender_service)) {
+        for (const auto& [index, queue] : route->queues) blocked = blocked || queue->blocked();
+    }
+    for (auto& [name, endpoint] : endpoints_) {
+        if (endpoint->service != sender_service || !endpoint->channel) continue;
+        if (blocked || endpoint->hold_send) {
+            if (endpoint->channel->reading()) {
+                endpoint->channel->pause_reading();
+                if (blocked) spdlog::warn("ipc: {} is not read until its routes drain (queues full)", endpoint->name);
+            }
+        } else if (!endpoint->channel->reading()) {
+            endpoint->channel->resume_reading();
+        }
+    }
+}
+
+void Broker::on_prune(uv_timer_t* timer) { static_cast<Broker*>(timer->data)->closed_channels_.clear(); }
+
+nlohmann::json Broker::stats() const {
+    nlohmann::json routes = nlohmann::json::array();
+    const auto now = policies::Clock::now();
+    for (const auto& route : routes_) {
+        nlohmann::json destinations = nlohmann::json::array();
+        for (const auto& [index, queue] : route->queues) {
+            const QueueCounters& c = queue->counters();
+            auto& mark = route->rate_marks[index];
+            const double seconds = std::chrono::duration<double>(now - mark.second).count();
+            const double rate = mark.second.time_since_epoch().count() == 0 || seconds <= 0
+                                    ? 0.0
+                                    : static_cast<double>(c.delivered - mark.first) / seconds;
+            mark = {c.delivered, now};
+            destinations.push_back({{"instance", instance_name(route->config.to, index)},
+                                    {"received", c.received},
+                                    {"delivered", c.delivered},
+                                    {"dropped", c.dropped},
+                                    {"spilled", c.spilled},
+                                    {"queued_messages", queue->queued_messages()},
+                                    {"queued_bytes", queue->queued_bytes()},
+                                    {"spilled_bytes", queue->spilled_bytes()},
+                                    {"blocked", queue->blocked()},
+                                    {"rate", rate}});
+        }
+        routes.push_back({{"from", route->config.from},
+                          {"to", route->config.to},
+                          {"delivery", route->config.broadcast ? "broadcast" : "round-robin"},
+                          {"unaddressable", route->unaddressable},
+                          {"destinations", std::move(destinations)}});
+    }
+    nlohmann::json senders = nlohmann::json::array();
+    for (const auto& [name, endpoint] : endpoints_) {
+        if (!endpoint->channel) continue;
+        const Channel& c = *endpoint->channel;
+        senders.push_back({{"instance", name},
+                           {"messages", c.frames_in},
+                           {"bytes", c.bytes_in},
+                           {"malformed", c.malformed},
+                           {"internal", c.internal},
+                           {"unrouted", c.unrouted},
+                           {"reading", c.reading()},
+                           {"held", endpoint->hold_receive || endpoint->hold_send}});
+    }
+    return {{"routes", std::move(routes)}, {"channels", std::move(senders)}};
+}
+
+}  // namespace corral::ipc

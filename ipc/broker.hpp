@@ -1,0 +1,98 @@
+#pragma once
+// The IPC broker: every instance's Node IPC channel ends in the daemon, and the broker moves messages
+// between them along the configured routes.
+//
+//   - It reads every sender eagerly and forwards only whole frames it has validated (json: a complete,
+//     valid JSON text; advanced: the V8 serializer header). A malformed frame is dropped, counted and
+//     logged with the sender's name: a Node receiver would die of it.
+//   - Each route has a queue per receiving instance (order is kept per sender-receiver pair), bounded in
+//     memory, overflowing as the route says (spill to disk by default: nothing is lost); delivery is paced
+//     (a receiver's socket never holds more than kHighWater bytes of ours in user space) and rate-limited
+//     (token buckets on messages/s and bytes/s).
+//   - A sender with several routes addresses a message with a top-level "$to" ("service" or
+//     "service#index"; json only). Messages for an instance that is not running wait in its queue: a
+//     restart loses only what was already written into the dead instance's socket.
+//   - A held receiver (cooling) gets nothing until released; its messages wait.
+#include <uv.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipc/channel.hpp"
+#include "ipc/delivery_queue.hpp"
+#include "policies/token_bucket.hpp"
+#include "supervisor/uv_handle.hpp"
+
+namespace corral::ipc {
+
+struct RouteConfig {
+    std::string from;
+    std::string to;
+    policies::RateParams rate;
+    QueueLimits queue;
+    bool broadcast = false;
+
+    bool operator==(const RouteConfig&) const = default;
+};
+
+struct BrokerConfig {
+    std::vector<RouteConfig> routes;
+    std::map<std::string, unsigned> instances;  // service -> instance count
+    std::size_t max_message = 4u << 20;
+    std::filesystem::path spill_dir;
+
+    bool operator==(const BrokerConfig&) const = default;
+};
+
+class Broker {
+public:
+    static constexpr std::size_t kHighWater = 64 * 1024;
+
+    Broker(uv_loop_t* loop, BrokerConfig config);
+    ~Broker();
+    Broker(const Broker&) = delete;
+    Broker& operator=(const Broker&) = delete;
+
+    // Routes that stay the same keep their queues; removed routes drop theirs (counted); new ones start empty.
+    void configure(BrokerConfig config);
+    // The instance runs and `fd` is the daemon's end of its channel (the broker owns it from now on).
+    void attach(const std::string& service, unsigned index, Serialization mode, int fd);
+    // The instance's process is gone: its channel closes; what is queued for it waits.
+    void detach(const std::string& service, unsigned index);
+    // A cooling instance receives nothing until released (and, when it is a sender, is not read).
+    void hold(const std::string& service, unsigned index, bool receive, bool send);
+
+    nlohmann::json stats() const;
+    void close();
+
+private:
+    struct Endpoint;
+    struct Route;
+
+    void on_frame(Endpoint& sender, std::string_view frame, std::string_view payload);
+    void enqueue(Route& route, std::optional<unsigned> index, std::string_view frame);
+    void deliver(Route& route, unsigned index);
+    void deliver_to(const std::string& service, unsigned index);
+    void update_reading(const std::string& sender_service);
+    Endpoint* endpoint(const std::string& service, unsigned index);
+    std::vector<Route*> routes_from(const std::string& service);
+    static void on_retry(uv_timer_t* timer);
+    static void on_prune(uv_timer_t* timer);
+
+    uv_loop_t* loop_;
+    BrokerConfig config_;
+    std::vector<std::unique_ptr<Route>> routes_;
+    std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // "api#0"
+    std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
+    supervisor::UvHandle<uv_timer_t> prune_timer_;
+};
+
+}  // namespace corral::ipc

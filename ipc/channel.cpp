@@ -1,0 +1,104 @@
+#include "ipc/channel.hpp"
+
+#include <unistd.h>
+
+#include <memory>
+
+namespace corral::ipc {
+namespace {
+
+constexpr std::size_t kReadBufferSize = 256 * 1024;
+
+// Channels read and decode one chunk at a time on the loop: one buffer serves them all.
+char* shared_read_buffer() {
+    static char buffer[kReadBufferSize];
+    return buffer;
+}
+
+struct OwnedWrite {
+    uv_write_t request{};
+    std::string bytes;
+};
+
+}  // namespace
+
+Channel::Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message, Events events)
+    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message) {
+    sink_.frame = [this](std::string_view frame, std::string_view payload) {
+        ++frames_in;
+        events_.frame(*this, frame, payload);
+    };
+    sink_.error = [this](FrameError error, std::size_t bytes) {
+        ++malformed;
+        events_.frame_error(*this, error, bytes);
+    };
+    if (pipe_.init(uv_pipe_init, loop, 0) < 0) {
+        ::close(fd);
+        return;
+    }
+    pipe_.get()->data = this;
+    if (uv_pipe_open(pipe_.get(), fd) < 0) {
+        ::close(fd);
+        pipe_.close();
+        return;
+    }
+    resume_reading();
+}
+
+void Channel::pause_reading() {
+    if (!pipe_ || !reading_) return;
+    uv_read_stop(pipe_.stream());
+    reading_ = false;
+}
+
+void Channel::resume_reading() {
+    if (!pipe_ || reading_) return;
+    const int rc = uv_read_start(
+        pipe_.stream(),
+        [](uv_handle_t*, size_t, uv_buf_t* buf) { *buf = uv_buf_init(shared_read_buffer(), kReadBufferSize); },
+        on_read);
+    reading_ = rc == 0;
+}
+
+void Channel::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+    static_cast<Channel*>(stream->data)->handle_read(nread, buf);
+}
+
+void Channel::handle_read(ssize_t nread, const uv_buf_t* buf) {
+    if (nread < 0) {
+        close();
+        events_.closed(*this);  // last call: the owner may destroy the channel
+        return;
+    }
+    bytes_in += static_cast<std::uint64_t>(nread);
+    decoder_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)), sink_);
+}
+
+void Channel::write(std::string bytes) {
+    if (!pipe_ || bytes.empty()) return;
+    auto owned = std::make_unique<OwnedWrite>();
+    owned->bytes = std::move(bytes);
+    owned->request.data = this;
+    uv_buf_t buf = uv_buf_init(owned->bytes.data(), static_cast<unsigned>(owned->bytes.size()));
+    if (uv_write(&owned->request, pipe_.stream(), &buf, 1, on_written) < 0) return;
+    ++in_flight_;
+    owned.release();
+}
+
+void Channel::on_written(uv_write_t* request, int status) {
+    std::unique_ptr<OwnedWrite> owned(reinterpret_cast<OwnedWrite*>(request));
+    if (status == UV_ECANCELED) return;  // closed: `data` may be gone
+    auto* self = static_cast<Channel*>(request->data);
+    --self->in_flight_;
+    if (status < 0) return;  // the read side reports the end
+    self->events_.writable(*self);
+}
+
+std::size_t Channel::queued() const { return pipe_ ? uv_stream_get_write_queue_size(pipe_.stream()) : 0; }
+
+void Channel::close() {
+    reading_ = false;
+    pipe_.close();
+}
+
+}  // namespace corral::ipc
