@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "supervisor/config/closest_key.hpp"
+#include "supervisor/config/route_fields.hpp"
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
 #include "supervisor/config/toml_fields.hpp"
@@ -24,9 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kRootKeys[] = {"supervisor", "services"};
+constexpr std::string_view kRootKeys[] = {"supervisor", "services", "routes"};
 constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval",
-                                                "postmortem"};
+                                                "postmortem", "max_message"};
 constexpr std::string_view kPostmortemKeys[] = {"keep", "max_size"};
 constexpr std::string_view kCgroupModeNames[] = {"auto", "required", "off"};
 constexpr CgroupMode kCgroupModes[] = {CgroupMode::automatic, CgroupMode::required, CgroupMode::off};
@@ -37,6 +38,9 @@ constexpr std::int64_t kMostPostmortemBundles = 10'000;  // per instance
 // A smaller budget for all post-mortem bundles is a typo ("10k" meant "10G").
 constexpr std::uint64_t kSmallestPostmortemSize = 1ull << 20;
 constexpr std::uint64_t kLargestPostmortemSize = 1ull << 62;
+// The longest IPC frame the broker accepts; Node's own channel has no limit, so the bound is ours.
+constexpr std::uint64_t kSmallestMaxMessage = 1ull << 10;
+constexpr std::uint64_t kLargestMaxMessage = 1ull << 30;
 constexpr std::string_view kNoServices = "no services defined (expected at least one [services.NAME] table)";
 
 fs::path absolute_file_path(const fs::path& file) {
@@ -91,24 +95,28 @@ void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path
     }
     supervisor.read_duration("sample_interval", kShortestSample, kLongestSample, config.supervisor.sample_interval);
     read_postmortem(diagnostics, supervisor, config.supervisor.postmortem);
+    supervisor.read_size("max_message", kSmallestMaxMessage, kLargestMaxMessage, config.supervisor.max_message);
     supervisor.finish();
 }
 
-void read_services(Diagnostics& diagnostics, TableReader& root, const fs::path& base_dir, Config& config) {
+// Returns every entry of [services] in file order, for the routes.
+std::vector<ServiceEntry> read_services(Diagnostics& diagnostics, TableReader& root, const fs::path& base_dir,
+                                        Config& config) {
+    std::vector<ServiceEntry> read;
     const toml::node* services = root.take("services");
     if (services == nullptr) {
         diagnostics.error(toml::source_position{1, 1}, std::string(kNoServices));
-        return;
+        return read;
     }
     const toml::table* table = services->as_table();
     if (table == nullptr) {
         diagnostics.error(*services,
                           invalid("value", "services", "a table of services such as [services.api]", *services));
-        return;
+        return read;
     }
     if (table->empty()) {
         diagnostics.error(*services, std::string(kNoServices));
-        return;
+        return read;
     }
 
     // toml++ keeps keys sorted; services are kept in the order the file defines them.
@@ -126,6 +134,7 @@ void read_services(Diagnostics& diagnostics, TableReader& root, const fs::path& 
         const auto problem = service_name_problem(name);
         if (problem) diagnostics.error(key->source().begin, "invalid service name " + quote(name) + " " + *problem);
         const toml::table* service = value->as_table();
+        read.push_back(ServiceEntry{name, service});
         if (service == nullptr) {
             diagnostics.error(*value, invalid("value", path, "a table such as [" + path + "]", *value));
             continue;
@@ -134,6 +143,7 @@ void read_services(Diagnostics& diagnostics, TableReader& root, const fs::path& 
         spec.name = name;
         if (!problem) config.services.push_back(std::move(spec));
     }
+    return read;
 }
 
 }  // namespace
@@ -191,7 +201,8 @@ LoadResult load_config_text(std::string_view text, const fs::path& file) {
     const fs::path base_dir = config.file.parent_path();
     TableReader root(diagnostics, document, "", kRootKeys);
     read_supervisor(diagnostics, root, base_dir, config);
-    read_services(diagnostics, root, base_dir, config);
+    const std::vector<ServiceEntry> services = read_services(diagnostics, root, base_dir, config);
+    read_routes(diagnostics, root, services, config);
     root.finish();
 
     if (!diagnostics.empty()) return LoadResult{std::nullopt, sorted_errors()};

@@ -1,6 +1,7 @@
 #include "supervisor/config/service_fields.hpp"
 
 #include <csignal>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <vector>
@@ -18,12 +19,14 @@ using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
-                                             "node_diagnostics"};
+                                             "node_diagnostics", "ipc", "parent"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
 constexpr std::string_view kLogKeys[] = {"max_size", "keep", "timestamps"};
 constexpr std::string_view kRestartModes[] = {"always", "on-failure", "never"};
+constexpr std::string_view kIpcModeNames[] = {"json", "advanced", "off"};
+constexpr IpcMode kIpcModes[] = {IpcMode::json, IpcMode::advanced, IpcMode::off};
 
 // Longest delay or window accepted anywhere: keeps every deadline far from clock overflow.
 constexpr Duration kLongest = 24h;
@@ -248,7 +251,37 @@ void read_logs(Diagnostics& diagnostics, TableReader& reader, ServiceSpec& spec)
     logs.finish();
 }
 
+// "json", "advanced" or "off"; the other services are checked against it with the routes (route_fields.hpp).
+void read_ipc(Diagnostics& diagnostics, TableReader& reader, ServiceSpec& spec) {
+    const toml::node* value = reader.take("ipc");
+    if (value == nullptr) return;
+    const auto* text = value->as_string();
+    if (text != nullptr) {
+        if (const auto mode = ipc_mode_from(text->get())) {
+            spec.ipc = *mode;
+            return;
+        }
+    }
+    const std::string message =
+        invalid("value", reader.path_of("ipc"), "one of \"json\", \"advanced\", \"off\"", *value);
+    diagnostics.error(*value, with_suggestion(message, text ? closest_key(text->get(), kIpcModeNames) : std::nullopt));
+}
+
 }  // namespace
+
+std::optional<IpcMode> ipc_mode_from(std::string_view name) {
+    for (std::size_t i = 0; i < std::size(kIpcModeNames); ++i) {
+        if (name == kIpcModeNames[i]) return kIpcModes[i];
+    }
+    return std::nullopt;
+}
+
+std::string_view ipc_mode_name(IpcMode mode) {
+    for (std::size_t i = 0; i < std::size(kIpcModes); ++i) {
+        if (mode == kIpcModes[i]) return kIpcModeNames[i];
+    }
+    return "json";
+}
 
 fs::path resolve_path(const fs::path& base_dir, std::string_view text) {
     fs::path path = (base_dir / fs::path(text)).lexically_normal();
@@ -272,6 +305,8 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_logs(diagnostics, reader, spec);
     read_limits(diagnostics, reader, spec.limits, spec.memory_watch);
     reader.read_bool("node_diagnostics", spec.node_diagnostics);
+    read_ipc(diagnostics, reader, spec);
+    reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);
     reader.finish();
     return spec;
 }

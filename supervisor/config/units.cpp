@@ -1,7 +1,10 @@
 #include "supervisor/config/units.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <system_error>
 
 namespace corral::config {
 namespace {
@@ -125,6 +128,39 @@ std::optional<std::uint64_t> parse_percent(std::string_view text) {
     NumberParts parts;
     if (!split_number(text, false, parts) || parts.unit != "%") return std::nullopt;
     return parse_digits(parts.integer, std::numeric_limits<std::uint64_t>::max());
+}
+
+std::optional<double> parse_message_rate(std::string_view text) {
+    NumberParts parts;
+    if (!split_number(text, true, parts)) return std::nullopt;
+    double seconds = 0;
+    if (parts.unit == "/s") {
+        seconds = 1;
+    } else if (parts.unit == "/m") {
+        seconds = 60;
+    } else {
+        return std::nullopt;
+    }
+    // The number is plain digits with an optional fraction: from_chars reads exactly that part.
+    const std::string_view number = text.substr(0, text.size() - parts.unit.size());
+    double count = 0;
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), count);
+    if (error != std::errc() || end != number.data() + number.size()) return std::nullopt;
+    const double rate = count / seconds;
+    if (!std::isfinite(rate) || rate <= 0) return std::nullopt;
+    return rate;
+}
+
+std::optional<std::uint64_t> parse_byte_rate(std::string_view text) {
+    constexpr std::string_view kPerSecond = "/s";
+    if (text.size() < kPerSecond.size() || text.substr(text.size() - kPerSecond.size()) != kPerSecond) {
+        return std::nullopt;
+    }
+    const std::string_view size = text.substr(0, text.size() - kPerSecond.size());
+    // parse_size takes a bare number as bytes; an empty one ("/s") is rejected by it.
+    const auto bytes = parse_size(size);
+    if (!bytes || *bytes == 0) return std::nullopt;
+    return bytes;
 }
 
 }  // namespace corral::config

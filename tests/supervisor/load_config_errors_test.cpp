@@ -43,8 +43,11 @@ TEST_CASE("TOML syntax errors keep toml++'s description and position") {
 }
 
 TEST_CASE("unknown top-level keys") {
-    CHECK(errors_of(service("[routes]\nfrom = \"api\"\n")) ==
-          Messages{"t.toml:3:2: unknown key \"routes\" at the top level (expected one of: supervisor, services)"});
+    CHECK(errors_of(service("[cooling]\nwork = \"60s\"\n")) ==
+          Messages{"t.toml:3:2: unknown key \"cooling\" at the top level (expected one of: supervisor, services, "
+                   "routes)"});
+    CHECK(errors_of(service("[[route]]\nfrom = \"api\"\n")) ==
+          Messages{"t.toml:3:3: unknown key \"route\" at the top level (did you mean \"routes\"?)"});
     CHECK(errors_of("[service.api]\ncommand = [\"node\"]\n") ==
           Messages{"t.toml:1:1: no services defined (expected at least one [services.NAME] table)",
                    "t.toml:1:2: unknown key \"service\" at the top level (did you mean \"services\"?)"});
@@ -55,12 +58,14 @@ TEST_CASE("unknown service keys - with a suggestion when one is close") {
           Messages{"t.toml:3:1: unknown key \"restrat\" in [services.api] (did you mean \"restart\"?)"});
     CHECK(errors_of(service("Instances = 2\n")) ==
           Messages{"t.toml:3:1: unknown key \"Instances\" in [services.api] (did you mean \"instances\"?)"});
-    CHECK(errors_of(service("parent = \"web\"\n")) ==
-          Messages{"t.toml:3:1: unknown key \"parent\" in [services.api] (expected one of: command, shell, cwd, "
-                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics)"});
+    CHECK(errors_of(service("depends_on = [\"web\"]\n")) ==
+          Messages{"t.toml:3:1: unknown key \"depends_on\" in [services.api] (expected one of: command, shell, cwd, "
+                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics, "
+                   "ipc, parent)"});
     CHECK(errors_of(service("[services.api.cooling]\nwork = \"60s\"\n")) ==
           Messages{"t.toml:3:15: unknown key \"cooling\" in [services.api] (expected one of: command, shell, cwd, "
-                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics)"});
+                   "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics, "
+                   "ipc, parent)"});
 }
 
 TEST_CASE("unknown keys inside backoff - start_limit - stop and logs") {
@@ -374,6 +379,6 @@ logs = { max_size = "10mb", keep = 3, rotate = true }
               "kB, KB, MB, GB, TB, K, KiB, M, MiB, G, GiB, T or TiB, such as \"10MiB\", got \"10mb\")",
               "t.toml:13:39: unknown key \"rotate\" in [services.api.logs] (expected one of: max_size, keep, "
               "timestamps)",
-              "t.toml:15:2: unknown key \"routes\" at the top level (expected one of: supervisor, services)",
+              "t.toml:15:1: invalid value for routes (expected an array of tables such as [[routes]], got table)",
           });
 }

@@ -1,11 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "supervisor/config/units.hpp"
 
+using corral::config::parse_byte_rate;
 using corral::config::parse_duration;
+using corral::config::parse_message_rate;
 using corral::config::parse_percent;
 using corral::config::parse_size;
 using namespace std::chrono_literals;
@@ -127,5 +130,77 @@ TEST_CASE("parse_percent rejects everything else") {
     for (const auto text : cases) {
         CAPTURE(text);
         CHECK_FALSE(parse_percent(text).has_value());
+    }
+}
+
+TEST_CASE("parse_message_rate accepts a number above 0 per second or per minute") {
+    struct Case {
+        std::string_view text;
+        double expected;
+    };
+    const Case cases[] = {
+        {"2000/s", 2000.0},
+        {"1/s", 1.0},
+        {"007/s", 7.0},
+        {"0.5/s", 0.5},
+        {"0.001/s", 0.001},
+        {"2.25/s", 2.25},
+        {"30/m", 0.5},
+        {"1/m", 1.0 / 60},
+        {"1.5/m", 0.025},
+        {"120000/m", 2000.0},
+        {"1000000000/s", 1e9},
+        {"0.0000000001/s", 1e-10},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        const auto parsed = parse_message_rate(c.text);
+        REQUIRE(parsed.has_value());
+        CHECK(*parsed == doctest::Approx(c.expected).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("parse_message_rate rejects everything else") {
+    const std::string huge(400, '9');
+    const std::string tiny = "0." + std::string(400, '0') + "1/s";
+    const std::string huge_rate = huge + "/s";
+    const std::string_view cases[] = {
+        "",       "/s",     "/m",      "2000",   "fast",   "2000/h", "2000/d", "2000/ms", "0/s",    "0/m",
+        "0.0/s",  "000/s",  "-5/s",    "+5/s",   "5 /s",   "5/ s",   " 5/s",   "5/s ",    "5/S",    "5/M",
+        "5/sec",  "5/min",  "5s",      "5/",     ".5/s",   "5./s",   "1e3/s",  "5//s",    "5/s/s",  "0x10/s",
+        "inf/s",  "nan/s",  "5,0/s",   "1_000/s", "2000/s\n", std::string_view("5\0/s", 4),
+        huge_rate,  // does not fit a double
+        tiny,       // rounds to nothing
+    };
+    for (const auto text : cases) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_message_rate(text).has_value());
+    }
+}
+
+TEST_CASE("parse_byte_rate accepts a size above 0 per second") {
+    CHECK(parse_byte_rate("20MiB/s") == 20ull << 20);
+    CHECK(parse_byte_rate("4096/s") == 4096u);
+    CHECK(parse_byte_rate("1/s") == 1u);
+    CHECK(parse_byte_rate("1B/s") == 1u);
+    CHECK(parse_byte_rate("10kB/s") == 10'000u);
+    CHECK(parse_byte_rate("10KB/s") == 10'000u);
+    CHECK(parse_byte_rate("512K/s") == 512ull << 10);
+    CHECK(parse_byte_rate("1GB/s") == 1'000'000'000u);
+    CHECK(parse_byte_rate("2GiB/s") == 2ull << 30);
+    CHECK(parse_byte_rate("1TiB/s") == 1ull << 40);
+    CHECK(parse_byte_rate("16777215TiB/s") == 16777215ull << 40);
+}
+
+TEST_CASE("parse_byte_rate rejects everything else") {
+    const std::string_view cases[] = {
+        "",        "/s",       "20MiB",    "20MiB/m",  "20MiB/h",   "20MiB/S",  "20MiB/sec", "20MiBs",
+        "0/s",     "0MiB/s",   "1.5MiB/s", "-1MiB/s",  "+1MiB/s",   "20mib/s",  "20 MiB/s",  "20MiB /s",
+        "20MiB/s ", " 20MiB/s", "MiB/s",   "20MiB//s", "20MiB/s/s", "1e6/s",    "20PiB/s",
+        "16777216TiB/s",  // 2^64 bytes
+    };
+    for (const auto text : cases) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_byte_rate(text).has_value());
     }
 }
