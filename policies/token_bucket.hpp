@@ -2,7 +2,17 @@
 // Rate limits of a route (pure; the clock is passed in): a token bucket on messages per second and one on
 // bytes per second, each with a burst. A message passes when both buckets hold enough tokens; otherwise
 // the caller keeps it queued and asks when to try again.
+//
+// A take larger than the burst could never find that many tokens: it is allowed when the bucket is full,
+// and takes it below zero, so that the debt holds the average rate (a 1 MiB message on a 64 KiB/s route
+// with a 64 KiB burst passes at once on a rested route, then the route waits 15 s for its next bytes).
+//
+// Kept exact in integer nanoseconds, the way GCRA does it: the state is the time at which the bucket is
+// full again, and a take of n tokens moves it n/rate later. So retry_in is exact: at now + retry_in (whole
+// milliseconds, rounded up) the same admit succeeds, and a millisecond earlier it does not.
+// Waits are capped at ~31 years. A bucket with a rate <= 0 (as default-constructed) never limits.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "policies/clock.hpp"
@@ -24,17 +34,22 @@ public:
     TokenBucket() = default;
     TokenBucket(double rate_per_second, double burst, TimePoint now);
 
-    // Takes `amount` tokens if there are enough.
+    // Takes `amount` tokens if there are enough (for an amount above the burst: if the bucket is full).
     bool try_take(double amount, TimePoint now);
     // How long until `amount` tokens are there (0 when they are now).
     Duration wait_for(double amount, TimePoint now) const;
+    // Negative while a take above the burst is being paid off.
     double available(TimePoint now) const;
 
 private:
+    using Nanos = std::int64_t;
+    Nanos cost(double amount) const;  // how long `amount` tokens take to come back
+    Nanos late_by(double amount, TimePoint now) const;  // <= 0: the take fits now
+
     double rate_ = 0;
     double burst_ = 0;
-    double tokens_ = 0;
-    TimePoint updated_{};
+    Nanos burst_cost_ = 0;  // cost(burst_)
+    TimePoint full_at_{};   // when the bucket is full again; in the past: it is full
 };
 
 class RouteLimiter {

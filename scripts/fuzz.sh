@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the control-protocol parser and the service-file loader with libFuzzer (clang, ASan + UBSan):
+# Fuzzes the control-protocol parser, the service-file loader and the IPC frame decoder and message check
+# with libFuzzer (clang, ASan + UBSan):
 # builds build-fuzz/, then runs each fuzzer for SECONDS (default 60) on a fresh copy of its seed corpus
 # (fuzz/corpus/<name>/, which never grows), inside a 4 GiB memory cgroup. Fails when a fuzzer finds a
 # crash, a leak, a timeout or runs out of memory; what it found is kept in build-fuzz/artifacts/.
@@ -14,7 +15,7 @@ esac
 scripts/install-deps.sh
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCORRAL_FUZZ=ON -DCORRAL_TESTS=OFF >/dev/null
-ninja -C build-fuzz control_request_fuzzer service_file_fuzzer
+ninja -C build-fuzz control_request_fuzzer service_file_fuzzer ipc_frame_fuzzer
 
 root="$PWD/build-fuzz"
 mkdir -p "$root/artifacts" "$root/logs"
@@ -22,7 +23,7 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 failed=()
-for name in control_request service_file; do
+for name in control_request service_file ipc_frame; do
   fuzzer="$root/${name}_fuzzer"
   corpus="$root/corpus/$name"
   log="$root/logs/$name.log"

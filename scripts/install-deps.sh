@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config                  # build
   libuv1-dev libspdlog-dev libtomlplusplus-dev      # event loop, corral's log, service files
   libcgroup-dev nlohmann-json3-dev libcli11-dev     # cgroups, JSON, command line
+  libsimdjson-dev                                   # validating IPC messages
   doctest-dev                                       # tests
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks
