@@ -9,6 +9,30 @@
 //   drop-newest  the arriving message is dropped; counted
 //   block        nothing is dropped; the queue reports `blocked()` while full
 // Every message is a whole frame as it travels on the wire.
+//
+// The limits bound memory: a push that would make memory_bytes() > max_bytes or the frames in memory
+// > max_messages overflows. Details of each policy:
+//   spill        frames go to memory while they fit and nothing is spilled; from the first overflow on,
+//                every push goes to the journal until it is drained again. spill_max is a soft cap: a
+//                blocked queue still takes what the broker had already read (it goes to the journal).
+//                If the journal cannot be written (disk full, I/O error), the frame stays in memory, past
+//                the limits, journal_error() says why, and blocked() is true while memory is over.
+//   drop-oldest  frames are dropped from the front until the new one fits; a frame larger than max_bytes
+//                on its own is kept alone (everything else is dropped). The frame handed out by front()
+//                and not yet popped is being delivered and is never dropped.
+//   drop-newest  the arriving frame is dropped when it does not fit; push returns false.
+//   block        nothing is dropped: push stores the frame past the limits if it must (the broker has
+//                stopped reading), and blocked() is true while the queue is over its limits.
+// Whatever the policy, while spilled frames remain (after a reload switched away from spill), arrivals
+// keep going through the journal behind them.
+//
+// Order is FIFO across all the places a frame can be: the frame being delivered (`current_`), then
+// `memory_`, then the journal, then `unspilled_` (frames the journal refused while it held frames; they
+// go back to it first, in order, when it works again). memory_ only takes frames while the journal is
+// empty, so everything in memory_ is older than everything spilled.
+//
+// front() moves the next frame into current_, where it stays, at the same address, until pop(): the
+// broker may hand it to an asynchronous write. Pushes never move it.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -46,7 +70,7 @@ public:
     // `journal_path` is where this queue spills (created on first use, removed when drained).
     DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path);
 
-    // Queues one frame; false when it was dropped (drop-newest, or a full `block` queue).
+    // Queues one frame; false when it was dropped (drop-newest). A full `block` queue stores it anyway.
     bool push(std::string_view frame);
     // The next frame to deliver (from memory or the journal), or nullptr when empty. Stays at the front
     // until pop().
@@ -54,7 +78,8 @@ public:
     void pop();
 
     bool empty() const;
-    // The senders must stop being read (block: full; spill: journal past spill_max).
+    // The senders must stop being read (block: over the limits; spill: journal past spill_max, or memory
+    // over the limits because the journal failed).
     bool blocked() const;
     std::size_t queued_messages() const;  // in memory and spilled
     std::uint64_t queued_bytes() const;
@@ -62,15 +87,25 @@ public:
     std::uint64_t spilled_bytes() const;  // on disk, not yet replayed
     const QueueCounters& counters() const { return counters_; }
     void set_limits(const QueueLimits& limits) { limits_ = limits; }
-    // The last journal error, if spilling failed (then the frame was kept in memory instead).
+    // The last journal error, if spilling failed (then the frame was kept in memory instead), or if the
+    // journal could not be read back (then its frames were given up and counted as dropped).
     const std::optional<supervisor::SysError>& journal_error() const { return journal_error_; }
+    std::size_t memory_messages() const { return memory_.size() + unspilled_.size() + (current_ ? 1 : 0); }
+    const std::filesystem::path& journal_path() const { return journal_.path(); }
 
 private:
+    bool fits(std::size_t frame_bytes) const;
+    bool over_limits() const;
+    void keep(std::string_view frame);
+    void spill(std::string_view frame);
+    void next_from_journal();
+
     QueueLimits limits_;
     std::deque<std::string> memory_;
-    std::uint64_t memory_bytes_ = 0;
+    std::uint64_t memory_bytes_ = 0;  // memory_, unspilled_ and current_
     SpillJournal journal_;
-    std::optional<std::string> replayed_;  // the journal's front, read into memory
+    std::deque<std::string> unspilled_;  // after the journal; empty while the journal is
+    std::optional<std::string> current_;  // the front, taken out of memory_ or read from the journal
     QueueCounters counters_;
     std::optional<supervisor::SysError> journal_error_;
 };

@@ -1,0 +1,136 @@
+#include "ipc/delivery_queue.hpp"
+
+#include <utility>
+
+namespace corral::ipc {
+
+DeliveryQueue::DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path)
+    : limits_(limits), journal_(std::move(journal_path)) {}
+
+bool DeliveryQueue::fits(std::size_t frame_bytes) const {
+    return memory_bytes_ + frame_bytes <= limits_.max_bytes && memory_messages() + 1 <= limits_.max_messages;
+}
+
+bool DeliveryQueue::over_limits() const {
+    return memory_bytes_ > limits_.max_bytes || memory_messages() > limits_.max_messages;
+}
+
+void DeliveryQueue::keep(std::string_view frame) {
+    // Behind everything queued: memory_ while nothing is spilled, else after the journal.
+    (journal_.empty() ? memory_ : unspilled_).emplace_back(frame);
+    memory_bytes_ += frame.size();
+}
+
+void DeliveryQueue::spill(std::string_view frame) {
+    // What the journal refused before goes first, so that it keeps its place in line.
+    while (!unspilled_.empty()) {
+        if (auto appended = journal_.append(unspilled_.front()); !appended) {
+            journal_error_ = appended.error();
+            break;
+        }
+        ++counters_.spilled;
+        memory_bytes_ -= unspilled_.front().size();
+        unspilled_.pop_front();
+    }
+    if (unspilled_.empty()) {
+        auto appended = journal_.append(frame);
+        if (appended) {
+            ++counters_.spilled;
+            return;
+        }
+        journal_error_ = appended.error();
+    }
+    keep(frame);  // never lost: memory goes past its limits instead, and blocked() says so
+}
+
+bool DeliveryQueue::push(std::string_view frame) {
+    ++counters_.received;
+    if (!journal_.empty()) {  // behind what is spilled, whatever the policy
+        spill(frame);
+        return true;
+    }
+    if (fits(frame.size())) {
+        keep(frame);
+        return true;
+    }
+    switch (limits_.overflow) {
+    case Overflow::spill:
+        spill(frame);
+        return true;
+    case Overflow::drop_oldest:
+        // current_ is being delivered: only memory_ can make room. What cannot fit even alone stays alone.
+        while (!memory_.empty() && !fits(frame.size())) {
+            memory_bytes_ -= memory_.front().size();
+            memory_.pop_front();
+            ++counters_.dropped;
+        }
+        keep(frame);
+        return true;
+    case Overflow::drop_newest:
+        ++counters_.dropped;
+        return false;
+    case Overflow::block:
+        keep(frame);
+        return true;
+    }
+    return true;
+}
+
+void DeliveryQueue::next_from_journal() {
+    // Called with current_ and memory_ empty: the journal's next frame is the front.
+    auto next = journal_.read_next();
+    if (!next) {
+        // An unreadable journal (I/O error, file cut short) would hold the queue forever: give it up,
+        // counted, and go on with what came after it.
+        journal_error_ = next.error();
+        counters_.dropped += journal_.count();
+        journal_.discard();
+    } else if (*next) {
+        memory_bytes_ += (*next)->size();
+        current_.emplace(std::move(**next));
+    }
+    if (journal_.empty()) memory_.swap(unspilled_);
+}
+
+const std::string* DeliveryQueue::front() {
+    if (!current_ && memory_.empty() && !journal_.empty()) next_from_journal();
+    if (!current_ && !memory_.empty()) {
+        current_.emplace(std::move(memory_.front()));  // bytes stay counted: still in memory
+        memory_.pop_front();
+    }
+    return current_ ? &*current_ : nullptr;
+}
+
+void DeliveryQueue::pop() {
+    if (front() == nullptr) return;
+    memory_bytes_ -= current_->size();
+    current_.reset();
+    ++counters_.delivered;
+}
+
+bool DeliveryQueue::empty() const {
+    return !current_ && memory_.empty() && journal_.empty() && unspilled_.empty();
+}
+
+bool DeliveryQueue::blocked() const {
+    if (journal_.bytes() > limits_.spill_max) return true;
+    switch (limits_.overflow) {
+    case Overflow::spill:
+    case Overflow::block:
+        return over_limits();
+    case Overflow::drop_oldest:
+    case Overflow::drop_newest:
+        return false;
+    }
+    return false;
+}
+
+std::size_t DeliveryQueue::queued_messages() const {
+    return memory_messages() + static_cast<std::size_t>(journal_.count());
+}
+
+std::uint64_t DeliveryQueue::queued_bytes() const { return memory_bytes_ + journal_.bytes(); }
+
+std::uint64_t DeliveryQueue::spilled_bytes() const { return journal_.bytes(); }
+
+}  // namespace corral::ipc
