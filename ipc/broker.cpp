@@ -14,6 +14,8 @@ namespace {
 constexpr uint64_t kPruneMs = 1'000;
 // Each delivery turn writes at most this much to one receiver before letting the loop go on.
 constexpr std::size_t kMaxTurnBytes = 1 << 20;
+// libuv's timers count whole milliseconds and may fire up to one early: the retry timer's wake-up admits that.
+constexpr policies::Duration kTimerGranularity{1};
 
 // Logs the 1st, 10th, 100th, ... occurrence of a recurring problem.
 bool worth_logging(std::uint64_t count) {
@@ -71,6 +73,7 @@ void Broker::close() {
 }
 
 void Broker::configure(BrokerConfig config) {
+    deliver_pending();
     std::vector<std::unique_ptr<Route>> next;
     const auto now = policies::Clock::now();
     for (const RouteConfig& wanted : config.routes) {
@@ -160,6 +163,7 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
         spdlog::warn("ipc: dropped a {} frame of {} bytes from {} ({} so far)",
                      error == FrameError::too_large ? "too large" : "malformed", bytes, self->name, channel.malformed);
     };
+    events.read_done = [this](Channel&) { deliver_pending(); };
     events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
     events.closed = [this, self](Channel&) {
         // Inside the channel's own callback: it is destroyed later, by the prune timer.
@@ -275,7 +279,9 @@ void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_vi
             spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
         }
         blocked = blocked || queue.blocked();
-        deliver(route, target);
+        // Delivered once the whole read is decoded: one write carries many frames.
+        const std::pair<Route*, unsigned> pending{&route, target};
+        if (std::find(pending_.begin(), pending_.end(), pending) == pending_.end()) pending_.push_back(pending);
     }
     if (blocked) update_reading(route.config.from);
 }
@@ -292,9 +298,10 @@ void Broker::deliver(Route& route, unsigned index) {
         while (receiver->channel->queued() + batch.size() < kHighWater) {
             const std::string* frame = queue.front();
             if (frame == nullptr) break;
-            if (!route.limiter.admit(frame->size(), now)) {
+            if (!route.limiter.admit(frame->size(), now, kTimerGranularity)) {
                 const auto wait = route.limiter.retry_in(frame->size(), now);
                 if (route.retry && !uv_is_active(route.retry.base())) {
+                    uv_update_time(loop_);  // the timer counts from the loop's time, which may be stale
                     uv_timer_start(route.retry.get(), on_retry, static_cast<uint64_t>(std::max<long long>(1, wait.count())), 0);
                 }
                 break;
@@ -307,6 +314,12 @@ void Broker::deliver(Route& route, unsigned index) {
         receiver->channel->write(std::move(batch));
     }
     if (was_blocked && !queue.blocked()) update_reading(route.config.from);
+}
+
+void Broker::deliver_pending() {
+    std::vector<std::pair<Route*, unsigned>> pending;
+    pending.swap(pending_);
+    for (const auto& [route, index] : pending) deliver(*route, index);
 }
 
 void Broker::deliver_to(const std::string& service, unsigned index) {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,7 @@ private:
     void enqueue(Route& route, std::optional<unsigned> index, std::string_view frame);
     void deliver(Route& route, unsigned index);
     void deliver_to(const std::string& service, unsigned index);
+    void deliver_pending();
     void update_reading(const std::string& sender_service);
     Endpoint* endpoint(const std::string& service, unsigned index);
     std::vector<Route*> routes_from(const std::string& service);
@@ -92,6 +94,7 @@ private:
     std::vector<std::unique_ptr<Route>> routes_;
     std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // "api#0"
     std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
+    std::vector<std::pair<Route*, unsigned>> pending_;            // queues that got frames in this read
     supervisor::UvHandle<uv_timer_t> prune_timer_;
 };
 

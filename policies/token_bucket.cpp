@@ -35,8 +35,13 @@ TokenBucket::Nanos TokenBucket::late_by(double amount, TimePoint now) const {
 bool TokenBucket::try_take(double amount, TimePoint now) {
     if (!(rate_ > 0)) return true;
     if (late_by(amount, now) > 0) return false;
-    full_at_ = std::max(full_at_, now) + nanoseconds(cost(amount));
+    take(amount, now);
     return true;
+}
+
+void TokenBucket::take(double amount, TimePoint now) {
+    if (!(rate_ > 0)) return;
+    full_at_ = std::max(full_at_, now) + nanoseconds(cost(amount));
 }
 
 Duration TokenBucket::wait_for(double amount, TimePoint now) const {
@@ -65,10 +70,10 @@ RouteLimiter::RouteLimiter(const RateParams& params, TimePoint now) {
     }
 }
 
-bool RouteLimiter::admit(std::size_t bytes, TimePoint now) {
-    if (retry_in(bytes, now) > Duration::zero()) return false;
-    if (messages_) messages_->try_take(1, now);
-    if (bytes_) bytes_->try_take(static_cast<double>(bytes), now);
+bool RouteLimiter::admit(std::size_t bytes, TimePoint now, Duration early) {
+    if (retry_in(bytes, now) > early) return false;
+    if (messages_) messages_->take(1, now);
+    if (bytes_) bytes_->take(static_cast<double>(bytes), now);
     return true;
 }
 

@@ -36,6 +36,8 @@ public:
 
     // Takes `amount` tokens if there are enough (for an amount above the burst: if the bucket is full).
     bool try_take(double amount, TimePoint now);
+    // Takes them whether they are there or not (the bucket goes into debt).
+    void take(double amount, TimePoint now);
     // How long until `amount` tokens are there (0 when they are now).
     Duration wait_for(double amount, TimePoint now) const;
     // Negative while a take above the burst is being paid off.
@@ -57,8 +59,11 @@ public:
     RouteLimiter() = default;
     RouteLimiter(const RateParams& params, TimePoint now);
 
-    // Admits one message of `bytes` bytes now, or not (nothing is taken then).
-    bool admit(std::size_t bytes, TimePoint now);
+    // Admits one message of `bytes` bytes now, or not (nothing is taken then). `early`: admit it up to
+    // that long before its time, for a caller woken by timers that may fire that early (libuv's have
+    // millisecond granularity). The tokens come out of the bucket's future, so the long-run rate stays
+    // exact; only the burst may be exceeded, by `early` worth of tokens.
+    bool admit(std::size_t bytes, TimePoint now, Duration early = Duration::zero());
     // When a message of `bytes` bytes would be admitted.
     Duration retry_in(std::size_t bytes, TimePoint now) const;
 

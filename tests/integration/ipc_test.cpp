@@ -98,7 +98,7 @@ rate = "1000/s"
 burst = 1
 )TOML", paths(dir)));
     CorralProcess corral(dir.path(), {"up"});
-    REQUIRE(wait_until([&] { return last_value(dir / "in", "done") == 3000; }, 30s));
+    REQUIRE(wait_until([&] { return lines_starting(dir / "in", "at ").size() >= 3000; }, 30s));
     std::vector<long long> at;
     for (const auto& line : lines_starting(dir / "in", "at ")) at.push_back(std::stoll(line.substr(3)));
     REQUIRE(at.size() >= 3000);
@@ -118,24 +118,24 @@ sample_interval = "500ms"
 
 [services.flood]
 command = ["node", "${sender}"]
-env = { RECORD_FILE = "${out}", COUNT = "200000", PACE = "flood", PAD = "1000", DELAY_MS = "500" }
+env = { RECORD_FILE = "${out}", COUNT = "200000", PACE = "flood", RATE = "50000", PAD = "1000", DELAY_MS = "500" }
 
 [services.slow]
 command = ["node", "${receiver}"]
-env = { RECORD_FILE = "${in}", EXPECT = "200000", SLOW_EVERY = "1000", SLOW_MS = "5" }
+env = { RECORD_FILE = "${in}", EXPECT = "200000", SLOW_EVERY = "100", SLOW_MS = "5" }
 
 [[routes]]
 from = "flood"
 to = "slow"
-rate = "40000/s"
 queue = { max_bytes = "4MiB" }
 )TOML", paths(dir)));
     CorralProcess corral(dir.path(), {"up"});
     const auto socket = dir / ".corral/corral.sock";
     REQUIRE(wait_until([&] { return last_value(dir / "out", "sent") > 0; }, 60s));
-    // Everything was read from the sender at once; the broker holds it, mostly on disk.
+    // The sender sends 50k 1 KiB messages a second, never waiting; the receiver takes about 20k a second.
+    // The backlog is in the broker, mostly on disk.
     const json during = route_stats(socket, "flood", "slow");
-    CHECK(during["destinations"][0]["spilled"].get<long long>() > 0);
+    CHECK(during["destinations"][0]["spilled_bytes"].get<long long>() > 0);
     const long broker_peak = peak_rss_kib(corral.pid());
     REQUIRE(wait_until([&] { return last_value(dir / "in", "done") == 200000; }, 120s));
     CHECK(lines_starting(dir / "in", "gap").empty());

@@ -200,3 +200,21 @@ TEST_CASE("route limiter: retry_in is exact for arbitrary rates - sizes and time
         }
     }
 }
+
+TEST_CASE("route limiter: admitting up to 1 ms early keeps the long-run rate exact") {
+    // 1000 messages a second, burst 1: a caller woken 1 ms early every time still gets exactly the rate,
+    // and never more than one message beyond the burst.
+    RateParams params;
+    params.messages_per_second = 1000;
+    params.burst_messages = 1;
+    RouteLimiter limiter(params, at(0));
+    CHECK(limiter.admit(10, at(0), Duration(1)));
+    CHECK(limiter.admit(10, at(0), Duration(1)));  // 1 ms early: the burst plus one
+    CHECK_FALSE(limiter.admit(10, at(0), Duration(1)));
+    long admitted = 2;
+    for (long ms = 1; ms <= 10'000; ++ms) {
+        while (limiter.admit(10, at(ms), Duration(1))) ++admitted;
+    }
+    CHECK(admitted == 10'002);
+    CHECK_FALSE(limiter.admit(10, at(10'000), Duration(0)));
+}
