@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "policies/duration_text.hpp"
+#include "supervisor/cli/routes_view.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -173,6 +174,11 @@ std::string render_status(const Json& status, const StatusView& view) {
     for (std::size_t i = 0; i < footnotes.size(); ++i) {
         out += style.dim("[" + std::to_string(i + 1) + "]") + " corral postmortem --show " + footnotes[i] + "\n";
     }
+    const auto routes = status.find("routes");
+    const auto channels = status.find("channels");
+    const std::string ipc = render_routes(routes != status.end() ? *routes : Json(),
+                                          channels != status.end() ? *channels : Json(), style);
+    if (!ipc.empty()) out += "\n" + ipc;
     return out;
 }
 

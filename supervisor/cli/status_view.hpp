@@ -12,6 +12,8 @@
 //   [1] corral postmortem --show api-0/20261125T130913.000Z-oom-kill
 //   [2] corral postmortem --show api-1/20261125T131958.500Z-exit-code
 //
+//   (then the routes, when there are any: supervisor/cli/routes_view.hpp)
+//
 // The bar is memory.current against memory.max (cyan, yellow from 80%, red from 95%); without a limit
 // only the usage shows. A post-mortem id would not fit in its row: a footnote gives the command to read it.
 #include <string>

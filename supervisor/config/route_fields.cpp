@@ -98,6 +98,7 @@ public:
     void read_array(const toml::node& value);
     void read_parents();
     void check_routes();
+    void check_advanced_senders();
     void store(Config& config);
 
 private:
@@ -334,6 +335,26 @@ void RouteChecker::check_routes() {
     }
 }
 
+// The broker reads "$to" from json messages only (it does not decode V8's serialization), so a sender on
+// an advanced channel can have one route.
+void RouteChecker::check_advanced_senders() {
+    std::map<std::string, std::vector<std::string>> targets;
+    for (const RouteEntry& entry : routes_) {
+        if (entry.from != nullptr) targets[entry.spec.from].push_back(entry.spec.to);
+    }
+    for (const RouteSpec& spec : implicit_) targets[spec.from].push_back(spec.to);
+    for (const auto& [from, to] : targets) {
+        const ServiceEntry* service = find(from);
+        if (to.size() < 2 || service == nullptr || ipc_of(*service) != IpcMode::advanced) continue;
+        std::string names;
+        for (const std::string& name : to) names += (names.empty() ? "" : ", ") + quote(name);
+        diagnostics_.error(*service->table->get("ipc"),
+                           "service " + quote(from) + " sends on " + std::to_string(to.size()) + " routes (to " + names +
+                               ") but its ipc is \"advanced\", whose messages cannot be addressed with \"$to\" "
+                               "(expected one route from " + quote(from) + ", or ipc = \"json\")");
+    }
+}
+
 void RouteChecker::store(Config& config) {
     for (RouteEntry& entry : routes_) config.routes.push_back(std::move(entry.spec));
     for (RouteSpec& spec : implicit_) config.routes.push_back(std::move(spec));
@@ -347,6 +368,7 @@ void read_routes(Diagnostics& diagnostics, TableReader& root, std::span<const Se
     if (const toml::node* value = root.take("routes")) checker.read_array(*value);
     checker.read_parents();
     checker.check_routes();
+    checker.check_advanced_senders();
     checker.store(config);
 }
 

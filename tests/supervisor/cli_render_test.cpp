@@ -209,3 +209,50 @@ TEST_CASE("cli render: error replies with their details") {
                                        {"details", nullptr}}) == "corral restart: no service or instance \"apx\"\n");
     CHECK(render_error("stop", Json{{"code", "shutting_down"}}) == "corral stop: shutting_down\n");
 }
+
+TEST_CASE("cli render: status shows the routes - queues on disk - blocked routes and dropped messages") {
+    const auto status = Json::parse(R"json({
+  "daemon": {"pid": 7, "version": "0.1.0", "uptime_ms": 1500, "config": "/srv/corral.toml"},
+  "instances": [{"service": "flood", "index": 0, "state": "running", "pid": 10, "restarts": 0, "uptime_ms": 1000}],
+  "routes": [
+    {"from": "flood", "to": "slow", "delivery": "round-robin", "unaddressable": 0, "destinations": [
+      {"instance": "slow#0", "received": 200000, "delivered": 99393, "dropped": 0, "spilled": 150000,
+       "queued_messages": 100607, "queued_bytes": 105120000, "spilled_bytes": 100925440, "blocked": true, "rate": 22100.4}]},
+    {"from": "api", "to": "worker", "delivery": "broadcast", "unaddressable": 0, "destinations": [
+      {"instance": "worker#0", "received": 1204, "delivered": 1204, "dropped": 0, "spilled": 0,
+       "queued_messages": 0, "queued_bytes": 0, "spilled_bytes": 0, "blocked": false, "rate": 0},
+      {"instance": "worker#1", "received": 1190, "delivered": 1187, "dropped": 3, "spilled": 0,
+       "queued_messages": 0, "queued_bytes": 0, "spilled_bytes": 0, "blocked": false, "rate": 0}]}
+  ],
+  "channels": [
+    {"instance": "flood#0", "messages": 200000, "bytes": 205000000, "malformed": 0, "internal": 0, "unrouted": 0,
+     "reading": false, "held": false},
+    {"instance": "api#0", "messages": 2398, "bytes": 50000, "malformed": 3, "internal": 0, "unrouted": 1,
+     "reading": true, "held": false},
+    {"instance": "slow#0", "messages": 0, "bytes": 0, "malformed": 0, "internal": 0, "unrouted": 0,
+     "reading": true, "held": true}
+  ]
+})json");
+    const std::string text = render_status(status, StatusView{Style{false}, at("2026-11-25T13:20:00.000Z")});
+    const std::vector<std::string> lines = lines_of(text);
+    const std::vector<std::string> expected = {
+        "ROUTE          TO        DELIVERED  RATE     QUEUED                                     DROPPED",
+        "flood -> slow  slow#0    99393      22100/s  100607, 4.0MiB + 96.2MiB on disk, blocked  0",
+        "api -> worker  worker#0  1204       0/s      0                                          0",
+        "               worker#1  1187       0/s      0                                          3",
+        "",
+        "flood#0: not read until its routes drain (queues full)",
+        "api#0: dropped 3 malformed, 1 unrouted",
+        "slow#0: held (cooling)",
+    };
+    REQUIRE(lines.size() >= expected.size());
+    CHECK(std::vector<std::string>(lines.end() - static_cast<long>(expected.size()), lines.end()) == expected);
+    const std::string painted = render_status(status, StatusView{Style{true}, at("2026-11-25T13:20:00.000Z")});
+    CHECK(painted.find("on disk, \x1b[31mblocked\x1b[0m") != std::string::npos);
+    CHECK(painted.find("\x1b[33m3\x1b[0m") != std::string::npos);
+}
+
+TEST_CASE("cli render: status without routes has no routes table") {
+    const auto status = Json::parse(kStatus);
+    CHECK(render_status(status, StatusView{Style{false}, at("2026-11-25T13:20:00.000Z")}).find("ROUTE") == std::string::npos);
+}

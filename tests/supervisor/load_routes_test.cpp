@@ -107,6 +107,10 @@ ipc = "advanced"
 command = ["node", "metrics.js"]
 ipc = "off"
 
+[services.ledger]
+command = ["node", "ledger.js"]
+ipc = "advanced"
+
 [[routes]]
 from = "api"
 to = "worker"
@@ -122,7 +126,7 @@ to = "api"
 rate = "30/m"
 
 [[routes]]
-from = "audit"
+from = "ledger"
 to = "reporter"
 byte_rate = "4096/s"
 
@@ -145,11 +149,11 @@ queue = { spill_max = "1MiB" }
 )");
     CHECK(config.supervisor.max_message == 64 * kMiB);
 
-    REQUIRE(config.services.size() == 7);
-    const IpcMode modes[] = {IpcMode::json, IpcMode::json,     IpcMode::json,    IpcMode::advanced,
-                             IpcMode::advanced, IpcMode::advanced, IpcMode::off};
-    const std::string_view parents[] = {"", "api", "", "", "audit", "", ""};
-    for (std::size_t i = 0; i < 7; ++i) {
+    REQUIRE(config.services.size() == 8);
+    const IpcMode modes[] = {IpcMode::json,     IpcMode::json,     IpcMode::json, IpcMode::advanced,
+                             IpcMode::advanced, IpcMode::advanced, IpcMode::off,  IpcMode::advanced};
+    const std::string_view parents[] = {"", "api", "", "", "audit", "", "", ""};
+    for (std::size_t i = 0; i < 8; ++i) {
         CAPTURE(config.services[i].name);
         CHECK(config.services[i].ipc == modes[i]);
         CHECK(config.services[i].parent == parents[i]);
@@ -185,20 +189,20 @@ queue = { spill_max = "1MiB" }
     CHECK(worker_api.queue == QueueLimits{});
     CHECK_FALSE(worker_api.implicit);
 
-    const RouteSpec& audit_reporter = config.routes[2];
-    CHECK(audit_reporter.from == "audit");
-    CHECK(audit_reporter.to == "reporter");
-    CHECK_FALSE(audit_reporter.rate.messages_per_second.has_value());
-    REQUIRE(audit_reporter.rate.bytes_per_second.has_value());
-    CHECK(*audit_reporter.rate.bytes_per_second == 4096.0);
-    CHECK(audit_reporter.rate.burst_messages == 0.0);
-    CHECK(audit_reporter.rate.burst_bytes == 0.0);
-    CHECK(audit_reporter.delivery == Delivery::round_robin);
-    CHECK(audit_reporter.queue.max_bytes == 64 * kKiB);
-    CHECK(audit_reporter.queue.max_messages == 100'000u);
-    CHECK(audit_reporter.queue.overflow == Overflow::drop_oldest);
-    CHECK(audit_reporter.queue.spill_max == kGiB);
-    CHECK_FALSE(audit_reporter.implicit);
+    const RouteSpec& ledger_reporter = config.routes[2];
+    CHECK(ledger_reporter.from == "ledger");
+    CHECK(ledger_reporter.to == "reporter");
+    CHECK_FALSE(ledger_reporter.rate.messages_per_second.has_value());
+    REQUIRE(ledger_reporter.rate.bytes_per_second.has_value());
+    CHECK(*ledger_reporter.rate.bytes_per_second == 4096.0);
+    CHECK(ledger_reporter.rate.burst_messages == 0.0);
+    CHECK(ledger_reporter.rate.burst_bytes == 0.0);
+    CHECK(ledger_reporter.delivery == Delivery::round_robin);
+    CHECK(ledger_reporter.queue.max_bytes == 64 * kKiB);
+    CHECK(ledger_reporter.queue.max_messages == 100'000u);
+    CHECK(ledger_reporter.queue.overflow == Overflow::drop_oldest);
+    CHECK(ledger_reporter.queue.spill_max == kGiB);
+    CHECK_FALSE(ledger_reporter.implicit);
 
     const RouteSpec& writer_worker = config.routes[3];
     CHECK(writer_worker.from == "writer");
@@ -524,6 +528,17 @@ TEST_CASE("both ends of a route or a parent pair use the same ipc serialization"
                                              "[[routes]]\nfrom = \"cron\"\nto = \"api\"\n") ==
           Messages{"t.toml:10:7: invalid value for services.cron.ipc (expected one of \"json\", \"advanced\", "
                    "\"off\", got \"of\"; did you mean \"off\"?)"});
+}
+
+TEST_CASE("a sender on an advanced channel has one route") {
+    const std::string services = "[services.a]\ncommand = [\"node\", \"a.js\"]\nipc = \"advanced\"\n"
+                                 "[services.b]\ncommand = [\"node\", \"b.js\"]\nipc = \"advanced\"\nparent = \"a\"\n"
+                                 "[services.c]\ncommand = [\"node\", \"c.js\"]\nipc = \"advanced\"\n";
+    CHECK(errors_of(services + "[[routes]]\nfrom = \"a\"\nto = \"c\"\n") ==
+          Messages{"t.toml:3:7: service \"a\" sends on 2 routes (to \"c\", \"b\") but its ipc is \"advanced\", whose "
+                   "messages cannot be addressed with \"$to\" (expected one route from \"a\", or ipc = \"json\")"});
+    // One route each way is a fork().
+    CHECK(errors_of(services + "[[routes]]\nfrom = \"c\"\nto = \"a\"\n").empty());
 }
 
 TEST_CASE("a pair of from and to comes once - parents included") {

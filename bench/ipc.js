@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+// The IPC broker against direct fork() IPC between two Node processes, in one run:
+//  1. throughput: COUNT (500k) small messages, the sender respecting send()'s backpressure; direct vs
+//     through corral (median of RUNS runs each, alternating). Target: at least 90% of direct. Also the
+//     daemon's CPU time per relayed message.
+//  2. ping-pong: ROUNDS (20k) round trips one at a time; median and p99. Target: median at most +15 us.
+//  3. the article: a parent sends ~1 KiB messages at RATE/s (faster than its child, which appends each
+//     to one of 200 files, can take them) for SECONDS (30), never looking at send()'s return value.
+//     Parent RSS over time, direct (killed by a watchdog past 1 GiB) vs through corral; messages sent,
+//     delivered and lost (through corral, after the backlog the broker held has drained).
+// Usage: node bench/ipc.js [--count N] [--rounds N] [--runs N] [--rate R] [--seconds S]
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+const lib = require('./lib');
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const count = option('--count', 500_000);
+const rounds = option('--rounds', 20_000);
+const runs = option('--runs', 3);
+const rate = option('--rate', 60_000);
+const seconds = option('--seconds', 30);
+const watchdogKiB = 1024 * 1024;
+
+const peer = path.join(__dirname, 'fixtures', 'ipc-peer.js');
+const articleParent = path.join(__dirname, 'fixtures', 'article-parent.js');
+const articleChild = path.join(__dirname, 'fixtures', 'article-child.js');
+const node = process.execPath;
+
+function lastValue(file, what) {
+  const values = lib.valuesOf(lib.readRecords(file), what);
+  return values.length ? values[values.length - 1] : undefined;
+}
+
+// utime + stime of a process, in seconds.
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // USER_HZ is 100 on Linux
+}
+
+// Runs a Node program directly (it forks its peer itself) in its own process group; `done` says when it
+// has finished; the whole group is killed afterwards.
+async function direct(script, env, done, timeoutMs) {
+  const child = spawn(node, [script], { env: { ...process.env, ...env }, stdio: 'ignore', detached: true });
+  try {
+    await lib.waitFor(done, timeoutMs, `${path.basename(script)} ${env.ROLE || ''}`);
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+async function underCorral(name, toml, work) {
+  const dir = lib.tempDir(name);
+  const corral = lib.startCorral(dir, toml(dir));
+  try {
+    await lib.waitFor(() => fs.existsSync(path.join(dir, '.corral', 'corral.sock')), 30_000, 'the control socket');
+    return await work(dir, corral);
+  } finally {
+    await lib.stopCorral(corral);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const peerServices = (dir, first, second, extra = '') => `
+[services.${first.role}]
+command = ["${node}", "${peer}"]
+env = { ROLE = "${first.role}", RECORD_FILE = "${dir}/record", COUNT = "${count}", ROUNDS = "${rounds}", DELAY_MS = "1000" }
+
+[services.${second.role}]
+command = ["${node}", "${peer}"]
+parent = "${first.role}"
+env = { ROLE = "${second.role}", RECORD_FILE = "${dir}/record", COUNT = "${count}" }
+${extra}`;
+
+const rateOf = (record) => count / (Number(lastValue(record, 'last') - lastValue(record, 'start')) / 1e9);
+
+async function throughputDirect() {
+  const dir = lib.tempDir('ipc-direct');
+  const record = path.join(dir, 'record');
+  try {
+    await direct(peer, { ROLE: 'source', FORK_ROLE: 'sink', RECORD_FILE: record, COUNT: String(count), DELAY_MS: '300' },
+                 () => lastValue(record, 'last') !== undefined, 120_000);
+    return rateOf(record);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function throughputCorral() {
+  return underCorral('ipc-corral', (dir) => peerServices(dir, { role: 'source' }, { role: 'sink' }), async (dir, corral) => {
+    const record = path.join(dir, 'record');
+    await lib.waitFor(() => lastValue(record, 'start') !== undefined, 30_000, 'the source to start');
+    const cpuBefore = cpuSeconds(corral.pid);
+    await lib.waitFor(() => lastValue(record, 'last') !== undefined, 120_000, 'the sink to get every message');
+    return { rate: rateOf(record), cpuPerMessageUs: ((cpuSeconds(corral.pid) - cpuBefore) / count) * 1e6 };
+  });
+}
+
+const roundTrips = (record) => lib.valuesOf(lib.readRecords(record), 'rtt').map((ns) => Number(ns) / 1000);
+
+async function pingPongDirect() {
+  const dir = lib.tempDir('ipc-ping');
+  const record = path.join(dir, 'record');
+  try {
+    await direct(peer, { ROLE: 'ping', FORK_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds) },
+                 () => lastValue(record, 'rtt') !== undefined, 120_000);
+    return roundTrips(record);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pingPongCorral() {
+  return underCorral('ipc-ping', (dir) => peerServices(dir, { role: 'ping' }, { role: 'pong' }), async (dir) => {
+    const record = path.join(dir, 'record');
+    await lib.waitFor(() => lastValue(record, 'rtt') !== undefined, 120_000, 'the round trips');
+    return roundTrips(record);
+  });
+}
+
+// "rss <kib> <ms>" records, as [seconds since the first, MiB].
+function rssTimeline(file) {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const points = [];
+  for (const line of text.split('\n')) {
+    const [what, kib, at] = line.split(' ');
+    if (what === 'rss') points.push([Number(at), Number(kib) / 1024]);
+  }
+  const start = points.length ? points[0][0] : 0;
+  return points.map(([at, mib]) => [(at - start) / 1000, mib]);
+}
+
+const lastNumber = (file, what) => {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  let value = 0;
+  for (const line of text.split('\n')) {
+    const [word, number] = line.split(' ');
+    if (word === what) value = Number(number);
+  }
+  return value;
+};
+
+function articleEnv(dir) {
+  return {
+    RECORD_FILE: path.join(dir, 'parent'),
+    CHILD_RECORD: path.join(dir, 'child'),
+    OUT_DIR: path.join(dir, 'out'),
+    RATE: String(rate),
+    DURATION_MS: String(seconds * 1000),
+  };
+}
+
+// Waits until the child's count stops moving for `quietMs` (or reaches `target`).
+async function settled(childRecord, target, quietMs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const now = lastNumber(childRecord, 'received');
+    if (now >= target) return;
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since > quietMs) {
+      return;
+    }
+    await lib.sleep(250);
+  }
+}
+
+async function articleDirect() {
+  const dir = lib.tempDir('article-direct');
+  const env = articleEnv(dir);
+  fs.mkdirSync(env.OUT_DIR);
+  const child = spawn(node, [articleParent], { env: { ...process.env, ...env, DIRECT: '1', CHILD_SCRIPT: articleChild },
+                                                stdio: 'ignore', detached: true });
+  let killedAt = null;
+  const started = Date.now();
+  try {
+    while (Date.now() - started < (seconds + 2) * 1000 && lastNumber(env.RECORD_FILE, 'done') === 0) {
+      if (lib.statusKiB(child.pid, 'VmRSS') > watchdogKiB) {
+        process.kill(child.pid, 'SIGKILL');  // the parent only: its child keeps what it was sent
+        killedAt = (Date.now() - started) / 1000;
+        break;
+      }
+      await lib.sleep(50);
+    }
+    const sent = lastNumber(env.RECORD_FILE, 'sent');
+    await settled(env.CHILD_RECORD, sent, 3000, 120_000);
+    return { timeline: rssTimeline(env.RECORD_FILE), killedAt, sent, delivered: lastNumber(env.CHILD_RECORD, 'received') };
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function articleCorral() {
+  const toml = (dir) => {
+    const env = articleEnv(dir);
+    fs.mkdirSync(env.OUT_DIR);
+    const inline = (entries) => Object.entries(entries).map(([k, v]) => `${k} = "${v}"`).join(', ');
+    return `
+[services.parent]
+command = ["${node}", "${articleParent}"]
+env = { ${inline({ RECORD_FILE: env.RECORD_FILE, RATE: env.RATE, DURATION_MS: env.DURATION_MS })} }
+
+[services.child]
+command = ["${node}", "${articleChild}"]
+parent = "parent"
+env = { ${inline({ CHILD_RECORD: env.CHILD_RECORD, OUT_DIR: env.OUT_DIR })} }
+
+[[routes]]
+from = "parent"
+to = "child"
+queue = { spill_max = "8GiB" }
+`;
+  };
+  return underCorral('article', toml, async (dir, corral) => {
+    const env = articleEnv(dir);
+    const socket = path.join(dir, '.corral', 'corral.sock');
+    let spillPeak = 0;
+    const spilled = () => {
+      try {
+        const status = JSON.parse(execFileSync(lib.corralBinary, ['status', '--json', '--socket', socket]));
+        const route = status.routes.find((r) => r.from === 'parent' && r.to === 'child');
+        spillPeak = Math.max(spillPeak, route.destinations[0].spilled_bytes);
+        return route.destinations[0];
+      } catch {
+        return null;
+      }
+    };
+    const started = Date.now();
+    while (lastNumber(env.RECORD_FILE, 'done') === 0 && Date.now() - started < (seconds + 30) * 1000) {
+      spilled();
+      await lib.sleep(500);
+    }
+    const sent = lastNumber(env.RECORD_FILE, 'done');
+    const drainStart = Date.now();
+    await settled(env.CHILD_RECORD, sent, 10_000, 600_000);
+    const drainSeconds = (Date.now() - drainStart) / 1000;
+    const queue = spilled();
+    return {
+      timeline: rssTimeline(env.RECORD_FILE),
+      sent,
+      delivered: lastNumber(env.CHILD_RECORD, 'received'),
+      dropped: queue ? queue.dropped : NaN,
+      spillPeak,
+      drainSeconds,
+      daemonPeakKiB: lib.statusKiB(corral.pid, 'VmHWM'),
+    };
+  });
+}
+
+const f0 = (x) => Math.round(x).toLocaleString('en-US');
+const f1 = (x) => x.toFixed(1);
+const pad = (text, width) => String(text).padStart(width);
+
+function rssAt(timeline, second) {
+  let value = null;
+  for (const [at, mib] of timeline) if (at <= second) value = mib;
+  return value;
+}
+
+async function main() {
+  if (!fs.existsSync(lib.corralBinary)) throw new Error(`${lib.corralBinary} is missing: run scripts/build.sh first`);
+  const directRates = [];
+  const corralRuns = [];
+  for (let i = 0; i < runs; i++) {
+    directRates.push(await throughputDirect());
+    corralRuns.push(await throughputCorral());
+  }
+  const directRate = lib.median(directRates);
+  const corralRate = lib.median(corralRuns.map((r) => r.rate));
+  const cpu = lib.median(corralRuns.map((r) => r.cpuPerMessageUs));
+  console.log(`throughput: ${f0(count)} small messages, sender respecting backpressure (median of ${runs})`);
+  console.log(`  direct fork()     ${pad(f0(directRate), 9)} msg/s`);
+  console.log(`  through corral    ${pad(f0(corralRate), 9)} msg/s   ${f1((corralRate / directRate) * 100)}% of direct; ` +
+              `daemon CPU ${cpu.toFixed(2)} us per message`);
+
+  const directRtt = await pingPongDirect();
+  const corralRtt = await pingPongCorral();
+  const extra = lib.median(corralRtt) - lib.median(directRtt);
+  console.log(`\nping-pong: ${f0(rounds)} round trips, us          median      p99`);
+  console.log(`  direct fork()                       ${pad(f1(lib.median(directRtt)), 8)} ${pad(f1(lib.percentile(directRtt, 99)), 8)}`);
+  console.log(`  through corral                      ${pad(f1(lib.median(corralRtt)), 8)} ${pad(f1(lib.percentile(corralRtt, 99)), 8)}` +
+              `   (${extra >= 0 ? '+' : ''}${f1(extra)} us median)`);
+
+  const articleD = await articleDirect();
+  const articleC = await articleCorral();
+  console.log(`\nthe article: parent sends 1 KiB messages at ${f0(rate)}/s for ${seconds} s, never waiting; ` +
+              `the child appends each to one of 200 files`);
+  const marks = [1, 5, 10, 20, seconds].filter((s, i, all) => s <= seconds && all.indexOf(s) === i);
+  console.log(`  parent RSS, MiB at   ${marks.map((s) => pad(`${s} s`, 7)).join('')}`);
+  const row = (timeline, killedAt) => marks.map((s) => {
+    if (killedAt !== null && s > killedAt) return pad('killed', 7);
+    const value = rssAt(timeline, s);
+    return pad(value === null ? '-' : f0(value), 7);
+  }).join('');
+  console.log(`  direct fork()        ${row(articleD.timeline, articleD.killedAt)}` +
+              (articleD.killedAt !== null ? `   (watchdog: past 1 GiB at ${f1(articleD.killedAt)} s)` : ''));
+  console.log(`  through corral       ${row(articleC.timeline, null)}`);
+  console.log(`  messages             sent ${pad(f0(articleD.sent), 10)}  delivered ${pad(f0(articleD.delivered), 10)}  ` +
+              `lost ${pad(f0(articleD.sent - articleD.delivered), 9)}   (direct)`);
+  console.log(`                       sent ${pad(f0(articleC.sent), 10)}  delivered ${pad(f0(articleC.delivered), 10)}  ` +
+              `lost ${pad(f0(articleC.sent - articleC.delivered), 9)}   (corral; dropped ${articleC.dropped})`);
+  console.log(`  corral held the backlog: spill journal peak ${f0(articleC.spillPeak / 1048576)} MiB, drained ` +
+              `${f1(articleC.drainSeconds)} s after the parent stopped; daemon peak RSS ${f1(articleC.daemonPeakKiB / 1024)} MiB`);
+
+  const corralMax = Math.max(...articleC.timeline.map(([, mib]) => mib));
+  console.log(`\ntargets: throughput >= 90% of direct: ${corralRate >= 0.9 * directRate ? 'met' : 'MISSED'}; ` +
+              `round trip <= +15 us: ${extra <= 15 ? 'met' : 'MISSED'}; ` +
+              `article through corral: parent under ${f0(corralMax)} MiB, ` +
+              `${articleC.sent === articleC.delivered ? 'nothing lost' : 'MESSAGES LOST'}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
