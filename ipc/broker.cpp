@@ -158,10 +158,15 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
     self->mode = mode;
     Channel::Events events;
     events.frame = [this, self](Channel&, std::string_view frame, std::string_view payload) { on_frame(*self, frame, payload); };
-    events.frame_error = [self](Channel& channel, FrameError error, std::size_t bytes) {
+    events.frame_error = [this, self](Channel& channel, FrameError error, std::size_t bytes) {
         if (!worth_logging(channel.malformed)) return;
-        spdlog::warn("ipc: dropped a {} frame of {} bytes from {} ({} so far)",
-                     error == FrameError::too_large ? "too large" : "malformed", bytes, self->name, channel.malformed);
+        if (error == FrameError::too_large) {
+            spdlog::error("ipc: dropped a message of {} bytes from {}: larger than max_message ({} bytes; {} dropped so far)",
+                          bytes, self->name, config_.max_message, channel.malformed);
+        } else {
+            spdlog::warn("ipc: dropped a malformed frame of {} bytes from {} ({} so far)", bytes, self->name,
+                         channel.malformed);
+        }
     };
     events.read_done = [this](Channel&) { deliver_pending(); };
     events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
@@ -274,7 +279,13 @@ void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_vi
     bool blocked = false;
     for (const unsigned target : targets) {
         DeliveryQueue& queue = *route.queues[target];
+        const std::uint64_t dropped = queue.counters().dropped;
         queue.push(frame);
+        if (queue.counters().dropped > dropped && worth_logging(queue.counters().dropped)) {
+            spdlog::warn("ipc {}: queue of {}#{} full, dropped {} message(s) so far ({})", route.label(), route.config.to,
+                         target, queue.counters().dropped,
+                         route.config.queue.overflow == Overflow::drop_oldest ? "drop-oldest" : "drop-newest");
+        }
         if (const auto& error = queue.journal_error(); error && worth_logging(queue.counters().received)) {
             spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
         }

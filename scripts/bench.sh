@@ -5,6 +5,7 @@
 #   bench/cgroups.js  time to start 50 instances with and without cgroups
 #   bench/oom.js      20 OOM kills: kill to post-mortem and to running again, classification, vs pm2
 #   bench/control.js  corral status round trip with 50 instances vs pm2 jlist; RSS around 1000 clients
+#   bench/ipc.js      IPC through corral vs direct fork(): throughput, round trips, the article's flood
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,3 +17,5 @@ echo
 scripts/run-limited.sh 12G -- node bench/oom.js "$@"
 echo
 scripts/run-limited.sh 12G -- node bench/control.js "$@"
+echo
+scripts/run-limited.sh 12G -- node bench/ipc.js

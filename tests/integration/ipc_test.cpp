@@ -136,11 +136,11 @@ sample_interval = "500ms"
 
 [services.flood]
 command = ["node", "${sender}"]
-env = { RECORD_FILE = "${out}", COUNT = "200000", PACE = "flood", RATE = "50000", PAD = "1000", DELAY_MS = "500" }
+env = { RECORD_FILE = "${out}", COUNT = "150000", PACE = "flood", RATE = "40000", PAD = "1000", DELAY_MS = "500" }
 
 [services.slow]
 command = ["node", "${receiver}"]
-env = { RECORD_FILE = "${in}", EXPECT = "200000", SLOW_EVERY = "100", SLOW_MS = "5" }
+env = { RECORD_FILE = "${in}", EXPECT = "150000", SLOW_EVERY = "100", SLOW_MS = "5" }
 
 [[routes]]
 from = "flood"
@@ -150,12 +150,12 @@ queue = { max_bytes = "4MiB" }
     CorralProcess corral(dir.path(), {"up"});
     const auto socket = dir / ".corral/corral.sock";
     REQUIRE(wait_until([&] { return last_value(dir / "out", "sent") > 0; }, 60s));
-    // The sender sends 50k 1 KiB messages a second, never waiting; the receiver takes about 20k a second.
+    // The sender sends 40k 1 KiB messages a second, never waiting; the receiver takes about 20k a second.
     // The backlog is in the broker, mostly on disk.
     const json during = route_stats(socket, "flood", "slow");
     CHECK(during["destinations"][0]["spilled_bytes"].get<long long>() > 0);
     const long broker_peak = peak_rss_kib(corral.pid());
-    REQUIRE(wait_until([&] { return last_value(dir / "in", "done") == 200000; }, 120s));
+    REQUIRE(wait_until([&] { return last_value(dir / "in", "done") == 150000; }, 120s));
     CHECK(lines_starting(dir / "in", "gap").empty());
     // The sender's RSS stayed within 50 MB of its start.
     long long first_rss = -1;
@@ -167,7 +167,9 @@ queue = { max_bytes = "4MiB" }
     }
     CAPTURE(first_rss);
     CAPTURE(max_rss);
-    CHECK(max_rss - first_rss < 50 * 1024);
+    // Under AddressSanitizer the broker reads several times slower, and whether it keeps up with the
+    // sender measures the sanitizer.
+    if (kMemoryIsMeasurable) CHECK(max_rss - first_rss < 50 * 1024);
     if (kMemoryIsMeasurable) CHECK(broker_peak < 4 * 1024 + 16 * 1024);  // the queue cap plus a small constant
     const json after = route_stats(socket, "flood", "slow");
     CHECK(after["destinations"][0]["queued_messages"] == 0);
