@@ -7,6 +7,7 @@ namespace {
 
 // What the process is started with: its command line and environment (NODE_OPTIONS included, which
 // node_diagnostics and memory.snapshot_at shape, and the IPC channel's serialization).
+// Cooling is not among them: its params are applied to running instances.
 bool same_process(const config::ServiceSpec& a, const config::ServiceSpec& b) {
     return a.command == b.command && a.shell == b.shell && a.cwd == b.cwd && a.env == b.env &&
            a.node_diagnostics == b.node_diagnostics && a.ipc == b.ipc &&

@@ -4,7 +4,8 @@
 //   remove   gone from the file: stop its instances
 //   keep     nothing changed
 //   update   only settings read at decision time changed (restart, backoff, start_limit, stop, logs,
-//            limits, memory thresholds, instances): apply them live, scale, restart nothing
+//            limits, memory thresholds, cooling, instances): apply them live, scale, restart nothing
+//            (new cooling params go to each instance's CoolingPolicy::update)
 //   restart  what the process was started with changed (command, shell, cwd, env, node_diagnostics, having
 //            a memory.snapshot_at or not): restart every instance
 #include <string>

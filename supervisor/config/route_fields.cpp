@@ -49,24 +49,6 @@ struct RouteEntry {
     const toml::node* to = nullptr;
 };
 
-template <typename T, std::size_t N>
-void read_choice(Diagnostics& diagnostics, TableReader& reader, std::string_view key,
-                 const std::string_view (&names)[N], const T (&values)[N], T& out) {
-    const toml::node* value = reader.take(key);
-    if (value == nullptr) return;
-    const auto* text = value->as_string();
-    for (std::size_t i = 0; text != nullptr && i < N; ++i) {
-        if (text->get() == names[i]) {
-            out = values[i];
-            return;
-        }
-    }
-    std::string expected = "one of ";
-    for (std::size_t i = 0; i < N; ++i) expected += (i > 0 ? ", " : "") + quote(names[i]);
-    diagnostics.error(*value, with_suggestion(invalid("value", reader.path_of(key), expected, *value),
-                                              text ? closest_key(text->get(), names) : std::nullopt));
-}
-
 // `rate` (messages) or `byte_rate`, through `parse` (units.hpp).
 template <typename Parse>
 Field read_rate(Diagnostics& diagnostics, TableReader& route, std::string_view key, std::string_view type,

@@ -8,6 +8,7 @@
 
 #include "policies/signal_names.hpp"
 #include "supervisor/config/closest_key.hpp"
+#include "supervisor/config/cooling_fields.hpp"
 #include "supervisor/config/limit_fields.hpp"
 
 namespace corral::config {
@@ -19,7 +20,7 @@ using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
-                                             "node_diagnostics", "ipc", "parent"};
+                                             "node_diagnostics", "ipc", "parent", "cooling"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -307,6 +308,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     reader.read_bool("node_diagnostics", spec.node_diagnostics);
     read_ipc(diagnostics, reader, spec);
     reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);
+    read_cooling(diagnostics, reader, spec, spec.cooling);
     reader.finish();
     return spec;
 }

@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ipc/delivery_queue.hpp"
 #include "ipc/frame_decoder.hpp"
 #include "policies/backoff.hpp"
+#include "policies/cooling.hpp"
 #include "policies/memory_watch.hpp"
 #include "policies/restart_mode.hpp"
 #include "policies/start_limit.hpp"
@@ -59,6 +61,8 @@ struct ServiceSpec {
     bool node_diagnostics = true;
     IpcMode ipc = IpcMode::json;
     std::string parent;  // "api": api's process.send() reaches this service and this one's reaches api
+    // [services.NAME.cooling]: when to pause the instance in cooling cycles; unset: only corral cool does.
+    std::optional<policies::CoolingParams> cooling;
 
     bool operator==(const ServiceSpec&) const = default;
 };

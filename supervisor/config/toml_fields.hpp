@@ -6,6 +6,7 @@
 // key that nobody consumed as unknown, with a suggestion from the table's known keys. Readers never
 // throw and never stop at the first problem: they record an error and leave the output untouched, so
 // the caller keeps its default and goes on checking the rest of the file.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -17,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "policies/clock.hpp"
+#include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/config_error.hpp"
 
 namespace corral::config {
@@ -108,5 +110,26 @@ private:
     std::span<const std::string_view> known_;
     std::set<std::string, std::less<>> consumed_;
 };
+
+// One of `names` (a string), stored as the matching one of `values`; anything else is reported with the
+// choices and a suggestion: (expected one of "spill", "block", got "spil"; did you mean "spill"?).
+template <typename T, std::size_t N>
+Field read_choice(Diagnostics& diagnostics, TableReader& reader, std::string_view key,
+                  const std::string_view (&names)[N], const T (&values)[N], T& out) {
+    const toml::node* value = reader.take(key);
+    if (value == nullptr) return Field::absent;
+    const auto* text = value->as_string();
+    for (std::size_t i = 0; text != nullptr && i < N; ++i) {
+        if (text->get() == names[i]) {
+            out = values[i];
+            return Field::valid;
+        }
+    }
+    std::string expected = "one of ";
+    for (std::size_t i = 0; i < N; ++i) expected += (i > 0 ? ", " : "") + quote(names[i]);
+    diagnostics.error(*value, with_suggestion(invalid("value", reader.path_of(key), expected, *value),
+                                              text ? closest_key(text->get(), names) : std::nullopt));
+    return Field::invalid;
+}
 
 }  // namespace corral::config

@@ -67,3 +67,21 @@ TEST_CASE("reload plan: supervision settings and the instance count apply withou
         CHECK(plan({old}, {changed}) == std::vector<std::pair<std::string, ReloadAction>>{{"a", ReloadAction::update}});
     }
 }
+
+TEST_CASE("reload plan: cooling added - changed or removed applies without a restart") {
+    auto old = service("a");
+    corral::policies::CoolingParams params;
+    params.trigger = corral::policies::CoolingTrigger::write_rate;
+    params.threshold = 20'000'000;
+    auto added = old;
+    added.cooling = params;
+    auto changed = added;
+    changed.cooling->cool = std::chrono::milliseconds(30'000);
+    auto frozen = added;
+    frozen.cooling->mode = corral::policies::CoolingMode::freeze;
+    for (const auto& [from, to] : {std::pair{old, added}, std::pair{added, changed}, std::pair{added, frozen},
+                                   std::pair{added, old}}) {
+        CHECK(plan({from}, {to}) == std::vector<std::pair<std::string, ReloadAction>>{{"a", ReloadAction::update}});
+    }
+    CHECK(plan({added}, {added}) == std::vector<std::pair<std::string, ReloadAction>>{{"a", ReloadAction::keep}});
+}
