@@ -56,6 +56,7 @@ Broker::Broker(uv_loop_t* loop, BrokerConfig config) : loop_(loop) {
         uv_timer_start(prune_timer_.get(), on_prune, kPruneMs, kPruneMs);
         uv_unref(prune_timer_.base());
     }
+    if (flush_.init(uv_check_init, loop_) == 0) flush_.get()->data = this;
     configure(std::move(config));
 }
 
@@ -68,8 +69,10 @@ void Broker::close() {
     endpoints_.clear();
     closed_channels_.clear();
     for (auto& route : routes_) route->retry.close();
+    pending_.clear();
     routes_.clear();
     prune_timer_.close();
+    flush_.close();
 }
 
 void Broker::configure(BrokerConfig config) {
@@ -168,7 +171,6 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
                          channel.malformed);
         }
     };
-    events.read_done = [this](Channel&) { deliver_pending(); };
     events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
     events.closed = [this, self](Channel&) {
         // Inside the channel's own callback: it is destroyed later, by the prune timer.
@@ -290,9 +292,12 @@ void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_vi
             spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
         }
         blocked = blocked || queue.blocked();
-        // Delivered once the whole read is decoded: one write carries many frames.
+        // Delivered after this turn of the loop has read every channel: one write carries many frames.
         const std::pair<Route*, unsigned> pending{&route, target};
         if (std::find(pending_.begin(), pending_.end(), pending) == pending_.end()) pending_.push_back(pending);
+        if (flush_ && !uv_is_active(flush_.base())) {
+            uv_check_start(flush_.get(), [](uv_check_t* check) { static_cast<Broker*>(check->data)->deliver_pending(); });
+        }
     }
     if (blocked) update_reading(route.config.from);
 }
@@ -328,6 +333,7 @@ void Broker::deliver(Route& route, unsigned index) {
 }
 
 void Broker::deliver_pending() {
+    if (flush_) uv_check_stop(flush_.get());
     std::vector<std::pair<Route*, unsigned>> pending;
     pending.swap(pending_);
     for (const auto& [route, index] : pending) deliver(*route, index);

@@ -96,6 +96,7 @@ private:
     std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
     std::vector<std::pair<Route*, unsigned>> pending_;            // queues that got frames in this read
     supervisor::UvHandle<uv_timer_t> prune_timer_;
+    supervisor::UvHandle<uv_check_t> flush_;  // delivers pending_ after the loop's poll phase
 };
 
 }  // namespace corral::ipc

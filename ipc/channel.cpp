@@ -72,7 +72,6 @@ void Channel::handle_read(ssize_t nread, const uv_buf_t* buf) {
     }
     bytes_in += static_cast<std::uint64_t>(nread);
     decoder_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)), sink_);
-    if (events_.read_done) events_.read_done(*this);
 }
 
 void Channel::write(std::string bytes) {

@@ -24,7 +24,6 @@ public:
     struct Events {
         std::function<void(Channel&, std::string_view frame, std::string_view payload)> frame;
         std::function<void(Channel&, FrameError error, std::size_t bytes)> frame_error;
-        std::function<void(Channel&)> read_done;  // the frames of one read were handed out
         std::function<void(Channel&)> writable;  // writes completed: more may be delivered
         std::function<void(Channel&)> closed;     // EOF or an error: the instance is gone or disconnected
     };

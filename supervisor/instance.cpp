@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "ipc/send_buffer.hpp"
 #include "supervisor/exec_shim.hpp"
 
 extern char** environ;
@@ -188,6 +189,7 @@ void Instance::spawn() {
             channel_ours.reset(pair[0]);
             channel_theirs.reset(pair[1]);
             request.ipc_fd = channel_theirs.get();
+            ipc::widen_send_buffer(channel_theirs.get());
         } else {
             spdlog::error("{}: no IPC channel: cannot create a socket pair: {}", name_, std::strerror(errno));
         }
