@@ -370,6 +370,12 @@ void Broker::update_reading(const std::string& sender_service) {
 
 void Broker::on_prune(uv_timer_t* timer) { static_cast<Broker*>(timer->data)->closed_channels_.clear(); }
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> Broker::sent(const std::string& service, unsigned index) const {
+    const auto found = endpoints_.find(instance_name(service, index));
+    if (found == endpoints_.end() || !found->second->channel) return std::nullopt;
+    return std::pair{found->second->channel->frames_in, found->second->channel->bytes_in};
+}
+
 nlohmann::json Broker::stats() const {
     nlohmann::json routes = nlohmann::json::array();
     const auto now = policies::Clock::now();

@@ -71,6 +71,9 @@ public:
     // A cooling instance receives nothing until released (and, when it is a sender, is not read).
     void hold(const std::string& service, unsigned index, bool receive, bool send);
 
+    // Messages and bytes read from the instance's current channel (nullopt without one).
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> sent(const std::string& service, unsigned index) const;
+
     nlohmann::json stats() const;
     void close();
 

@@ -89,7 +89,7 @@ std::optional<std::int64_t> integer_of(const json& value) {
 
 // --- arguments -------------------------------------------------------------------------------------
 
-enum class Kind { target, signal, lines, stream, follow, show };
+enum class Kind { target, signal, lines, stream, follow, show, millis };
 
 struct Argument {
     std::string_view name;
@@ -108,6 +108,7 @@ constexpr Argument kLogsArguments[] = {{"target", Kind::target, true},
                                        {"lines", Kind::lines, false},
                                        {"stream", Kind::stream, false},
                                        {"follow", Kind::follow, false}};
+constexpr Argument kCoolArguments[] = {{"target", Kind::target, true}, {"for_ms", Kind::millis, false}};
 constexpr Argument kPostmortemArguments[] = {{"target", Kind::target, false}, {"show", Kind::show, false}};
 
 constexpr Command kCommandTable[] = {
@@ -117,6 +118,8 @@ constexpr Command kCommandTable[] = {
     {"stop", kTargetRequired},
     {"restart", kTargetRequired},
     {"signal", kSignalArguments},
+    {"cool", kCoolArguments},
+    {"heat", kTargetRequired},
     {"reload", {}},
     {"logs", kLogsArguments},
     {"postmortem", kPostmortemArguments},
@@ -133,6 +136,7 @@ std::string_view form_of(Kind kind) {
         case Kind::stream: return "one of \"out\", \"err\" or \"both\"";
         case Kind::follow: return "a boolean";
         case Kind::show: return "a post-mortem id or a prefix of one";
+        case Kind::millis: return "an integer from 1 to 86400000 (milliseconds)";
     }
     return "";
 }
@@ -184,6 +188,12 @@ std::optional<std::string> argument_problem(const Argument& argument, const json
             if (!value.is_string()) return wrong_type(argument.name, form, value);
             if (value.get_ref<const std::string&>().empty()) return bad_value(argument.name, form, value);
             return std::nullopt;
+        case Kind::millis: {
+            if (!value.is_number_integer()) return wrong_type(argument.name, form, value);
+            const auto number = integer_of(value);
+            if (!number || *number < 1 || *number > kMostCoolMs) return bad_value(argument.name, form, value);
+            return std::nullopt;
+        }
     }
     return std::nullopt;
 }

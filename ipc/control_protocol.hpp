@@ -28,6 +28,9 @@
 //   status                                    -> {"daemon":{...},"instances":[{...}]} (see status_file.hpp)
 //   start | stop | restart   target*          -> {"instances":["api#0",...]}      target: NAME, NAME#INDEX or "all"
 //   signal                   target*, signal* -> {"instances":[...]}              signal: "SIGUSR2", "USR2" or a number
+//   cool                     target*, for_ms  -> {"instances":[{"instance":"api#0","cooling":true,"reason":"..."}],
+//                                                "not_running":["api#1"]}   for_ms: 1 to 86400000; default until heat
+//   heat                     target*          -> the same, for ending cool periods
 //   reload                                    -> {"changes":[{"service":"api","action":"restart"},...]}
 //   logs                     target*, lines (integer 0..10000, default 100), stream ("out"|"err"|"both"),
 //                            follow (bool)    -> {"lines":[{"instance":"api#0","stream":"out","line":"..."}]}
@@ -50,8 +53,10 @@ namespace corral::ipc {
 inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
 
-inline constexpr std::string_view kCommands[] = {"version", "status", "start", "stop", "restart", "signal",
-                                                 "reload",  "logs",   "postmortem", "events", "shutdown"};
+inline constexpr std::string_view kCommands[] = {"version", "status",     "start",  "stop",     "restart",
+                                                 "signal",  "cool",       "heat",   "reload",   "logs",
+                                                 "postmortem", "events",  "shutdown"};
+inline constexpr std::int64_t kMostCoolMs = 86'400'000;
 
 struct Request {
     std::int64_t id = 0;

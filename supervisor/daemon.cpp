@@ -292,6 +292,20 @@ void Daemon::write_status() {
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
 
+// In the events stream as a pseudo-transition, so that `corral events` shows it in line with the others.
+void Daemon::on_cooling(Instance& instance, bool cooling, const std::string& reason) {
+    schedule_status();
+    const nlohmann::json event = {{"time", postmortem::iso_utc(std::chrono::system_clock::now())},
+                                  {"instance", instance.name()},
+                                  {"from", cooling ? "running" : "cooling"},
+                                  {"to", cooling ? "cooling" : "running"},
+                                  {"cooling", cooling},
+                                  {"reason", reason}};
+    control_.for_each_client([&](ControlConnection& client) {
+        if (client.subscription() && client.subscription()->events) client.event(event);
+    });
+}
+
 void Daemon::begin_shutdown(int signum) {
     shutting_down_ = true;
     spdlog::info("{}: stopping every service (send it again to kill them at once)", policies::signal_name(signum));

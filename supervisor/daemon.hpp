@@ -53,6 +53,7 @@ private:
     void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
     void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
     void on_quiet(Instance& instance) override;
+    void on_cooling(Instance& instance, bool cooling, const std::string& reason) override;
 
     // daemon_control.cpp: the control socket's commands.
     void handle_request(ControlConnection& client, const ipc::Request& request) override;
@@ -60,6 +61,7 @@ private:
     std::vector<Instance*> resolve(const ipc::Target& target) const;
     void command_lifecycle(ControlConnection& client, const ipc::Request& request);
     void command_signal(ControlConnection& client, const ipc::Request& request);
+    void command_cooling(ControlConnection& client, const ipc::Request& request);
     void command_reload(ControlConnection& client, const ipc::Request& request);
     void command_logs(ControlConnection& client, const ipc::Request& request);
     void command_postmortem(ControlConnection& client, const ipc::Request& request);

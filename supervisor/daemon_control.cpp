@@ -48,6 +48,11 @@ json Daemon::status_json() const {
         for (const auto& instance : service.instances) {
             json status = instance_status(*instance, now);
             status["cooling"] = nullptr;
+            if (const auto cooling = instance->cooling_state(now)) {
+                status["cooling"] = {{"mode", cooling->mode == policies::CoolingMode::freeze ? "freeze" : "hold"},
+                                     {"left_ms", cooling->left ? json(cooling->left->count()) : json(nullptr)},
+                                     {"reason", cooling->reason}};
+            }
             instances.push_back(std::move(status));
         }
     }
@@ -75,6 +80,8 @@ void Daemon::handle_request(ControlConnection& client, const ipc::Request& reque
         command_lifecycle(client, request);
     } else if (cmd == "signal") {
         command_signal(client, request);
+    } else if (cmd == "cool" || cmd == "heat") {
+        command_cooling(client, request);
     } else if (cmd == "reload") {
         command_reload(client, request);
     } else if (cmd == "logs") {
@@ -141,6 +148,34 @@ void Daemon::command_signal(ControlConnection& client, const ipc::Request& reque
     }
     spdlog::info("control: {} to {}", policies::signal_name(*signal), target_text(*target));
     client.reply(request.id, {{"instances", names_of(signalled)}});
+}
+
+void Daemon::command_cooling(ControlConnection& client, const ipc::Request& request) {
+    std::string error;
+    const auto target = ipc::parse_target(request.args.value("target", ""), error);
+    if (!target) {
+        client.fail(request.id, "bad_args", error);
+        return;
+    }
+    const std::vector<Instance*> instances = resolve(*target);
+    if (instances.empty()) {
+        client.fail(request.id, "not_found", "no service or instance \"" + target_text(*target) + "\"");
+        return;
+    }
+    std::optional<policies::Duration> for_how_long;
+    if (request.args.contains("for_ms")) for_how_long = policies::Duration(request.args["for_ms"].get<std::int64_t>());
+    spdlog::info("control: {} {}", request.cmd, target_text(*target));
+    json changed = json::array();
+    json not_running = json::array();
+    for (Instance* instance : instances) {
+        const auto transition = request.cmd == "cool" ? instance->cool(for_how_long) : instance->heat();
+        if (!transition) {
+            not_running.push_back(instance->name());
+            continue;
+        }
+        changed.push_back({{"instance", instance->name()}, {"cooling", transition->cooling}, {"reason", transition->reason}});
+    }
+    client.reply(request.id, {{"instances", std::move(changed)}, {"not_running", std::move(not_running)}});
 }
 
 void Daemon::command_reload(ControlConnection& client, const ipc::Request& request) {

@@ -46,7 +46,7 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
                spec_->logs.keep),
       err_log_(context.log_dir / (spec_->name + "-" + std::to_string(index) + ".err.log"), spec_->logs.max_size,
                spec_->logs.keep) {
-    for (auto* timer : {&timer_, &evidence_timer_, &kill_timer_}) {
+    for (auto* timer : {&timer_, &evidence_timer_, &kill_timer_, &cooling_timer_}) {
         if (const int rc = timer->init(uv_timer_init, context_.loop); rc < 0) {
             spdlog::critical("{}: cannot create a timer: {}", name_, uv_strerror(rc));
             std::abort();  // without timers the instance can neither restart nor stop safely
@@ -61,10 +61,20 @@ Instance::~Instance() {
 }
 
 void Instance::start() { handle({EventKind::start}); }
-void Instance::stop() { handle({EventKind::stop}); }
-void Instance::restart() { handle({EventKind::restart}); }
+
+// A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).
+void Instance::stop() {
+    set_frozen(false);
+    handle({EventKind::stop});
+}
+
+void Instance::restart() {
+    set_frozen(false);
+    handle({EventKind::restart});
+}
 
 void Instance::kill_now() {
+    set_frozen(false);
     if (incarnation_) incarnation_->signal_group(SIGKILL);
 }
 
@@ -254,6 +264,7 @@ void Instance::on_exec(const ExecReport& report) {
         }
         return;
     }
+    start_cooling(policies::Clock::now());
     handle({EventKind::exec_ok});
 }
 
@@ -261,6 +272,7 @@ void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
+    end_cooling();
     uv_timer_stop(kill_timer_.get());
     pending_exit_ = PendingExit{status, std::chrono::system_clock::now()};
     if (policies::needs_more_evidence(evidence_for(status))) {

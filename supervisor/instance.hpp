@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "policies/cooling.hpp"
 #include "policies/lifecycle.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/cgroup/driver.hpp"
@@ -43,6 +44,8 @@ public:
     virtual void on_output(Instance& instance, std::string_view stream, std::string_view lines) = 0;
     // quiet() may have become true.
     virtual void on_quiet(Instance& instance) = 0;
+    // A cool period started or ended.
+    virtual void on_cooling(Instance& instance, bool cooling, const std::string& reason) = 0;
 
 protected:
     ~InstanceObserver() = default;
@@ -101,6 +104,17 @@ public:
     // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
     void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
     pid_t last_pid() const { return last_pid_; }
+
+    // corral cool / corral heat (instance_cooling.cpp); nullopt when the instance is not running.
+    std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long);
+    std::optional<policies::CoolingTransition> heat();
+    struct CoolingState {
+        policies::CoolingMode mode = policies::CoolingMode::hold;
+        std::optional<policies::Duration> left;  // nullopt: until corral heat
+        std::string reason;
+    };
+    // nullopt while working or not running.
+    std::optional<CoolingState> cooling_state(policies::TimePoint now) const;
     const std::optional<LastExit>& last_exit() const { return last_exit_; }
     const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
     const std::filesystem::path& out_log() const { return out_log_.path(); }
@@ -133,6 +147,14 @@ private:
     void conclude_exit();
     std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit);
     void act_on_memory(const MemoryMonitor::Verdict& verdict);
+
+    // instance_cooling.cpp: cool periods, carried out with the broker (hold) and the cgroup (freeze).
+    void start_cooling(policies::TimePoint now);
+    void sample_cooling(const cgroup::MemoryStats* stats, std::int64_t now_ms, policies::TimePoint now);
+    void carry_out(const std::optional<policies::CoolingTransition>& transition, policies::TimePoint now);
+    void set_frozen(bool frozen);
+    void end_cooling();  // the incarnation is gone
+    static void on_cooling_timer(uv_timer_t* timer);
     void prepare_memory_watch();
     // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
     std::filesystem::path diagnostics_dir() const;
@@ -171,6 +193,13 @@ private:
     UvHandle<uv_timer_t> kill_timer_;  // a memory restart that the stop signal did not finish
     std::optional<LastExit> last_exit_;
     std::map<std::string, unsigned> exits_by_reason_;
+
+    std::optional<policies::CoolingPolicy> cooling_;  // while an incarnation runs
+    bool cooling_carried_out_ = false;                 // held by the broker (and frozen, in freeze mode)
+    bool frozen_ = false;
+    UvHandle<uv_timer_t> cooling_timer_;
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> ipc_sent_;  // messages, bytes at ipc_sent_ms_
+    std::int64_t ipc_sent_ms_ = 0;
 };
 
 }  // namespace corral::supervisor

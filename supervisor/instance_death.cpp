@@ -52,15 +52,19 @@ void Instance::prepare_memory_watch() {
 }
 
 void Instance::sample_memory(std::int64_t now_ms, policies::TimePoint now) {
-    if (!group_ || !monitor_) return;
-    Result<cgroup::MemoryStats> stats = group_->memory();
-    if (!stats) {
-        spdlog::debug("{}: {}", name_, stats.error().message());
-        return;
+    std::optional<cgroup::MemoryStats> sampled;
+    if (group_ && monitor_) {
+        Result<cgroup::MemoryStats> stats = group_->memory();
+        if (stats) {
+            Result<std::vector<pid_t>> pids = context_.cgroups->procs(group_->name());
+            const std::uint64_t written = pids ? written_bytes(*pids) : 0;
+            act_on_memory(monitor_->sample(*stats, written, now_ms, now));
+            sampled = *stats;
+        } else {
+            spdlog::debug("{}: {}", name_, stats.error().message());
+        }
     }
-    Result<std::vector<pid_t>> pids = context_.cgroups->procs(group_->name());
-    const std::uint64_t written = pids ? written_bytes(*pids) : 0;
-    act_on_memory(monitor_->sample(*stats, written, now_ms, now));
+    sample_cooling(sampled ? &*sampled : nullptr, now_ms, now);
 }
 
 void Instance::act_on_memory(const MemoryMonitor::Verdict& verdict) {

@@ -115,6 +115,7 @@ MemoryMonitor::Verdict MemoryMonitor::sample(const cgroup::MemoryStats& stats, s
     last_written_ms_ = now_ms;
     timeline_.add(now_ms, stats, write_rate);
     last_ = stats;
+    write_rate_ = write_rate;
     if (acted_) return {};
 
     const bool thrashing = thrash_.on_sample(watch_.thrashing, now, stats.psi_full_avg10.value_or(0));

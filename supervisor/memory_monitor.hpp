@@ -57,6 +57,8 @@ public:
     // memory.stat as read when the group ran out of memory (the best picture of the death), or "".
     const std::string& stat_at_oom() const { return stat_at_oom_; }
     const std::optional<cgroup::MemoryStats>& last() const { return last_; }
+    // Bytes per second the group wrote to storage between the last two samples.
+    double write_rate() const { return write_rate_; }
 
 private:
     static void on_oom_ready(uv_poll_t* poll, int status, int events);
@@ -73,6 +75,7 @@ private:
     policies::MemoryWatch watch_;
     policies::ThrashDetector thrash_;
     std::optional<cgroup::MemoryStats> last_;
+    double write_rate_ = 0;
     std::optional<std::uint64_t> last_written_;
     std::int64_t last_written_ms_ = 0;
     std::uint64_t oom_kills_at_start_ = 0;

@@ -39,6 +39,12 @@ ClientCli::ClientCli(CLI::App& app) {
     CLI::App* signal = add(app, signal_, "signal", "Send a signal to a service's or an instance's processes");
     signal->add_option("target", signal_target_, kTargetHelp)->required();
     signal->add_option("signal", signal_name_, "SIGUSR2, USR2 or a number")->required();
+    CLI::App* cool = add(app, cool_, "cool", "Pause an instance: no messages to it (held, not lost), frozen in freeze mode");
+    cool->add_option("target", cool_target_, kTargetHelp)->required();
+    cool->add_option("--for", cool_for_, "How long, such as 90s or 5m (default: until corral heat)");
+    add(app, heat_, "heat", "End a cool period now: the instance works again and gets what waited for it")
+        ->add_option("target", heat_target_, kTargetHelp)
+        ->required();
     add(app, reload_, "reload", "Re-read the service file and apply the difference");
 
     CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance; -f to follow");
@@ -55,7 +61,8 @@ ClientCli::ClientCli(CLI::App& app) {
 }
 
 bool ClientCli::parsed() const {
-    for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &reload_, &logs_, &events_, &shutdown_}) {
+    for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &cool_, &heat_, &reload_, &logs_,
+                                 &events_, &shutdown_}) {
         if (common->app->parsed()) return true;
     }
     return false;
@@ -88,6 +95,10 @@ int ClientCli::run() const {
     if (signal_.app->parsed()) {
         return run(signal_, [&](const auto& o) { return signal_command(o, signal_target_, signal_name_); });
     }
+    if (cool_.app->parsed()) {
+        return run(cool_, [&](const auto& o) { return cooling_command(o, "cool", cool_target_, cool_for_); });
+    }
+    if (heat_.app->parsed()) return run(heat_, [&](const auto& o) { return cooling_command(o, "heat", heat_target_, ""); });
     if (reload_.app->parsed()) return run(reload_, reload_command);
     if (logs_.app->parsed()) {
         LogsOptions logs = logs_options_;

@@ -33,6 +33,9 @@ int status_command(const ClientOptions& options);
 // cmd: "start", "stop" or "restart".
 int target_command(const ClientOptions& options, const std::string& cmd, const std::string& target);
 int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal);
+// cool (for_text: a duration such as "5m", or "" for until heat) and heat.
+int cooling_command(const ClientOptions& options, const std::string& cmd, const std::string& target,
+                    const std::string& for_text);
 int reload_command(const ClientOptions& options);
 int shutdown_command(const ClientOptions& options);
 

@@ -4,6 +4,7 @@
 
 #include "ipc/control_protocol.hpp"
 #include "policies/signal_names.hpp"
+#include "supervisor/config/units.hpp"
 #include "supervisor/cli/client_commands.hpp"
 #include "supervisor/cli/client_session.hpp"
 #include "supervisor/cli/reply_views.hpp"
@@ -67,6 +68,37 @@ int signal_command(const ClientOptions& options, const std::string& target, cons
         session.call("signal", {{"target", target}, {"signal", numeric ? nlohmann::json(*number) : nlohmann::json(signal)}});
     if (!result) return session.exit_code();
     options.json ? print_json(*result) : print(render_instances("signal", *result, policies::signal_name(*number)));
+    return kClientOk;
+}
+
+int cooling_command(const ClientOptions& options, const std::string& cmd, const std::string& target,
+                    const std::string& for_text) {
+    if (!valid_target(cmd, target)) return kClientUsage;
+    nlohmann::json args = {{"target", target}};
+    if (!for_text.empty()) {
+        const auto duration = config::parse_duration(for_text);
+        if (!duration || duration->count() < 1 || duration->count() > ipc::kMostCoolMs) {
+            std::fprintf(stderr, "corral cool: --for \"%s\" is not a duration from 1ms to 24h (such as 90s or 5m)\n",
+                         for_text.c_str());
+            return kClientUsage;
+        }
+        args["for_ms"] = duration->count();
+    }
+    Session session(options, cmd);
+    if (!session.connect()) return session.exit_code();
+    const auto result = session.call(cmd, args);
+    if (!result) return session.exit_code();
+    if (options.json) {
+        print_json(*result);
+        return kClientOk;
+    }
+    std::string text;
+    for (const auto& change : (*result)["instances"]) {
+        text += change.value("instance", "?") + ": " + (change.value("cooling", false) ? "cooling" : "working") + " (" +
+                change.value("reason", "") + ")\n";
+    }
+    for (const auto& name : (*result)["not_running"]) text += name.get<std::string>() + ": not running\n";
+    print(text);
     return kClientOk;
 }
 

@@ -155,7 +155,12 @@ std::string render_status(const Json& status, const StatusView& view) {
             footnotes.push_back(postmortem);
             exit += " [" + std::to_string(footnotes.size()) + "]";
         }
-        rows.push_back({instance_name(instance), pid ? std::to_string(*pid) : "-", text_of(instance, "state", "?"),
+        std::string state = text_of(instance, "state", "?");
+        if (instance.is_object() && instance.contains("cooling") && instance["cooling"].is_object()) {
+            const Json& cooling = instance["cooling"];
+            state = "cooling " + (integer_of(cooling, "left_ms") ? duration_of(cooling, "left_ms") : std::string("(manual)"));
+        }
+        rows.push_back({instance_name(instance), pid ? std::to_string(*pid) : "-", state,
                         pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
                         memory_cell(memory, size_width), exit});
     }
@@ -164,7 +169,7 @@ std::string render_status(const Json& status, const StatusView& view) {
     const auto paint = [&](int row, std::size_t column, const std::string& cell) -> std::string {
         if (row < 0) return style.bold(cell);
         const Json& instance = instances[static_cast<std::size_t>(row)];
-        if (column == 2) return paint_state(style, cell);
+        if (column == 2) return cell.starts_with("cooling") ? style.cyan(cell) : paint_state(style, cell);
         if (column == 5 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
         if (column == 6 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);
         return cell;

@@ -210,10 +210,10 @@ TEST_CASE("unknown_command - with a suggestion when one is close") {
         {request("log"), R"(error 7 unknown_command: unknown command "log" (did you mean "logs"?))"},
         {request("deploy"),
          "error 7 unknown_command: unknown command \"deploy\" (expected one of: version, status, start, stop, "
-         "restart, signal, reload, logs, postmortem, events, shutdown)"},
+         "restart, signal, cool, heat, reload, logs, postmortem, events, shutdown)"},
         {request(""),
          "error 7 unknown_command: unknown command \"\" (expected one of: version, status, start, stop, restart, "
-         "signal, reload, logs, postmortem, events, shutdown)"},
+         "signal, cool, heat, reload, logs, postmortem, events, shutdown)"},
     });
 }
 
@@ -243,6 +243,14 @@ TEST_CASE("bad_args - unknown argument names") {
          R"(error 7 bad_args: unknown argument "grep" for "logs" (expected one of: target, lines, stream, follow))"},
         {request("postmortem", R"({"json":true})"),
          R"(error 7 bad_args: unknown argument "json" for "postmortem" (expected one of: target, show))"},
+        {request("cool", R"({"target":"api","for":60})"),
+         R"(error 7 bad_args: unknown argument "for" for "cool" (expected one of: target, for_ms))"},
+        {request("cool", R"({"target":"api","for_ms":"5m"})"),
+         R"(error 7 bad_args: wrong type for "for_ms" (expected an integer from 1 to 86400000 (milliseconds), got "5m"))"},
+        {request("cool", R"({"target":"api","for_ms":0})"),
+         R"(error 7 bad_args: "for_ms" must be an integer from 1 to 86400000 (milliseconds) (got integer 0))"},
+        {request("heat", R"({"target":"api","for_ms":5})"),
+         R"(error 7 bad_args: unknown argument "for_ms" for "heat" (expected one of: target))"},
         // An unknown name is reported before a missing one: it is most often the missing one misspelt.
         {request("stop", R"({"Target":"api"})"),
          R"(error 7 bad_args: unknown argument "Target" for "stop" (did you mean "target"?))"},
@@ -446,7 +454,7 @@ TEST_CASE("very long strings are cut in messages") {
               "\"... (100000 bytes))");
     CHECK(outcome(request(name)) ==
           "error 7 unknown_command: unknown command \"" + std::string(64, 'a') +
-              "\"... (100000 bytes) (expected one of: version, status, start, stop, restart, signal, reload, logs, "
+              "\"... (100000 bytes) (expected one of: version, status, start, stop, restart, signal, cool, heat, reload, logs, "
               "postmortem, events, shutdown)");
     CHECK(outcome(request("status", R"({")" + name + R"(":1})")) ==
           "error 7 bad_args: unknown argument \"" + std::string(64, 'a') +
@@ -544,7 +552,7 @@ TEST_CASE("replies with invalid UTF-8 do not throw - the bad bytes become U+FFFD
     CHECK_NOTHROW(line = make_request(5, "st\xffop", {{"target", "\xfe"}}));
     CHECK(outcome(line.substr(0, line.size() - 1)) ==
           "error 5 unknown_command: unknown command \"st\xef\xbf\xbdop\" (expected one of: version, status, start, "
-          "stop, restart, signal, reload, logs, postmortem, events, shutdown)");
+          "stop, restart, signal, cool, heat, reload, logs, postmortem, events, shutdown)");
 }
 
 TEST_CASE("parse_target - all a service or one instance") {
