@@ -93,7 +93,9 @@ void Instance::carry_out(const std::optional<policies::CoolingTransition>& trans
         const bool hold_sends =
             mode == CoolingMode::freeze || manual || (params && params->trigger == CoolingTrigger::ipc_rate);
         if (context_.broker != nullptr) context_.broker->hold(spec_->name, index_, cooling, cooling && hold_sends);
-        set_frozen(cooling && mode == CoolingMode::freeze);
+        // Never freeze an instance on its way down: it could not act on its stop signal (nor die of SIGKILL
+        // under the v1 freezer).
+        set_frozen(cooling && mode == CoolingMode::freeze && lifecycle_.state == policies::State::running);
         cooling_carried_out_ = cooling;
         if (cooling) {
             const auto left = cooling_->time_left(now);
