@@ -6,6 +6,7 @@
 #   bench/oom.js      20 OOM kills: kill to post-mortem and to running again, classification, vs pm2
 #   bench/control.js  corral status round trip with 50 instances vs pm2 jlist; RSS around 1000 clients
 #   bench/ipc.js      IPC through corral vs direct fork(): throughput, round trips, the article's flood
+#   bench/article.js  the article's scenario for 60 s: plain node vs corral with cooling
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -19,3 +20,5 @@ echo
 scripts/run-limited.sh 12G -- node bench/control.js "$@"
 echo
 scripts/run-limited.sh 12G -- node bench/ipc.js
+echo
+scripts/run-limited.sh 12G -- node bench/article.js

@@ -14,7 +14,7 @@
 //
 //   (then the routes, when there are any: supervisor/cli/routes_view.hpp)
 //
-// A cooling instance's state reads "cooling 42s" (the time left; "cooling (manual)" until corral heat).
+// A cooling instance's state reads "cooling 42.0s" (the time left; "cooling (manual)" until corral heat).
 // The bar is memory.current against memory.max (cyan, yellow from 80%, red from 95%); without a limit
 // only the usage shows. A post-mortem id would not fit in its row: a footnote gives the command to read it.
 #include <string>

@@ -256,3 +256,22 @@ TEST_CASE("cli render: status without routes has no routes table") {
     const auto status = Json::parse(kStatus);
     CHECK(render_status(status, StatusView{Style{false}, at("2026-11-25T13:20:00.000Z")}).find("ROUTE") == std::string::npos);
 }
+
+TEST_CASE("cli render: a cooling instance shows cooling and the time left") {
+    const auto status = Json::parse(R"json({
+  "daemon": {"pid": 7, "version": "0.1.0", "uptime_ms": 1500, "config": "/srv/corral.toml"},
+  "instances": [
+    {"service": "child", "index": 0, "state": "running", "pid": 10, "restarts": 0, "uptime_ms": 90000,
+     "cooling": {"mode": "hold", "left_ms": 42000, "reason": "write rate 48.2MiB/s over 20.0MiB/s for 10s"}},
+    {"service": "parent", "index": 0, "state": "running", "pid": 11, "restarts": 0, "uptime_ms": 90000,
+     "cooling": {"mode": "freeze", "left_ms": null, "reason": "manual: corral cool"}},
+    {"service": "other", "index": 0, "state": "running", "pid": 12, "restarts": 0, "uptime_ms": 90000, "cooling": null}
+  ]
+})json");
+    const std::string text = render_status(status, StatusView{Style{false}, at("2026-11-25T13:20:00.000Z")});
+    CHECK(text.find("child#0   10   cooling 42.0s") != std::string::npos);
+    CHECK(text.find("parent#0  11   cooling (manual)") != std::string::npos);
+    CHECK(text.find("other#0   12   running") != std::string::npos);
+    const std::string painted = render_status(status, StatusView{Style{true}, at("2026-11-25T13:20:00.000Z")});
+    CHECK(painted.find("\x1b[36mcooling 42.0s") != std::string::npos);
+}

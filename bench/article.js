@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// The article's scenario for SECONDS (60), in one run:
+//  (a) plain node: article-parent.js forks article-child.js and sends it ~1 KiB objects as fast as it can,
+//      never waiting; the child appends each to one of 200 files with fire-and-forget fs.appendFile. A
+//      watchdog kills both once their RSS together passes 2 GiB;
+//  (b) the same two programs under corral, with cooling: the child works and cools on its write rate
+//      (hold: it gets nothing while cooling, its messages wait on disk), the parent is frozen when it has
+//      flooded for a while (it ignores send()'s return value).
+// Prints per-second RSS of parent and child and the child's write rate for both, charts of them, and
+// messages sent, delivered and lost (under corral after the backlog has drained).
+// Usage: node bench/article.js [--seconds S]
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+const lib = require('./lib');
+
+const args = process.argv.slice(2);
+const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 60;
+const watchdogKiB = 2 * 1024 * 1024;
+const parentScript = path.join(__dirname, 'fixtures', 'article-parent.js');
+const childScript = path.join(__dirname, 'fixtures', 'article-child.js');
+const node = process.execPath;
+
+// "<what> <value> <ms>" records of a file, as [ms, value].
+function series(file, what) {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const points = [];
+  for (const line of text.split('\n')) {
+    const [word, value, at] = line.split(' ');
+    if (word === what && at !== undefined) points.push([Number(at), Number(value)]);
+  }
+  return points;
+}
+const last = (file, what) => {
+  const points = series(file, what);
+  return points.length ? points[points.length - 1][1] : 0;
+};
+
+// Per whole second since `start`: the last value at or before it (RSS), or the rate over that second.
+function perSecond(points, start, count, rate = false) {
+  const out = [];
+  for (let s = 1; s <= count; s++) {
+    const at = start + s * 1000;
+    const before = points.filter(([t]) => t <= at);
+    const earlier = points.filter(([t]) => t <= at - 1000);
+    if (!before.length) {
+      out.push(null);
+    } else if (!rate) {
+      out.push(before[before.length - 1][1]);
+    } else {
+      const [t1, v1] = before[before.length - 1];
+      const [t0, v0] = earlier.length ? earlier[earlier.length - 1] : points[0];
+      out.push(t1 > t0 ? ((v1 - v0) * 1000) / (t1 - t0) : 0);
+    }
+  }
+  return out;
+}
+
+async function waitQuiet(record, target, quietMs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let seen = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const now = last(record, 'received');
+    if (now >= target) return;
+    if (now !== seen) [seen, since] = [now, Date.now()];
+    else if (Date.now() - since > quietMs) return;
+    await lib.sleep(250);
+  }
+}
+
+function files(dir) {
+  fs.mkdirSync(path.join(dir, 'out'));
+  return { parent: path.join(dir, 'parent'), child: path.join(dir, 'child'), out: path.join(dir, 'out') };
+}
+
+function summary(record, start, extra) {
+  return {
+    parentRss: perSecond(series(record.parent, 'rss'), start, seconds).map((kib) => (kib === null ? null : kib / 1024)),
+    childRss: perSecond(series(record.child, 'rss'), start, seconds).map((kib) => (kib === null ? null : kib / 1024)),
+    writeRate: perSecond(series(record.child, 'io'), start, seconds, true).map((b) => (b === null ? null : b / 1048576)),
+    sent: last(record.parent, 'done') || last(record.parent, 'sent'),
+    delivered: last(record.child, 'received'),
+    ...extra,
+  };
+}
+
+async function direct() {
+  const dir = lib.tempDir('article-direct');
+  const record = files(dir);
+  const env = { ...process.env, DIRECT: '1', CHILD_SCRIPT: childScript, RECORD_FILE: record.parent,
+                CHILD_RECORD: record.child, OUT_DIR: record.out, DURATION_MS: String(seconds * 1000) };
+  const start = Date.now();
+  const parent = spawn(node, [parentScript], { env, stdio: 'ignore', detached: true });
+  let killedAt = null;
+  try {
+    while (Date.now() - start < (seconds + 1) * 1000 && !last(record.parent, 'done')) {
+      const total = lib.statusKiB(parent.pid, 'VmRSS') + (last(record.child, 'rss') || 0);
+      if (total > watchdogKiB) {
+        process.kill(parent.pid, 'SIGKILL');  // what it had not written yet is lost with it
+        killedAt = (Date.now() - start) / 1000;
+        break;
+      }
+      await lib.sleep(50);
+    }
+    const sent = last(record.parent, 'done') || last(record.parent, 'sent');
+    await waitQuiet(record.child, sent, 3000, 120_000);
+    return summary(record, start, { killedAt });
+  } finally {
+    try {
+      process.kill(-parent.pid, 'SIGKILL');
+    } catch {}
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function underCorral() {
+  const dir = lib.tempDir('article-corral');
+  const record = files(dir);
+  const corral = lib.startCorral(dir, `
+[services.parent]
+command = ["${node}", "${parentScript}"]
+memory = { max = "512MiB" }
+env = { RECORD_FILE = "${record.parent}", DURATION_MS = "${seconds * 1000}" }
+cooling = { trigger = "ipc_rate", above = "50000/s", for = "3s", work = "5s", cool = "15s", mode = "freeze" }
+
+[services.child]
+command = ["${node}", "${childScript}"]
+memory = { max = "1GiB" }
+env = { CHILD_RECORD = "${record.child}", OUT_DIR = "${record.out}" }
+cooling = { trigger = "write_rate", above = "20MiB/s", for = "5s", work = "15s", cool = "15s" }
+
+[[routes]]
+from = "parent"
+to = "child"
+queue = { spill_max = "8GiB" }
+
+[[routes]]
+from = "child"
+to = "parent"
+`);
+  const start = Date.now();
+  try {
+    const socket = path.join(dir, '.corral', 'corral.sock');
+    let spillPeak = 0;
+    const cooled = { parent: 0, child: 0 };
+    while (Date.now() - start < (seconds + 30) * 1000 && !last(record.parent, 'done')) {
+      try {
+        const status = JSON.parse(execFileSync(lib.corralBinary, ['status', '--json', '--socket', socket]));
+        const route = status.routes.find((r) => r.from === 'parent' && r.to === 'child');
+        spillPeak = Math.max(spillPeak, route.destinations[0].spilled_bytes);
+        for (const instance of status.instances) if (instance.cooling) cooled[instance.service] += 1;
+      } catch {}
+      await lib.sleep(1000);
+    }
+    const sent = last(record.parent, 'done');
+    const drainStart = Date.now();
+    await waitQuiet(record.child, sent, 40_000, 600_000);
+    const log = fs.readFileSync(path.join(dir, 'corral.stderr'), 'utf8');
+    return summary(record, start, {
+      killedAt: null,
+      spillPeak,
+      drainSeconds: (Date.now() - drainStart) / 1000,
+      coolPeriods: { parent: (log.match(/parent#0: cooling/g) || []).length, child: (log.match(/child#0: cooling/g) || []).length },
+      daemonPeakKiB: lib.statusKiB(corral.pid, 'VmHWM'),
+    });
+  } finally {
+    await lib.stopCorral(corral);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const blocks = ' ▁▂▃▄▅▆▇█';
+function sparkline(values, max) {
+  return values.map((v) => (v === null ? ' ' : blocks[Math.min(8, Math.round((v / (max || 1)) * 8))])).join('');
+}
+const cell = (v, width = 7) => String(v === null ? (width > 0 ? 'x' : '') : Math.round(v)).padStart(width);
+const maxOf = (...lists) => Math.max(1, ...lists.flat().filter((v) => v !== null));
+
+async function main() {
+  if (!fs.existsSync(lib.corralBinary)) throw new Error(`${lib.corralBinary} is missing: run scripts/build.sh first`);
+  const a = await direct();
+  const b = await underCorral();
+  console.log(`the article for ${seconds} s: parent floods 1 KiB messages, child appends each to one of 200 files`);
+  console.log(`(x: killed by the watchdog at 2 GiB)`);
+  console.log(`      plain node                      under corral, with cooling`);
+  console.log(`  s   parent MiB  child MiB  write MiB/s   parent MiB  child MiB  write MiB/s`);
+  for (let s = 0; s < seconds; s++) {
+    const dead = a.killedAt !== null && s + 1 > a.killedAt;
+    console.log(`${cell(s + 1, 3)}   ${cell(dead ? null : a.parentRss[s], 10)} ${cell(dead ? null : a.childRss[s], 10)} ` +
+                `${cell(a.writeRate[s], 12)}   ${cell(b.parentRss[s], 10)} ${cell(b.childRss[s], 10)} ${cell(b.writeRate[s], 12)}`);
+  }
+  const rssMax = maxOf(a.parentRss, b.parentRss);
+  const writeMax = maxOf(a.writeRate, b.writeRate);
+  console.log(`\nparent RSS (0 to ${Math.round(rssMax)} MiB), one column a second`);
+  console.log(`  plain node    ${sparkline(a.parentRss.map((v, s) => (a.killedAt !== null && s + 1 > a.killedAt ? null : v)), rssMax)}`);
+  console.log(`  under corral  ${sparkline(b.parentRss, rssMax)}`);
+  console.log(`child write rate (0 to ${Math.round(writeMax)} MiB/s)`);
+  console.log(`  plain node    ${sparkline(a.writeRate, writeMax)}`);
+  console.log(`  under corral  ${sparkline(b.writeRate, writeMax)}`);
+  const f0 = (x) => Math.round(x).toLocaleString('en-US');
+  console.log(`\nmessages        sent ${f0(a.sent).padStart(10)}   delivered ${f0(a.delivered).padStart(10)}   lost ${f0(a.sent - a.delivered).padStart(10)}   (plain node${a.killedAt !== null ? `, killed at ${a.killedAt.toFixed(1)} s` : ''})`);
+  console.log(`                sent ${f0(b.sent).padStart(10)}   delivered ${f0(b.delivered).padStart(10)}   lost ${f0(b.sent - b.delivered).padStart(10)}   (corral)`);
+  console.log(`corral: ${b.coolPeriods.parent} cool periods of the parent (freeze), ${b.coolPeriods.child} of the child (hold); ` +
+              `spill journal peak ${f0(b.spillPeak / 1048576)} MiB, drained ${b.drainSeconds.toFixed(1)} s after the parent stopped; ` +
+              `daemon peak RSS ${(b.daemonPeakKiB / 1024).toFixed(1)} MiB`);
+  const parentPeak = Math.max(...b.parentRss.filter((v) => v !== null));
+  console.log(`\ntargets under corral: parent peak RSS under 150 MB: ${parentPeak * 1.048576 < 150 ? 'met' : 'MISSED'} ` +
+              `(${Math.round(parentPeak)} MiB); nothing lost: ${b.sent === b.delivered ? 'met' : 'MISSED'}; ` +
+              `the child cooled: ${b.coolPeriods.child > 0 ? 'met' : 'MISSED'}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
