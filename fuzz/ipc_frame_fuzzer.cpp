@@ -86,6 +86,8 @@ std::vector<Event> reference(Serialization mode, std::size_t max_message, std::s
 // Where nlohmann::json (an independent, strict parser) reads the text, its reading must agree.
 void compare_with_nlohmann(std::string_view text, const JsonMessage& message) {
     if (text.starts_with("\xef\xbb\xbf")) return;  // nlohmann skips a byte order mark; JSON.parse does not
+    // nlohmann takes a NUL byte for the end of the input ("{}\0" parses); to JSON.parse it is an error.
+    if (text.find('\0') != std::string_view::npos) return;
     nlohmann::json value;
     try {
         value = nlohmann::json::parse(text);
