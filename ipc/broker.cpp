@@ -45,7 +45,9 @@ struct Broker::Route {
     unsigned next = 0;              // round-robin cursor
     std::uint64_t unaddressable = 0;  // "$to" named an instance that does not exist
     supervisor::UvHandle<uv_timer_t> retry;
-    mutable std::map<unsigned, std::pair<std::uint64_t, policies::TimePoint>> rate_marks;
+    // Per receiving instance: delivered at the last tick of the prune timer, and the rate since the one before.
+    std::map<unsigned, std::pair<std::uint64_t, policies::TimePoint>> rate_marks;
+    std::map<unsigned, double> rates;
 
     std::string label() const { return config.from + " -> " + config.to; }
 };
@@ -368,7 +370,22 @@ void Broker::update_reading(const std::string& sender_service) {
     }
 }
 
-void Broker::on_prune(uv_timer_t* timer) { static_cast<Broker*>(timer->data)->closed_channels_.clear(); }
+void Broker::on_prune(uv_timer_t* timer) {
+    auto* self = static_cast<Broker*>(timer->data);
+    self->closed_channels_.clear();
+    const auto now = policies::Clock::now();
+    for (auto& route : self->routes_) {
+        for (const auto& [index, queue] : route->queues) {
+            const std::uint64_t delivered = queue->counters().delivered;
+            auto& mark = route->rate_marks[index];
+            const double seconds = std::chrono::duration<double>(now - mark.second).count();
+            route->rates[index] = mark.second.time_since_epoch().count() == 0 || seconds <= 0
+                                      ? 0.0
+                                      : static_cast<double>(delivered - mark.first) / seconds;
+            mark = {delivered, now};
+        }
+    }
+}
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> Broker::sent(const std::string& service, unsigned index) const {
     const auto found = endpoints_.find(instance_name(service, index));
@@ -378,17 +395,11 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Broker::sent(const std::s
 
 nlohmann::json Broker::stats() const {
     nlohmann::json routes = nlohmann::json::array();
-    const auto now = policies::Clock::now();
     for (const auto& route : routes_) {
         nlohmann::json destinations = nlohmann::json::array();
         for (const auto& [index, queue] : route->queues) {
             const QueueCounters& c = queue->counters();
-            auto& mark = route->rate_marks[index];
-            const double seconds = std::chrono::duration<double>(now - mark.second).count();
-            const double rate = mark.second.time_since_epoch().count() == 0 || seconds <= 0
-                                    ? 0.0
-                                    : static_cast<double>(c.delivered - mark.first) / seconds;
-            mark = {c.delivered, now};
+            const auto rate = route->rates.find(index);
             destinations.push_back({{"instance", instance_name(route->config.to, index)},
                                     {"received", c.received},
                                     {"delivered", c.delivered},
@@ -398,7 +409,7 @@ nlohmann::json Broker::stats() const {
                                     {"queued_bytes", queue->queued_bytes()},
                                     {"spilled_bytes", queue->spilled_bytes()},
                                     {"blocked", queue->blocked()},
-                                    {"rate", rate}});
+                                    {"rate", rate == route->rates.end() ? 0.0 : rate->second}});
         }
         routes.push_back({{"from", route->config.from},
                           {"to", route->config.to},
