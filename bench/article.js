@@ -169,11 +169,12 @@ to = "parent"
     const sent = sentTotal(record.parent);
     const drainStart = Date.now();
     await waitQuiet(record.child, sent, 40_000, 600_000);
+    const drainSeconds = (Date.now() - drainStart) / 1000;
     const log = fs.readFileSync(path.join(dir, 'corral.stderr'), 'utf8');
     return summary(record, start, {
       killedAt: null,
       spillPeak,
-      drainSeconds: (Date.now() - drainStart) / 1000,
+      drainSeconds,
       coolPeriods: (log.match(/child#0: cooling/g) || []).length,
       parentDeaths: (log.match(/parent#0 \[pid \d+\]: running -> /g) || []).length,
       daemonPeakKiB: lib.statusKiB(corral.pid, 'VmHWM'),
@@ -186,7 +187,8 @@ to = "parent"
 
 const blocks = ' ▁▂▃▄▅▆▇█';
 function sparkline(values, max) {
-  return values.map((v) => (v === null ? ' ' : blocks[Math.min(8, Math.round((v / (max || 1)) * 8))])).join('');
+  const level = (v) => (v > 0 ? Math.max(1, Math.min(8, Math.round((v / (max || 1)) * 8))) : 0);
+  return values.map((v) => (v === null ? ' ' : blocks[level(v)])).join('');
 }
 const cell = (v, width = 7) => String(v === null ? (width > 0 ? 'x' : '') : Math.round(v)).padStart(width);
 const maxOf = (...lists) => Math.max(1, ...lists.flat().filter((v) => v !== null));
