@@ -45,6 +45,17 @@ std::size_t lines_of(const fs::path& file, const std::string& word) {
     return count;
 }
 
+// write_bytes of /proc/PID/io: what the process caused to be written to storage.
+long long write_bytes(pid_t pid) {
+    std::istringstream io(read_file("/proc/" + std::to_string(pid) + "/io"));
+    std::string key;
+    long long value = 0;
+    while (io >> key >> value) {
+        if (key == "write_bytes:") return value;
+    }
+    return -1;
+}
+
 json instance_of(SocketClient& client, const std::string& name) {
     const json status = client.request("status");
     for (const auto& instance : status["result"]["instances"]) {
@@ -94,16 +105,27 @@ cooling = { trigger = "write_rate", above = "4MiB/s", for = "1s", cool = "2s", w
     CorralProcess corral(dir.path(), {"up"});
     SocketClient client(dir / ".corral/corral.sock");
     bool seen_cooling = false;
+    long long written_while_cooling = -1;
     REQUIRE(wait_until([&] {
         const json writer = instance_of(client, "writer#0");
         if (writer.is_object() && writer["cooling"].is_object()) {
-            seen_cooling = true;
             CHECK(writer["cooling"]["mode"] == "hold");
             CHECK(writer["cooling"]["reason"].get<std::string>().find("write rate") != std::string::npos);
+            if (!seen_cooling && writer["cooling"]["left_ms"].get<long long>() > 1000) {
+                // What the writer writes to storage over half a second of its cool period.
+                const pid_t pid = writer["pid"].get<pid_t>();
+                const long long before = write_bytes(pid);
+                std::this_thread::sleep_for(500ms);
+                written_while_cooling = write_bytes(pid) - before;
+            }
+            seen_cooling = true;
         }
         return records(dir / "in", "got").size() >= 800;
     }, 60s));
     CHECK(seen_cooling);
+    // 128 KiB per message at 100 a second is 6.4 MB per half second while working.
+    CHECK(written_while_cooling >= 0);
+    CHECK(written_while_cooling < 256 * 1024);
     CHECK(lines_of(dir / "in", "gap") == 0);
     std::vector<long long> times;
     long long expected = 0;
