@@ -50,14 +50,6 @@ struct Running {
     }
 };
 
-json instance_named(const json& status, const std::string& name) {
-    for (const auto& instance : status["result"]["instances"]) {
-        if (instance["service"].get<std::string>() + "#" + std::to_string(instance["index"].get<int>()) == name) {
-            return instance;
-        }
-    }
-    return nullptr;
-}
 
 }  // namespace
 

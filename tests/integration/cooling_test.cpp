@@ -56,15 +56,6 @@ long long write_bytes(pid_t pid) {
     return -1;
 }
 
-json instance_of(SocketClient& client, const std::string& name) {
-    const json status = client.request("status");
-    for (const auto& instance : status["result"]["instances"]) {
-        if (instance["service"].get<std::string>() + "#" + std::to_string(instance["index"].get<int>()) == name) {
-            return instance;
-        }
-    }
-    return nullptr;
-}
 
 // The gaps between consecutive times longer than `at_least` ms, as (start, end).
 std::vector<std::pair<long long, long long>> pauses(const std::vector<long long>& times, long long at_least) {

@@ -55,16 +55,6 @@ std::map<std::string, std::string> paths(const TempDir& dir) {
             {"out", (dir / "out").string()}, {"in", (dir / "in").string()}};
 }
 
-std::string state_of(SocketClient& client, const std::string& name) {
-    const json status = client.request("status");
-    for (const auto& instance : status["result"]["instances"]) {
-        if (instance["service"].get<std::string>() + "#" + std::to_string(instance["index"].get<int>()) == name) {
-            return instance["state"];
-        }
-    }
-    return "";
-}
-
 // paths(), and "go": the file that START_FILE senders wait for.
 std::map<std::string, std::string> with_go(const TempDir& dir) {
     auto all = paths(dir);
@@ -263,7 +253,7 @@ queue = { max_messages = 100, overflow = "drop-oldest" }
     SocketClient client(dir / ".corral/corral.sock");
     // The receiver is stopped before the sender starts: everything waits in its queue.
     REQUIRE(client.request("stop", {{"target", "receiver"}})["ok"] == true);
-    REQUIRE(wait_until([&] { return state_of(client, "receiver#0") == "stopped"; }, 10s));
+    REQUIRE(wait_until([&] { return instance_of(client, "receiver#0")["state"] == "stopped"; }, 10s));
     dir.write("go", "");
     REQUIRE(wait_until([&] { return last_value(dir / "out", "sent") > 0; }, 15s));
     REQUIRE(wait_until([&] { return route_stats(dir / ".corral/corral.sock", "sender", "receiver")["destinations"][0]["received"] >= 1000; }, 10s));

@@ -87,4 +87,18 @@ nlohmann::json SocketClient::request(const std::string& cmd, const nlohmann::jso
     return nlohmann::json::parse(*line, nullptr, false);
 }
 
+nlohmann::json instance_named(const nlohmann::json& status, const std::string& name) {
+    if (!status.contains("result") || !status["result"].contains("instances")) return nullptr;
+    for (const auto& instance : status["result"]["instances"]) {
+        if (instance["service"].get<std::string>() + "#" + std::to_string(instance["index"].get<int>()) == name) {
+            return instance;
+        }
+    }
+    return nullptr;
+}
+
+nlohmann::json instance_of(SocketClient& client, const std::string& name) {
+    return instance_named(client.request("status"), name);
+}
+
 }  // namespace corral::test

@@ -36,4 +36,9 @@ private:
     std::string buffer_;
 };
 
+// The instance "NAME#INDEX" of a status reply ({"result":{"instances":[...]}}), or null.
+nlohmann::json instance_named(const nlohmann::json& status, const std::string& name);
+// The same, from a fresh status request.
+nlohmann::json instance_of(SocketClient& client, const std::string& name);
+
 }  // namespace corral::test
