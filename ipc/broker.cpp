@@ -72,6 +72,7 @@ void Broker::close() {
     closed_channels_.clear();
     for (auto& route : routes_) route->retry.close();
     pending_.clear();
+    routes_by_sender_.clear();
     routes_.clear();
     prune_timer_.close();
     flush_.close();
@@ -131,6 +132,8 @@ void Broker::configure(BrokerConfig config) {
         removed->retry.close();
     }
     routes_ = std::move(next);
+    routes_by_sender_.clear();
+    for (auto& route : routes_) routes_by_sender_[route->config.from].push_back(route.get());
     config_ = std::move(config);
     for (auto& [name, endpoint] : endpoints_) {
         if (endpoint->channel) deliver_to(endpoint->service, endpoint->index);
@@ -142,12 +145,10 @@ Broker::Endpoint* Broker::endpoint(const std::string& service, unsigned index) {
     return found == endpoints_.end() ? nullptr : found->second.get();
 }
 
-std::vector<Broker::Route*> Broker::routes_from(const std::string& service) {
-    std::vector<Route*> found;
-    for (auto& route : routes_) {
-        if (route->config.from == service) found.push_back(route.get());
-    }
-    return found;
+const std::vector<Broker::Route*>& Broker::routes_from(const std::string& service) const {
+    static const std::vector<Route*> none;
+    const auto found = routes_by_sender_.find(service);
+    return found == routes_by_sender_.end() ? none : found->second;
 }
 
 void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd) {
@@ -223,7 +224,7 @@ void Broker::on_frame(Endpoint& sender, std::string_view frame, std::string_view
         }
         to = std::move(message.to);
     }
-    const std::vector<Route*> routes = routes_from(sender.service);
+    const std::vector<Route*>& routes = routes_from(sender.service);
     Route* route = nullptr;
     std::optional<unsigned> index;
     if (to) {

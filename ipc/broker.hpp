@@ -88,13 +88,14 @@ private:
     void deliver_pending();
     void update_reading(const std::string& sender_service);
     Endpoint* endpoint(const std::string& service, unsigned index);
-    std::vector<Route*> routes_from(const std::string& service);
+    const std::vector<Route*>& routes_from(const std::string& service) const;
     static void on_retry(uv_timer_t* timer);
     static void on_prune(uv_timer_t* timer);
 
     uv_loop_t* loop_;
     BrokerConfig config_;
     std::vector<std::unique_ptr<Route>> routes_;
+    std::map<std::string, std::vector<Route*>> routes_by_sender_;  // from routes_, for each frame read
     std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // "api#0"
     std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
     std::vector<std::pair<Route*, unsigned>> pending_;            // queues that got frames in this read

@@ -8,30 +8,15 @@
 #include <vector>
 
 #include "supervisor/config/load_config.hpp"
-#include "tests/support/doctest_strings.hpp"
+#include "tests/support/config_loading.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
-using corral::config::load_config_text;
 using corral::test::TempDir;
-using Messages = std::vector<std::string>;
 
-namespace {
-
-Messages errors_of(std::string_view text) {
-    const auto result = load_config_text(text, "t.toml");
-    CHECK(result.config.has_value() == result.errors.empty());
-    Messages lines;
-    for (const auto& error : result.errors) lines.push_back(error.to_string());
-    return lines;
-}
-
-// A valid service to put beside the line under test.
-std::string service(std::string_view extra) {
-    return "[services.api]\ncommand = [\"node\", \"server.js\"]\n" + std::string(extra);
-}
-
-}  // namespace
+using corral::test::Messages;
+using corral::test::errors_of;
+using corral::test::service;
 
 TEST_CASE("TOML syntax errors keep toml++'s description and position") {
     CHECK(errors_of(service("instances = 2 3\n")) ==

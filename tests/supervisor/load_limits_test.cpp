@@ -10,51 +10,24 @@
 #include <vector>
 
 #include "supervisor/config/load_config.hpp"
-#include "tests/support/doctest_strings.hpp"
+#include "tests/support/config_loading.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using corral::config::CgroupMode;
 using corral::config::Config;
-using corral::config::load_config_file;
-using corral::config::load_config_text;
 using corral::supervisor::cgroup::Limits;
 using corral::test::TempDir;
-using Messages = std::vector<std::string>;
+
+using corral::test::Messages;
+using corral::test::errors_of;
+using corral::test::load_ok;
+using corral::test::load_text_ok;
+using corral::test::messages;
+using corral::test::service;
 
 namespace {
-
-Messages messages(const corral::config::ConfigErrors& errors) {
-    Messages lines;
-    for (const auto& error : errors) lines.push_back(error.to_string());
-    return lines;
-}
-
-Config load_ok(const fs::path& file) {
-    auto result = load_config_file(file);
-    CHECK(messages(result.errors) == Messages{});
-    REQUIRE(result.config.has_value());
-    return std::move(*result.config);
-}
-
-Config load_text_ok(std::string_view text) {
-    auto result = load_config_text(text, "/srv/app/corral.toml");
-    CHECK(messages(result.errors) == Messages{});
-    REQUIRE(result.config.has_value());
-    return std::move(*result.config);
-}
-
-Messages errors_of(std::string_view text) {
-    const auto result = load_config_text(text, "t.toml");
-    CHECK(result.config.has_value() == result.errors.empty());
-    return messages(result.errors);
-}
-
-// A valid service to put beside the line under test.
-std::string service(std::string_view extra) {
-    return "[services.api]\ncommand = [\"node\", \"server.js\"]\n" + std::string(extra);
-}
 
 std::string supervisor(std::string_view line) { return "[supervisor]\n" + std::string(line) + "\n" + service(""); }
 

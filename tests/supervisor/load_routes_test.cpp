@@ -8,39 +8,23 @@
 #include <vector>
 
 #include "supervisor/config/load_config.hpp"
-#include "tests/support/doctest_strings.hpp"
+#include "tests/support/config_loading.hpp"
 
 using corral::config::Config;
 using corral::config::Delivery;
 using corral::config::IpcMode;
-using corral::config::load_config_text;
 using corral::config::RouteSpec;
 using corral::config::ServiceSpec;
 using corral::ipc::Overflow;
 using corral::ipc::QueueLimits;
 using corral::policies::RateParams;
-using Messages = std::vector<std::string>;
+
+using corral::test::Messages;
+using corral::test::errors_of;
+using corral::test::load_text_ok;
+using corral::test::messages;
 
 namespace {
-
-Messages messages(const corral::config::ConfigErrors& errors) {
-    Messages lines;
-    for (const auto& error : errors) lines.push_back(error.to_string());
-    return lines;
-}
-
-Config load_text_ok(std::string_view text) {
-    auto result = load_config_text(text, "/srv/app/corral.toml");
-    CHECK(messages(result.errors) == Messages{});
-    REQUIRE(result.config.has_value());
-    return std::move(*result.config);
-}
-
-Messages errors_of(std::string_view text) {
-    const auto result = load_config_text(text, "t.toml");
-    CHECK(result.config.has_value() == result.errors.empty());
-    return messages(result.errors);
-}
 
 // Three services on lines 1 to 7: api and writer with json channels, audit with an advanced one.
 constexpr std::string_view kServices = R"([services.api]

@@ -9,28 +9,15 @@
 
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/config/toml_guard.hpp"
-#include "tests/support/doctest_strings.hpp"
+#include "tests/support/config_loading.hpp"
 
 using corral::config::guard_toml_text;
 using corral::config::load_config_text;
 using corral::config::toml_whitespace_check_breaks_on;
-using Messages = std::vector<std::string>;
 
-namespace {
-
-Messages errors_of(std::string_view text) {
-    const auto result = load_config_text(text, "t.toml");
-    CHECK(result.config.has_value() == result.errors.empty());
-    Messages lines;
-    for (const auto& error : result.errors) lines.push_back(error.to_string());
-    return lines;
-}
-
-std::string service(std::string_view extra) {
-    return "[services.api]\ncommand = [\"node\", \"server.js\"]\n" + std::string(extra);
-}
-
-}  // namespace
+using corral::test::Messages;
+using corral::test::errors_of;
+using corral::test::service;
 
 TEST_CASE("the characters toml++ 3.3 cannot tell from whitespace") {
     // The three ranges, at their ends.
