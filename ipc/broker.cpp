@@ -35,12 +35,22 @@ struct Broker::Endpoint {
     Serialization mode = Serialization::json;
     bool hold_receive = false;
     bool hold_send = false;
+    // Frames handed to this receiver and not yet written: written at the end of the read that produced
+    // them, or of the delivery turn. Never more than kHighWater plus one frame.
+    std::string outgoing;
+
+    // Can take another frame now: its socket's user-space queue and what waits to be written are under
+    // the high-water mark.
+    bool ready() const {
+        return channel && channel->open() && !hold_receive && channel->queued() + outgoing.size() < kHighWater;
+    }
 };
 
 struct Broker::Route {
     Broker* broker = nullptr;
     RouteConfig config;
     std::map<unsigned, std::unique_ptr<DeliveryQueue>> queues;  // per receiving instance
+    std::vector<Endpoint*> receivers;                           // per receiving instance, as queues
     policies::RouteLimiter limiter;
     unsigned next = 0;              // round-robin cursor
     std::uint64_t unaddressable = 0;  // "$to" named an instance that does not exist
@@ -59,6 +69,7 @@ Broker::Broker(uv_loop_t* loop, BrokerConfig config) : loop_(loop) {
         uv_unref(prune_timer_.base());
     }
     if (flush_.init(uv_check_init, loop_) == 0) flush_.get()->data = this;
+    if (again_.init(uv_idle_init, loop_) == 0) again_.get()->data = this;
     configure(std::move(config));
 }
 
@@ -68,6 +79,7 @@ void Broker::close() {
     for (auto& [name, endpoint] : endpoints_) {
         if (endpoint->channel) endpoint->channel->close();
     }
+    flushing_.clear();
     endpoints_.clear();
     closed_channels_.clear();
     for (auto& route : routes_) route->retry.close();
@@ -76,6 +88,7 @@ void Broker::close() {
     routes_.clear();
     prune_timer_.close();
     flush_.close();
+    again_.close();
 }
 
 void Broker::configure(BrokerConfig config) {
@@ -107,6 +120,8 @@ void Broker::configure(BrokerConfig config) {
                 queue->set_limits(wanted.queue);
             }
         }
+        route->receivers.clear();
+        for (unsigned index = 0; index < count; ++index) route->receivers.push_back(&slot(wanted.to, index));
         // Queues of instances scaled away: what they hold goes to the remaining instances.
         for (auto it = route->queues.begin(); it != route->queues.end();) {
             if (it->first < count) {
@@ -145,13 +160,7 @@ Broker::Endpoint* Broker::endpoint(const std::string& service, unsigned index) {
     return found == endpoints_.end() ? nullptr : found->second.get();
 }
 
-const std::vector<Broker::Route*>& Broker::routes_from(const std::string& service) const {
-    static const std::vector<Route*> none;
-    const auto found = routes_by_sender_.find(service);
-    return found == routes_by_sender_.end() ? none : found->second;
-}
-
-void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd) {
+Broker::Endpoint& Broker::slot(const std::string& service, unsigned index) {
     auto& slot = endpoints_[instance_name(service, index)];
     if (!slot) {
         slot = std::make_unique<Endpoint>();
@@ -159,7 +168,17 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
         slot->index = index;
         slot->name = instance_name(service, index);
     }
-    Endpoint* self = slot.get();
+    return *slot;
+}
+
+const std::vector<Broker::Route*>& Broker::routes_from(const std::string& service) const {
+    static const std::vector<Route*> none;
+    const auto found = routes_by_sender_.find(service);
+    return found == routes_by_sender_.end() ? none : found->second;
+}
+
+void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd) {
+    Endpoint* self = &slot(service, index);
     if (self->channel) closed_channels_.push_back(std::move(self->channel));
     self->mode = mode;
     Channel::Events events;
@@ -174,6 +193,7 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
                          channel.malformed);
         }
     };
+    events.read_done = [this](Channel&) { flush_outgoing(); };
     events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
     events.closed = [this, self](Channel&) {
         // Inside the channel's own callback: it is destroyed later, by the prune timer.
@@ -192,15 +212,9 @@ void Broker::detach(const std::string& service, unsigned index) {
 }
 
 void Broker::hold(const std::string& service, unsigned index, bool receive, bool send) {
-    auto& slot = endpoints_[instance_name(service, index)];
-    if (!slot) {
-        slot = std::make_unique<Endpoint>();
-        slot->service = service;
-        slot->index = index;
-        slot->name = instance_name(service, index);
-    }
-    slot->hold_receive = receive;
-    slot->hold_send = send;
+    Endpoint& self = slot(service, index);
+    self.hold_receive = receive;
+    self.hold_send = send;
     update_reading(service);
     if (!receive) deliver_to(service, index);
 }
@@ -258,32 +272,18 @@ void Broker::on_frame(Endpoint& sender, std::string_view frame, std::string_view
 void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_view frame) {
     const auto count = static_cast<unsigned>(route.queues.size());
     if (count == 0) return;
-    std::vector<unsigned> targets;
-    if (index) {
-        if (*index >= count) {
-            ++route.unaddressable;
-            return;
-        }
-        targets.push_back(*index);
-    } else if (route.config.broadcast) {
-        for (unsigned i = 0; i < count; ++i) targets.push_back(i);
-    } else {
-        // Round-robin over the instances that can take it now; when none can, over all of them.
-        unsigned pick = route.next % count;
-        for (unsigned step = 0; step < count; ++step) {
-            const unsigned candidate = (route.next + step) % count;
-            const Endpoint* receiver = endpoint(route.config.to, candidate);
-            if (receiver != nullptr && receiver->channel && !receiver->hold_receive) {
-                pick = candidate;
-                break;
-            }
-        }
-        route.next = pick + 1;
-        targets.push_back(pick);
-    }
-    bool blocked = false;
-    for (const unsigned target : targets) {
+    const auto take = [&](unsigned target) {
         DeliveryQueue& queue = *route.queues[target];
+        Endpoint& receiver = *route.receivers[target];
+        // Nothing waits before it and the receiver can take it: straight to the receiver, written at the
+        // end of this read.
+        if (queue.empty() && receiver.ready() &&
+            (!route.config.rate.limited() || route.limiter.admit(frame.size(), policies::Clock::now(), kTimerGranularity))) {
+            queue.pass();
+            if (receiver.outgoing.empty()) flushing_.push_back(&receiver);
+            receiver.outgoing.append(frame);
+            return false;
+        }
         const std::uint64_t dropped = queue.counters().dropped;
         queue.push(frame);
         if (queue.counters().dropped > dropped && worth_logging(queue.counters().dropped)) {
@@ -294,27 +294,49 @@ void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_vi
         if (const auto& error = queue.journal_error(); error && worth_logging(queue.counters().received)) {
             spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
         }
-        blocked = blocked || queue.blocked();
         // Delivered after this turn of the loop has read every channel: one write carries many frames.
         const std::pair<Route*, unsigned> pending{&route, target};
         if (std::find(pending_.begin(), pending_.end(), pending) == pending_.end()) pending_.push_back(pending);
         if (flush_ && !uv_is_active(flush_.base())) {
             uv_check_start(flush_.get(), [](uv_check_t* check) { static_cast<Broker*>(check->data)->deliver_pending(); });
         }
+        return queue.blocked();
+    };
+    bool blocked = false;
+    if (index) {
+        if (*index >= count) {
+            ++route.unaddressable;
+            return;
+        }
+        blocked = take(*index);
+    } else if (route.config.broadcast) {
+        for (unsigned target = 0; target < count; ++target) blocked = take(target) || blocked;
+    } else {
+        // Round-robin over the instances that can take it now; when none can, over all of them.
+        unsigned pick = route.next % count;
+        for (unsigned step = 0; step < count; ++step) {
+            const unsigned candidate = (route.next + step) % count;
+            const Endpoint& receiver = *route.receivers[candidate];
+            if (receiver.channel && !receiver.hold_receive) {
+                pick = candidate;
+                break;
+            }
+        }
+        route.next = pick + 1;
+        blocked = take(pick);
     }
     if (blocked) update_reading(route.config.from);
 }
 
 void Broker::deliver(Route& route, unsigned index) {
-    Endpoint* receiver = endpoint(route.config.to, index);
-    if (receiver == nullptr || !receiver->channel || !receiver->channel->open() || receiver->hold_receive) return;
+    if (index >= route.receivers.size()) return;
+    Endpoint& receiver = *route.receivers[index];
     DeliveryQueue& queue = *route.queues[index];
     const bool was_blocked = queue.blocked();
     const auto now = policies::Clock::now();
     std::size_t turn = 0;
-    while (turn < kMaxTurnBytes && receiver->channel->queued() < kHighWater) {
-        std::string batch;
-        while (receiver->channel->queued() + batch.size() < kHighWater) {
+    while (turn < kMaxTurnBytes) {
+        while (receiver.ready()) {
             const std::string* frame = queue.front();
             if (frame == nullptr) break;
             if (!route.limiter.admit(frame->size(), now, kTimerGranularity)) {
@@ -325,14 +347,38 @@ void Broker::deliver(Route& route, unsigned index) {
                 }
                 break;
             }
-            batch += *frame;
+            receiver.outgoing += *frame;
             queue.pop();
         }
-        if (batch.empty()) break;
-        turn += batch.size();
-        receiver->channel->write(std::move(batch));
+        if (receiver.outgoing.empty()) break;
+        turn += receiver.outgoing.size();
+        write_outgoing(receiver);
+    }
+    // The kernel took a whole turn's worth at once, so no write completion will come back for more.
+    if (turn >= kMaxTurnBytes && !queue.empty() && receiver.ready()) {
+        pending_.emplace_back(&route, index);
+        if (again_ && !uv_is_active(again_.base())) {
+            uv_idle_start(again_.get(), [](uv_idle_t* idle) {
+                uv_idle_stop(idle);
+                static_cast<Broker*>(idle->data)->deliver_pending();
+            });
+        }
     }
     if (was_blocked && !queue.blocked()) update_reading(route.config.from);
+}
+
+void Broker::write_outgoing(Endpoint& receiver) {
+    if (receiver.channel) receiver.channel->write(receiver.outgoing);
+    receiver.outgoing.clear();
+    if (receiver.outgoing.capacity() > 4 * kHighWater) receiver.outgoing.shrink_to_fit();  // after a huge frame
+}
+
+void Broker::flush_outgoing() {
+    std::vector<Endpoint*> flushing;
+    flushing.swap(flushing_);
+    for (Endpoint* receiver : flushing) write_outgoing(*receiver);
+    flushing.clear();
+    if (flushing_.empty()) flushing_.swap(flushing);  // keeps its capacity for the next read
 }
 
 void Broker::deliver_pending() {

@@ -86,8 +86,11 @@ private:
     void deliver(Route& route, unsigned index);
     void deliver_to(const std::string& service, unsigned index);
     void deliver_pending();
+    void write_outgoing(Endpoint& receiver);
+    void flush_outgoing();
     void update_reading(const std::string& sender_service);
     Endpoint* endpoint(const std::string& service, unsigned index);
+    Endpoint& slot(const std::string& service, unsigned index);  // created on first use, kept until close()
     const std::vector<Route*>& routes_from(const std::string& service) const;
     static void on_retry(uv_timer_t* timer);
     static void on_prune(uv_timer_t* timer);
@@ -99,8 +102,10 @@ private:
     std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // "api#0"
     std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
     std::vector<std::pair<Route*, unsigned>> pending_;            // queues that got frames in this read
+    std::vector<Endpoint*> flushing_;                             // receivers with frames in `outgoing`
     supervisor::UvHandle<uv_timer_t> prune_timer_;
     supervisor::UvHandle<uv_check_t> flush_;  // delivers pending_ after the loop's poll phase
+    supervisor::UvHandle<uv_idle_t> again_;   // goes on delivering a queue that filled a whole turn
 };
 
 }  // namespace corral::ipc

@@ -24,7 +24,8 @@ public:
     struct Events {
         std::function<void(Channel&, std::string_view frame, std::string_view payload)> frame;
         std::function<void(Channel&, FrameError error, std::size_t bytes)> frame_error;
-        std::function<void(Channel&)> writable;  // writes completed: more may be delivered
+        std::function<void(Channel&)> read_done;  // every frame of one read has been handed out
+        std::function<void(Channel&)> writable;   // writes completed: more may be delivered
         std::function<void(Channel&)> closed;     // EOF or an error: the instance is gone or disconnected
     };
 
@@ -39,8 +40,9 @@ public:
     void pause_reading();
     void resume_reading();
     bool reading() const { return reading_; }
-    // Writes frames (several at once are one write). Bytes not yet handed to the kernel: queued().
-    void write(std::string bytes);
+    // Writes frames (several at once are one write). Bytes not yet handed to the kernel: queued(); once
+    // they are, `writable` fires (not after a write the kernel took whole at once).
+    void write(std::string_view bytes);
     std::size_t queued() const;
     void close();
 

@@ -76,6 +76,11 @@ public:
     // until pop().
     const std::string* front();
     void pop();
+    // Counts a frame that went straight to its receiver because nothing was queued before it.
+    void pass() {
+        ++counters_.received;
+        ++counters_.delivered;
+    }
 
     bool empty() const;
     // The senders must stop being read (block: over the limits; spill: journal past spill_max, or memory
