@@ -475,6 +475,9 @@ nlohmann::json Broker::stats() const {
                            {"internal", c.internal},
                            {"unrouted", c.unrouted},
                            {"reading", c.reading()},
+                           {"paced", c.paced()},
+                           {"wakeup_reads", c.wakeup_reads},
+                           {"paced_reads", c.paced_reads},
                            {"held", endpoint->hold_receive || endpoint->hold_send}});
     }
     return {{"routes", std::move(routes)}, {"channels", std::move(senders)}};

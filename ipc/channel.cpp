@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <memory>
 
 namespace corral::ipc {
@@ -42,17 +44,32 @@ Channel::Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, 
         pipe_.close();
         return;
     }
+    if (tick_.init(uv_timer_init, loop) == 0) tick_.get()->data = this;
     resume_reading();
 }
 
 void Channel::pause_reading() {
     if (!pipe_ || !reading_) return;
-    uv_read_stop(pipe_.stream());
+    stop_reading();
     reading_ = false;
 }
 
 void Channel::resume_reading() {
     if (!pipe_ || reading_) return;
+    reading_ = true;
+    start_reading();
+}
+
+void Channel::start_reading() {
+    if (pacing_.paced() && tick_) {
+        uv_read_stop(pipe_.stream());
+        if (!uv_is_active(tick_.base())) {
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(policies::ReadPacing::kTick).count();
+            uv_timer_start(tick_.get(), on_tick, static_cast<uint64_t>(ms), static_cast<uint64_t>(ms));
+        }
+        return;
+    }
+    if (tick_) uv_timer_stop(tick_.get());
     const int rc = uv_read_start(
         pipe_.stream(),
         [](uv_handle_t*, size_t, uv_buf_t* buf) { *buf = uv_buf_init(shared_read_buffer(), kReadBufferSize); },
@@ -60,23 +77,62 @@ void Channel::resume_reading() {
     reading_ = rc == 0;
 }
 
-void Channel::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-    static_cast<Channel*>(stream->data)->handle_read(nread, buf);
+void Channel::stop_reading() {
+    uv_read_stop(pipe_.stream());
+    if (tick_) uv_timer_stop(tick_.get());
 }
 
-void Channel::handle_read(ssize_t nread, const uv_buf_t* buf) {
+void Channel::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = static_cast<Channel*>(stream->data);
+    const std::uint64_t before = self->frames_in;
+    if (!self->handle_read(nread, buf->base) || nread <= 0) return;
+    ++self->wakeup_reads;
+    // The owner may have paused reading, or closed the channel, while it took the frames.
+    if (self->pacing_.on_read(policies::Clock::now(), self->frames_in - before) && self->reading_ && self->pipe_) {
+        self->start_reading();
+    }
+}
+
+void Channel::on_tick(uv_timer_t* timer) { static_cast<Channel*>(timer->data)->read_paced(); }
+
+void Channel::read_paced() {
+    // Everything the sender wrote since the last tick, up to a bound that keeps one tick short.
+    constexpr std::size_t kMaxTickBytes = 16 * kReadBufferSize;
+    const std::uint64_t before = frames_in;
+    int fd = -1;
+    if (uv_fileno(pipe_.base(), &fd) < 0) return;
+    ++paced_reads;
+    for (std::size_t got = 0; got < kMaxTickBytes && reading_ && pipe_;) {
+        const ssize_t n = ::read(fd, shared_read_buffer(), kReadBufferSize);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (!handle_read(n <= 0 ? (n == 0 ? UV_EOF : uv_translate_sys_error(errno)) : n, shared_read_buffer())) return;
+        got += static_cast<std::size_t>(n);
+    }
+    if (!pacing_.on_tick(frames_in - before) && reading_ && pipe_) start_reading();
+}
+
+bool Channel::handle_read(ssize_t nread, const char* bytes) {
     if (nread < 0) {
         close();
         events_.closed(*this);  // last call: the owner may destroy the channel
-        return;
+        return false;
     }
     bytes_in += static_cast<std::uint64_t>(nread);
-    decoder_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)), sink_);
+    decoder_.feed(std::string_view(bytes, static_cast<std::size_t>(nread)), sink_);
     if (events_.read_done) events_.read_done(*this);
+    return true;
 }
 
 void Channel::write(std::string_view bytes) {
     if (!pipe_ || bytes.empty()) return;
+    // The process may answer what it gets at once: read it on wake-ups again.
+    if (pacing_.paced()) {
+        pacing_.on_write();
+        if (reading_) start_reading();
+    } else {
+        pacing_.on_write();
+    }
     // Straight into the socket when nothing waits before it: no request, no callback, and libuv does not
     // touch the descriptor's epoll registration (one syscall instead of three per turn of the loop).
     if (in_flight_ == 0) {
@@ -108,6 +164,7 @@ std::size_t Channel::queued() const { return pipe_ ? uv_stream_get_write_queue_s
 
 void Channel::close() {
     reading_ = false;
+    tick_.close();
     pipe_.close();
 }
 

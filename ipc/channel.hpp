@@ -5,6 +5,9 @@
 // hands them to its owner; and it writes frames to the instance, reporting how much still waits in the
 // socket's user-space queue so that delivery can be paced.
 //
+// A sender that streams is read on a 1 ms timer instead of on every wake-up (policies/read_pacing.hpp):
+// its messages then cost one wake-up per millisecond instead of one per handful of messages.
+//
 // Ownership: the Broker owns channels; a closed channel is destroyed outside its own callbacks.
 #include <uv.h>
 
@@ -15,6 +18,7 @@
 #include <string_view>
 
 #include "ipc/frame_decoder.hpp"
+#include "policies/read_pacing.hpp"
 #include "supervisor/uv_handle.hpp"
 
 namespace corral::ipc {
@@ -40,6 +44,7 @@ public:
     void pause_reading();
     void resume_reading();
     bool reading() const { return reading_; }
+    bool paced() const { return pacing_.paced(); }
     // Writes frames (several at once are one write). Bytes not yet handed to the kernel: queued(); once
     // they are, `writable` fires (not after a write the kernel took whole at once).
     void write(std::string_view bytes);
@@ -51,18 +56,27 @@ public:
     std::uint64_t malformed = 0;  // invalid JSON, bad headers, oversized: dropped
     std::uint64_t internal = 0;   // Node's internal messages (NODE_*): dropped
     std::uint64_t unrouted = 0;   // no route, or an address that is not a route: dropped
+    std::uint64_t wakeup_reads = 0;  // reads when the socket had data
+    std::uint64_t paced_reads = 0;   // ticks of a paced channel
 
 private:
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
     static void on_written(uv_write_t* request, int status);
-    void handle_read(ssize_t nread, const uv_buf_t* buf);
+    static void on_tick(uv_timer_t* timer);
+    // Returns false when the channel ended (the owner has been told and may destroy it).
+    bool handle_read(ssize_t nread, const char* bytes);
+    void start_reading();
+    void stop_reading();
+    void read_paced();
 
     std::string name_;
     Events events_;
     FrameDecoder decoder_;
     FrameDecoder::Sink sink_;
     supervisor::UvHandle<uv_pipe_t> pipe_;
-    bool reading_ = false;
+    supervisor::UvHandle<uv_timer_t> tick_;  // reads a paced channel
+    policies::ReadPacing pacing_;
+    bool reading_ = false;  // the owner wants it read
     std::size_t in_flight_ = 0;  // uv_write requests not completed
 };
 

@@ -50,6 +50,15 @@ json route_stats(const fs::path& socket, const std::string& from, const std::str
     return nullptr;
 }
 
+json channel_stats(const fs::path& socket, const std::string& instance) {
+    SocketClient client(socket);
+    const json status = client.request("status");
+    for (const auto& channel : status["result"]["channels"]) {
+        if (channel["instance"] == instance) return channel;
+    }
+    return nullptr;
+}
+
 std::map<std::string, std::string> paths(const TempDir& dir) {
     return {{"sender", fixture("ipc_sender.js")}, {"receiver", fixture("ipc_receiver.js")},
             {"out", (dir / "out").string()}, {"in", (dir / "in").string()}};
@@ -84,6 +93,36 @@ env = { RECORD_FILE = "${in}", EXPECT = "500000" }
     REQUIRE(route.is_object());
     CHECK(route["destinations"][0]["delivered"].get<long long>() >= 500000);
     CHECK(route["destinations"][0]["dropped"] == 0);
+    // A stream is read on ticks, many messages at a time, not on a wake-up per handful.
+    const json channel = channel_stats(dir / ".corral/corral.sock", "parent#0");
+    REQUIRE(channel.is_object());
+    CHECK(channel["paced_reads"].get<long long>() > 0);
+    CHECK(channel["wakeup_reads"].get<long long>() + channel["paced_reads"].get<long long>() < 500000 / 10);
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("ipc: a conversation is read on wake-ups and never waits for a tick") {
+    TempDir dir;
+    dir.write("corral.toml", subst(R"TOML(
+[services.ping]
+command = ["node", "${echo}"]
+env = { ROLE = "ping", ROUNDS = "3000", RECORD_FILE = "${out}" }
+
+[services.pong]
+command = ["node", "${echo}"]
+parent = "ping"
+env = { ROLE = "pong", RECORD_FILE = "${out}" }
+)TOML", {{"echo", fixture("ipc_echo.js")}, {"out", (dir / "out").string()}}));
+    CorralProcess corral(dir.path(), {"up"});
+    REQUIRE(wait_until([&] { return last_value(dir / "out", "done") == 3000; }, 60s));
+    for (const std::string instance : {"ping#0", "pong#0"}) {
+        CAPTURE(instance);
+        const json channel = channel_stats(dir / ".corral/corral.sock", instance);
+        REQUIRE(channel.is_object());
+        CHECK(channel["paced_reads"] == 0);
+        CHECK(channel["paced"] == false);
+        CHECK(channel["wakeup_reads"].get<long long>() >= 2999);
+    }
     CHECK(corral.stop() == 0);
 }
 
