@@ -177,7 +177,7 @@ const std::vector<Broker::Route*>& Broker::routes_from(const std::string& servic
     return found == routes_by_sender_.end() ? none : found->second;
 }
 
-void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd) {
+void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd, std::size_t sender_buffer) {
     Endpoint* self = &slot(service, index);
     if (self->channel) closed_channels_.push_back(std::move(self->channel));
     self->mode = mode;
@@ -199,7 +199,8 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
         // Inside the channel's own callback: it is destroyed later, by the prune timer.
         if (self->channel) closed_channels_.push_back(std::move(self->channel));
     };
-    self->channel = std::make_unique<Channel>(loop_, fd, self->name, mode, config_.max_message, std::move(events));
+    self->channel = std::make_unique<Channel>(loop_, fd, self->name, mode, config_.max_message, sender_buffer,
+                                              std::move(events));
     update_reading(service);
     deliver_to(service, index);
 }

@@ -64,8 +64,9 @@ public:
 
     // Routes that stay the same keep their queues; removed routes drop theirs (counted); new ones start empty.
     void configure(BrokerConfig config);
-    // The instance runs and `fd` is the daemon's end of its channel (the broker owns it from now on).
-    void attach(const std::string& service, unsigned index, Serialization mode, int fd);
+    // The instance runs and `fd` is the daemon's end of its channel (the broker owns it from now on);
+    // `sender_buffer` is the send buffer of the instance's end (see Channel).
+    void attach(const std::string& service, unsigned index, Serialization mode, int fd, std::size_t sender_buffer);
     // The instance's process is gone: its channel closes; what is queued for it waits.
     void detach(const std::string& service, unsigned index);
     // A cooling instance receives nothing until released (and, when it is a sender, is not read).

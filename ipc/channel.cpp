@@ -24,8 +24,9 @@ struct OwnedWrite {
 
 }  // namespace
 
-Channel::Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message, Events events)
-    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message) {
+Channel::Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message,
+                 std::size_t sender_buffer, Events events)
+    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message), pacing_(sender_buffer / 32) {
     sink_.frame = [this](std::string_view frame, std::string_view payload) {
         ++frames_in;
         events_.frame(*this, frame, payload);
@@ -88,7 +89,8 @@ void Channel::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     if (!self->handle_read(nread, buf->base) || nread <= 0) return;
     ++self->wakeup_reads;
     // The owner may have paused reading, or closed the channel, while it took the frames.
-    if (self->pacing_.on_read(policies::Clock::now(), self->frames_in - before) && self->reading_ && self->pipe_) {
+    if (self->pacing_.on_read(policies::Clock::now(), self->frames_in - before, static_cast<std::size_t>(nread)) &&
+        self->reading_ && self->pipe_) {
         self->start_reading();
     }
 }
@@ -102,14 +104,15 @@ void Channel::read_paced() {
     int fd = -1;
     if (uv_fileno(pipe_.base(), &fd) < 0) return;
     ++paced_reads;
-    for (std::size_t got = 0; got < kMaxTickBytes && reading_ && pipe_;) {
+    std::size_t got = 0;
+    while (got < kMaxTickBytes && reading_ && pipe_) {
         const ssize_t n = ::read(fd, shared_read_buffer(), kReadBufferSize);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (!handle_read(n <= 0 ? (n == 0 ? UV_EOF : uv_translate_sys_error(errno)) : n, shared_read_buffer())) return;
         got += static_cast<std::size_t>(n);
     }
-    if (!pacing_.on_tick(frames_in - before) && reading_ && pipe_) start_reading();
+    if (!pacing_.on_tick(frames_in - before, got) && reading_ && pipe_) start_reading();
 }
 
 bool Channel::handle_read(ssize_t nread, const char* bytes) {

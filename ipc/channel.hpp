@@ -33,8 +33,10 @@ public:
         std::function<void(Channel&)> closed;     // EOF or an error: the instance is gone or disconnected
     };
 
-    // Takes `fd` (the daemon's end). `name` is the instance ("api#0").
-    Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message, Events events);
+    // Takes `fd` (the daemon's end). `name` is the instance ("api#0"). `sender_buffer`: the send buffer of
+    // the instance's end, which bounds how long a stream may wait for a tick (0: never paced).
+    Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message,
+            std::size_t sender_buffer, Events events);
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;
 

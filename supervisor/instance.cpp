@@ -193,13 +193,14 @@ void Instance::spawn() {
     // instance's end goes to fd 3, the daemon's end to the broker.
     supervisor::UniqueFd channel_ours;
     supervisor::UniqueFd channel_theirs;
+    std::size_t channel_buffer = 0;
     if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
         int pair[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
             channel_ours.reset(pair[0]);
             channel_theirs.reset(pair[1]);
             request.ipc_fd = channel_theirs.get();
-            ipc::widen_send_buffer(channel_theirs.get());
+            channel_buffer = ipc::widen_send_buffer(channel_theirs.get());
         } else {
             spdlog::error("{}: no IPC channel: cannot create a socket pair: {}", name_, std::strerror(errno));
         }
@@ -216,7 +217,7 @@ void Instance::spawn() {
     last_pid_ = incarnation_->pid();
     if (channel_ours) {
         const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
-        context_.broker->attach(spec_->name, index_, mode, channel_ours.release());
+        context_.broker->attach(spec_->name, index_, mode, channel_ours.release(), channel_buffer);
     }
     started_wall_ = std::chrono::system_clock::now();
     out->start();
