@@ -147,13 +147,19 @@ async function throughputRelay() {
 }
 
 const roundTrips = (record) => lib.valuesOf(lib.readRecords(record), 'rtt').map((ns) => Number(ns) / 1000);
+// The ping end appends every round trip in one write once it is done, and a reader can see that write half
+// done: the round trips are there once the file holds ROUNDS whole lines.
+function roundTripsWritten(record) {
+  const text = fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '';
+  return text.endsWith('\n') && text.split('\n').length - 1 >= rounds;
+}
 
 async function pingPongDirect() {
   const dir = lib.tempDir('ipc-ping');
   const record = path.join(dir, 'record');
   try {
     await direct(peer, { ROLE: 'ping', FORK_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds) },
-                 () => lastValue(record, 'rtt') !== undefined, 120_000);
+                 () => roundTripsWritten(record), 120_000);
     return roundTrips(record);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -163,7 +169,7 @@ async function pingPongDirect() {
 function pingPongCorral() {
   return underCorral('ipc-ping', (dir) => peerServices(dir, { role: 'ping' }, { role: 'pong' }), async (dir) => {
     const record = path.join(dir, 'record');
-    await lib.waitFor(() => lastValue(record, 'rtt') !== undefined, 120_000, 'the round trips');
+    await lib.waitFor(() => roundTripsWritten(record), 120_000, 'the round trips');
     return roundTrips(record);
   });
 }
@@ -174,7 +180,7 @@ async function pingPongRelay() {
   try {
     const env = { FIRST_ROLE: 'ping', SECOND_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds), DELAY_MS: '1000' };
     return await relayed(env, async (pid, wait) => {
-      await wait(() => lastValue(record, 'rtt') !== undefined, 120_000, 'the round trips');
+      await wait(() => roundTripsWritten(record), 120_000, 'the round trips');
       return roundTrips(record);
     });
   } finally {
