@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The IPC broker against direct fork() IPC between two Node processes, in one run:
 //  1. throughput: COUNT (500k) small messages, the sender respecting send()'s backpressure; direct vs
-//     through corral (median of RUNS runs each, alternating). Target: at least 90% of direct. Also the
-//     daemon's CPU time per relayed message.
-//  2. ping-pong: ROUNDS (20k) round trips one at a time; median and p99. Target: median at most +15 us.
+//     through corral vs through a bare relay (median of RUNS runs each, alternating). Target: at least
+//     90% of direct. Also the daemon's and the bare relay's CPU time per relayed message.
+//  2. ping-pong: ROUNDS (20k) round trips one at a time; median and p99, direct vs through corral vs
+//     through a bare relay. Target: median at most +15 us.
+//     The bare relay (build/bare_relay, bench/bare_relay.cpp) is the floor of any relay here: a third
+//     process that only copies bytes between the two channels with epoll + read + write. Set against it,
+//     corral's figures say what the broker itself costs beyond having a process in the path.
 //  3. the article: a parent sends ~1 KiB messages as fast as it can (or at --rate R per second) for
 //     SECONDS (30), never looking at send()'s return value, to a child that appends each to one of 200
 //     files with fire-and-forget fs.appendFile.
@@ -32,6 +36,7 @@ const peer = path.join(__dirname, 'fixtures', 'ipc-peer.js');
 const articleParent = path.join(__dirname, 'fixtures', 'article-parent.js');
 const articleChild = path.join(__dirname, 'fixtures', 'article-child.js');
 const node = process.execPath;
+const bareRelay = path.join(path.dirname(lib.corralBinary), 'bare_relay');
 
 function lastValue(file, what) {
   const values = lib.valuesOf(lib.readRecords(file), what);
@@ -50,6 +55,27 @@ async function direct(script, env, done, timeoutMs) {
   const child = spawn(node, [script], { env: { ...process.env, ...env }, stdio: 'ignore', detached: true });
   try {
     await lib.waitFor(done, timeoutMs, `${path.basename(script)} ${env.ROLE || ''}`);
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+// Runs ipc-peer.js as FIRST_ROLE and SECOND_ROLE under the bare relay, in its own process group like
+// direct(); `work` gets the relay's pid and a wait(condition, timeoutMs, what) that fails early if the relay
+// exits. The whole group is killed afterwards.
+async function relayed(env, work) {
+  const child = spawn(bareRelay, [node, peer], { env: { ...process.env, FORK_ROLE: '', ...env }, stdio: 'ignore',
+                                                 detached: true });
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = signal || code));
+  const wait = (condition, timeoutMs, what) => lib.waitFor(() => {
+    if (exited !== null) throw new Error(`bare_relay exited (${exited}) while waiting for ${what}`);
+    return condition();
+  }, timeoutMs, what);
+  try {
+    return await work(child.pid, wait);
   } finally {
     try {
       process.kill(-child.pid, 'SIGKILL');
@@ -104,14 +130,36 @@ function throughputCorral() {
   });
 }
 
+async function throughputRelay() {
+  const dir = lib.tempDir('ipc-relay');
+  const record = path.join(dir, 'record');
+  try {
+    const env = { FIRST_ROLE: 'source', SECOND_ROLE: 'sink', RECORD_FILE: record, COUNT: String(count), DELAY_MS: '1000' };
+    return await relayed(env, async (pid, wait) => {
+      await wait(() => lastValue(record, 'start') !== undefined, 30_000, 'the source to start');
+      const cpuBefore = cpuSeconds(pid);
+      await wait(() => lastValue(record, 'last') !== undefined, 120_000, 'the sink to get every message');
+      return { rate: rateOf(record), cpuPerMessageUs: ((cpuSeconds(pid) - cpuBefore) / count) * 1e6 };
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const roundTrips = (record) => lib.valuesOf(lib.readRecords(record), 'rtt').map((ns) => Number(ns) / 1000);
+// The ping end appends every round trip in one write once it is done, and a reader can see that write half
+// done: the round trips are there once the file holds ROUNDS whole lines.
+function roundTripsWritten(record) {
+  const text = fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '';
+  return text.endsWith('\n') && text.split('\n').length - 1 >= rounds;
+}
 
 async function pingPongDirect() {
   const dir = lib.tempDir('ipc-ping');
   const record = path.join(dir, 'record');
   try {
     await direct(peer, { ROLE: 'ping', FORK_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds) },
-                 () => lastValue(record, 'rtt') !== undefined, 120_000);
+                 () => roundTripsWritten(record), 120_000);
     return roundTrips(record);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -121,9 +169,23 @@ async function pingPongDirect() {
 function pingPongCorral() {
   return underCorral('ipc-ping', (dir) => peerServices(dir, { role: 'ping' }, { role: 'pong' }), async (dir) => {
     const record = path.join(dir, 'record');
-    await lib.waitFor(() => lastValue(record, 'rtt') !== undefined, 120_000, 'the round trips');
+    await lib.waitFor(() => roundTripsWritten(record), 120_000, 'the round trips');
     return roundTrips(record);
   });
+}
+
+async function pingPongRelay() {
+  const dir = lib.tempDir('ipc-ping-relay');
+  const record = path.join(dir, 'record');
+  try {
+    const env = { FIRST_ROLE: 'ping', SECOND_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds), DELAY_MS: '1000' };
+    return await relayed(env, async (pid, wait) => {
+      await wait(() => roundTripsWritten(record), 120_000, 'the round trips');
+      return roundTrips(record);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // "rss <kib> <ms>" records, as [seconds since the first, MiB].
@@ -276,40 +338,62 @@ function rssAt(timeline, second) {
 }
 
 async function main() {
-  if (!fs.existsSync(lib.corralBinary)) throw new Error(`${lib.corralBinary} is missing: run scripts/build.sh first`);
-  const summary = [];
-  if (part('throughput')) summary.push(await throughputPart());
-  if (part('ping-pong')) summary.push(await pingPongPart());
-  if (part('article')) summary.push(await articlePart());
-  console.log(`\ntargets: ${summary.join('; ')}`);
+  for (const binary of [lib.corralBinary, bareRelay]) {
+    if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run scripts/build.sh first`);
+  }
+  const parts = [];
+  if (part('throughput')) parts.push(await throughputPart());
+  if (part('ping-pong')) parts.push(await pingPongPart());
+  if (part('article')) parts.push(await articlePart());
+  console.log(`\ntargets: ${parts.map((p) => p.target).join('; ')}`);
+  const overRelay = parts.filter((p) => p.overRelay).map((p) => p.overRelay);
+  if (overRelay.length) console.log(`corral over a bare relay: ${overRelay.join('; ')}`);
 }
+
+const signed = (x) => `${x >= 0 ? '+' : ''}${f1(x)}`;
 
 async function throughputPart() {
   const directRates = [];
   const corralRuns = [];
+  const relayRuns = [];
   for (let i = 0; i < runs; i++) {
     directRates.push(await throughputDirect());
     corralRuns.push(await throughputCorral());
+    relayRuns.push(await throughputRelay());
   }
   const directRate = lib.median(directRates);
   const corralRate = lib.median(corralRuns.map((r) => r.rate));
   const cpu = lib.median(corralRuns.map((r) => r.cpuPerMessageUs));
+  const relayRate = lib.median(relayRuns.map((r) => r.rate));
+  const relayCpu = lib.median(relayRuns.map((r) => r.cpuPerMessageUs));
   console.log(`throughput: ${f0(count)} small messages, sender respecting backpressure (median of ${runs})`);
-  console.log(`  direct fork()     ${pad(f0(directRate), 9)} msg/s`);
-  console.log(`  through corral    ${pad(f0(corralRate), 9)} msg/s   ${f1((corralRate / directRate) * 100)}% of direct; ` +
+  console.log(`  direct fork()          ${pad(f0(directRate), 9)} msg/s`);
+  console.log(`  through corral         ${pad(f0(corralRate), 9)} msg/s   ${f1((corralRate / directRate) * 100)}% of direct; ` +
               `daemon CPU ${cpu.toFixed(2)} us per message`);
-  return `throughput >= 90% of direct: ${corralRate >= 0.9 * directRate ? 'met' : 'MISSED'}`;
+  console.log(`  through a bare relay   ${pad(f0(relayRate), 9)} msg/s   ${f1((relayRate / directRate) * 100)}% of direct; ` +
+              `relay CPU ${relayCpu.toFixed(2)} us per message`);
+  return {
+    target: `throughput >= 90% of direct: ${corralRate >= 0.9 * directRate ? 'met' : 'MISSED'}`,
+    overRelay: `throughput ${f1((corralRate / relayRate) * 100)}% of the relay's`,
+  };
 }
 
 async function pingPongPart() {
   const directRtt = await pingPongDirect();
   const corralRtt = await pingPongCorral();
+  const relayRtt = await pingPongRelay();
   const extra = lib.median(corralRtt) - lib.median(directRtt);
+  const relayExtra = lib.median(relayRtt) - lib.median(directRtt);
   console.log(`\nping-pong: ${f0(rounds)} round trips, us          median      p99`);
   console.log(`  direct fork()                       ${pad(f1(lib.median(directRtt)), 8)} ${pad(f1(lib.percentile(directRtt, 99)), 8)}`);
   console.log(`  through corral                      ${pad(f1(lib.median(corralRtt)), 8)} ${pad(f1(lib.percentile(corralRtt, 99)), 8)}` +
-              `   (${extra >= 0 ? '+' : ''}${f1(extra)} us median)`);
-  return `round trip <= +15 us: ${extra <= 15 ? 'met' : 'MISSED'}`;
+              `   (${signed(extra)} us median)`);
+  console.log(`  through a bare relay                ${pad(f1(lib.median(relayRtt)), 8)} ${pad(f1(lib.percentile(relayRtt, 99)), 8)}` +
+              `   (${signed(relayExtra)} us median)`);
+  return {
+    target: `round trip <= +15 us: ${extra <= 15 ? 'met' : 'MISSED'}`,
+    overRelay: `round trip ${signed(lib.median(corralRtt) - lib.median(relayRtt))} us median`,
+  };
 }
 
 async function articlePart() {
@@ -335,8 +419,10 @@ async function articlePart() {
               `${f1(articleC.drainSeconds)} s after the parent stopped; daemon peak RSS ${f1(articleC.daemonPeakKiB / 1024)} MiB`);
 
   const corralMax = Math.max(...articleC.timeline.map(([, mib]) => mib));
-  return `article through corral: parent peak ${f0(corralMax)} MiB, ` +
-         `${articleC.sent === articleC.delivered ? 'nothing lost' : 'MESSAGES LOST'}`;
+  return {
+    target: `article through corral: parent peak ${f0(corralMax)} MiB, ` +
+            `${articleC.sent === articleC.delivered ? 'nothing lost' : 'MESSAGES LOST'}`,
+  };
 }
 
 main().catch((error) => {
