@@ -130,12 +130,9 @@ bool Channel::handle_read(ssize_t nread, const char* bytes) {
 void Channel::write(std::string_view bytes) {
     if (!pipe_ || bytes.empty()) return;
     // The process may answer what it gets at once: read it on wake-ups again.
-    if (pacing_.paced()) {
-        pacing_.on_write();
-        if (reading_) start_reading();
-    } else {
-        pacing_.on_write();
-    }
+    const bool was_paced = pacing_.paced();
+    pacing_.on_write();
+    if (was_paced && reading_) start_reading();
     // Straight into the socket when nothing waits before it: no request, no callback, and libuv does not
     // touch the descriptor's epoll registration (one syscall instead of three per turn of the loop).
     if (in_flight_ == 0) {
