@@ -83,16 +83,26 @@ async function relayed(env, work) {
   }
 }
 
-async function underCorral(name, toml, work) {
+// Runs `work(dir)` with a fresh temporary directory, removed afterwards.
+async function inTempDir(name, work) {
   const dir = lib.tempDir(name);
-  const corral = lib.startCorral(dir, toml(dir));
   try {
-    await lib.waitFor(() => fs.existsSync(path.join(dir, '.corral', 'corral.sock')), 30_000, 'the control socket');
-    return await work(dir, corral);
+    return await work(dir);
   } finally {
-    await lib.stopCorral(corral);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function underCorral(name, toml, work) {
+  return inTempDir(name, async (dir) => {
+    const corral = lib.startCorral(dir, toml(dir));
+    try {
+      await lib.waitFor(() => fs.existsSync(path.join(dir, '.corral', 'corral.sock')), 30_000, 'the control socket');
+      return await work(dir, corral);
+    } finally {
+      await lib.stopCorral(corral);
+    }
+  });
 }
 
 const peerServices = (dir, first, second, extra = '') => `
@@ -108,16 +118,13 @@ ${extra}`;
 
 const rateOf = (record) => count / (Number(lastValue(record, 'last') - lastValue(record, 'start')) / 1e9);
 
-async function throughputDirect() {
-  const dir = lib.tempDir('ipc-direct');
-  const record = path.join(dir, 'record');
-  try {
+function throughputDirect() {
+  return inTempDir('ipc-direct', async (dir) => {
+    const record = path.join(dir, 'record');
     await direct(peer, { ROLE: 'source', FORK_ROLE: 'sink', RECORD_FILE: record, COUNT: String(count), DELAY_MS: '300' },
                  () => lastValue(record, 'last') !== undefined, 120_000);
     return rateOf(record);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function throughputCorral() {
@@ -130,20 +137,17 @@ function throughputCorral() {
   });
 }
 
-async function throughputRelay() {
-  const dir = lib.tempDir('ipc-relay');
-  const record = path.join(dir, 'record');
-  try {
+function throughputRelay() {
+  return inTempDir('ipc-relay', (dir) => {
+    const record = path.join(dir, 'record');
     const env = { FIRST_ROLE: 'source', SECOND_ROLE: 'sink', RECORD_FILE: record, COUNT: String(count), DELAY_MS: '1000' };
-    return await relayed(env, async (pid, wait) => {
+    return relayed(env, async (pid, wait) => {
       await wait(() => lastValue(record, 'start') !== undefined, 30_000, 'the source to start');
       const cpuBefore = cpuSeconds(pid);
       await wait(() => lastValue(record, 'last') !== undefined, 120_000, 'the sink to get every message');
       return { rate: rateOf(record), cpuPerMessageUs: ((cpuSeconds(pid) - cpuBefore) / count) * 1e6 };
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const roundTrips = (record) => lib.valuesOf(lib.readRecords(record), 'rtt').map((ns) => Number(ns) / 1000);
@@ -154,16 +158,13 @@ function roundTripsWritten(record) {
   return text.endsWith('\n') && text.split('\n').length - 1 >= rounds;
 }
 
-async function pingPongDirect() {
-  const dir = lib.tempDir('ipc-ping');
-  const record = path.join(dir, 'record');
-  try {
+function pingPongDirect() {
+  return inTempDir('ipc-ping', async (dir) => {
+    const record = path.join(dir, 'record');
     await direct(peer, { ROLE: 'ping', FORK_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds) },
                  () => roundTripsWritten(record), 120_000);
     return roundTrips(record);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function pingPongCorral() {
@@ -174,18 +175,15 @@ function pingPongCorral() {
   });
 }
 
-async function pingPongRelay() {
-  const dir = lib.tempDir('ipc-ping-relay');
-  const record = path.join(dir, 'record');
-  try {
+function pingPongRelay() {
+  return inTempDir('ipc-ping-relay', (dir) => {
+    const record = path.join(dir, 'record');
     const env = { FIRST_ROLE: 'ping', SECOND_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds), DELAY_MS: '1000' };
-    return await relayed(env, async (pid, wait) => {
+    return relayed(env, async (pid, wait) => {
       await wait(() => roundTripsWritten(record), 120_000, 'the round trips');
       return roundTrips(record);
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 // "rss <kib> <ms>" records, as [seconds since the first, MiB].

@@ -296,11 +296,7 @@ void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_vi
             spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
         }
         // Delivered after this turn of the loop has read every channel: one write carries many frames.
-        const std::pair<Route*, unsigned> pending{&route, target};
-        if (std::find(pending_.begin(), pending_.end(), pending) == pending_.end()) pending_.push_back(pending);
-        if (flush_ && !uv_is_active(flush_.base())) {
-            uv_check_start(flush_.get(), [](uv_check_t* check) { static_cast<Broker*>(check->data)->deliver_pending(); });
-        }
+        schedule_delivery(route, target, Turn::this_one);
         return queue.blocked();
     };
     bool blocked = false;
@@ -356,16 +352,24 @@ void Broker::deliver(Route& route, unsigned index) {
         write_outgoing(receiver);
     }
     // The kernel took a whole turn's worth at once, so no write completion will come back for more.
-    if (turn >= kMaxTurnBytes && !queue.empty() && receiver.ready()) {
-        pending_.emplace_back(&route, index);
-        if (again_ && !uv_is_active(again_.base())) {
-            uv_idle_start(again_.get(), [](uv_idle_t* idle) {
-                uv_idle_stop(idle);
-                static_cast<Broker*>(idle->data)->deliver_pending();
-            });
-        }
-    }
+    if (turn >= kMaxTurnBytes && !queue.empty() && receiver.ready()) schedule_delivery(route, index, Turn::next_one);
     if (was_blocked && !queue.blocked()) update_reading(route.config.from);
+}
+
+void Broker::schedule_delivery(Route& route, unsigned index, Turn turn) {
+    const std::pair<Route*, unsigned> pending{&route, index};
+    if (std::find(pending_.begin(), pending_.end(), pending) == pending_.end()) pending_.push_back(pending);
+    if (turn == Turn::this_one) {
+        if (flush_ && !uv_is_active(flush_.base())) {
+            uv_check_start(flush_.get(), [](uv_check_t* check) { static_cast<Broker*>(check->data)->deliver_pending(); });
+        }
+    } else if (again_ && !uv_is_active(again_.base())) {
+        // An idle handle keeps the next poll from waiting for I/O; a check would run only after it.
+        uv_idle_start(again_.get(), [](uv_idle_t* idle) {
+            uv_idle_stop(idle);
+            static_cast<Broker*>(idle->data)->deliver_pending();
+        });
+    }
 }
 
 void Broker::write_outgoing(Endpoint& receiver) {
@@ -375,11 +379,9 @@ void Broker::write_outgoing(Endpoint& receiver) {
 }
 
 void Broker::flush_outgoing() {
-    std::vector<Endpoint*> flushing;
-    flushing.swap(flushing_);
-    for (Endpoint* receiver : flushing) write_outgoing(*receiver);
-    flushing.clear();
-    if (flushing_.empty()) flushing_.swap(flushing);  // keeps its capacity for the next read
+    // Writing never calls back into the broker (a write's completion comes on a later turn of the loop).
+    for (Endpoint* receiver : flushing_) write_outgoing(*receiver);
+    flushing_.clear();
 }
 
 void Broker::deliver_pending() {

@@ -87,6 +87,9 @@ private:
     void deliver(Route& route, unsigned index);
     void deliver_to(const std::string& service, unsigned index);
     void deliver_pending();
+    enum class Turn { this_one, next_one };
+    // Queues `route`'s delivery to `index` for after this turn's reads, or for the next turn of the loop.
+    void schedule_delivery(Route& route, unsigned index, Turn turn);
     void write_outgoing(Endpoint& receiver);
     void flush_outgoing();
     void update_reading(const std::string& sender_service);

@@ -26,7 +26,7 @@ struct OwnedWrite {
 
 Channel::Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message,
                  std::size_t sender_buffer, Events events)
-    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message), pacing_(sender_buffer / 32) {
+    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message), pacing_(sender_buffer) {
     sink_.frame = [this](std::string_view frame, std::string_view payload) {
         ++frames_in;
         events_.frame(*this, frame, payload);

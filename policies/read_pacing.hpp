@@ -29,9 +29,10 @@ public:
     static constexpr std::chrono::microseconds kTick{1000};
     static constexpr unsigned kStreak = 32;
     static constexpr std::size_t kFrameOverhead = 1024;
+    static constexpr std::size_t kBufferShare = 32;  // a tick may find 1/kBufferShare of the sender's buffer
 
-    // `tick_budget`: what one tick may find, counted as above; 0: never paced.
-    explicit ReadPacing(std::size_t tick_budget = 0) : budget_(tick_budget) {}
+    // `sender_buffer`: the send buffer of the sender's end of the channel; 0: never paced.
+    explicit ReadPacing(std::size_t sender_buffer = 0) : budget_(sender_buffer / kBufferShare) {}
 
     bool paced() const { return paced_; }
 
@@ -47,7 +48,7 @@ public:
 private:
     static std::size_t load(std::size_t frames, std::size_t bytes) { return 2 * bytes + frames * kFrameOverhead; }
 
-    std::size_t budget_;
+    std::size_t budget_;  // what one tick may find, counted as above
     bool paced_ = false;
     unsigned streak_ = 0;
     std::size_t streak_load_ = 0;  // of the streak's reads after its first

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <sstream>
 
 #include "tests/support/control_socket.hpp"
@@ -41,22 +42,22 @@ std::vector<std::string> lines_starting(const fs::path& file, const std::string&
     return found;
 }
 
-json route_stats(const fs::path& socket, const std::string& from, const std::string& to) {
+// The first entry of the status reply's `list` ("routes", "channels") that `matches`, or null.
+json status_entry(const fs::path& socket, const std::string& list, const std::function<bool(const json&)>& matches) {
     SocketClient client(socket);
     const json status = client.request("status");
-    for (const auto& route : status["result"]["routes"]) {
-        if (route["from"] == from && route["to"] == to) return route;
+    for (const auto& entry : status["result"][list]) {
+        if (matches(entry)) return entry;
     }
     return nullptr;
 }
 
+json route_stats(const fs::path& socket, const std::string& from, const std::string& to) {
+    return status_entry(socket, "routes", [&](const json& route) { return route["from"] == from && route["to"] == to; });
+}
+
 json channel_stats(const fs::path& socket, const std::string& instance) {
-    SocketClient client(socket);
-    const json status = client.request("status");
-    for (const auto& channel : status["result"]["channels"]) {
-        if (channel["instance"] == instance) return channel;
-    }
-    return nullptr;
+    return status_entry(socket, "channels", [&](const json& channel) { return channel["instance"] == instance; });
 }
 
 std::map<std::string, std::string> paths(const TempDir& dir) {

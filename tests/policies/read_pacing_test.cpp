@@ -7,7 +7,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t kBudget = 512 * 1024;
+// A 16 MiB send buffer: 512 KiB per tick.
+constexpr std::size_t kBuffer = 16 * 1024 * 1024;
 
 // Feeds `count` reads of `frames` frames of 30 bytes each, `gap` apart, from `start`; returns the time after the last.
 TimePoint reads(ReadPacing& pacing, TimePoint start, unsigned count, std::chrono::microseconds gap, std::size_t frames = 3,
@@ -23,7 +24,7 @@ TimePoint reads(ReadPacing& pacing, TimePoint start, unsigned count, std::chrono
 }  // namespace
 
 TEST_CASE("read pacing: a light one-way stream is paced after a streak of close reads") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     const TimePoint after = reads(pacing, TimePoint{}, ReadPacing::kStreak - 1, 40us);
     CHECK_FALSE(pacing.paced());
     CHECK(pacing.on_read(after, 2, 60));
@@ -38,23 +39,23 @@ TEST_CASE("read pacing: without a budget nothing is paced") {
 
 TEST_CASE("read pacing: a stream that would write more than the budget per tick stays on wake-ups") {
     // 100 frames of 1 KiB every 100 us: 3 MiB per tick as counted.
-    ReadPacing heavy(kBudget);
+    ReadPacing heavy(kBuffer);
     reads(heavy, TimePoint{}, 10 * ReadPacing::kStreak, 100us, 100, 1024);
     CHECK_FALSE(heavy.paced());
     // 15 such frames every 100 us: 450 KiB per tick, within the budget.
-    ReadPacing light(kBudget);
+    ReadPacing light(kBuffer);
     reads(light, TimePoint{}, ReadPacing::kStreak, 100us, 15, 1024);
     CHECK(light.paced());
 }
 
 TEST_CASE("read pacing: reads further apart than a tick never pace") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     reads(pacing, TimePoint{}, 10 * ReadPacing::kStreak, 1500us);
     CHECK_FALSE(pacing.paced());
 }
 
 TEST_CASE("read pacing: one slow gap starts the streak again") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     TimePoint now = reads(pacing, TimePoint{}, ReadPacing::kStreak - 1, 40us);
     now += 2ms;
     now = reads(pacing, now, ReadPacing::kStreak - 1, 40us);
@@ -63,7 +64,7 @@ TEST_CASE("read pacing: one slow gap starts the streak again") {
 }
 
 TEST_CASE("read pacing: reads without frames do not count") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     TimePoint now{};
     for (unsigned i = 0; i < 4 * ReadPacing::kStreak; ++i) {
         pacing.on_read(now, i % 2 == 0 ? 5 : 0, i % 2 == 0 ? 150 : 0);
@@ -73,7 +74,7 @@ TEST_CASE("read pacing: reads without frames do not count") {
 }
 
 TEST_CASE("read pacing: a conversation is never paced however fast it goes") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     TimePoint now{};
     for (unsigned i = 0; i < 100 * ReadPacing::kStreak; ++i) {
         pacing.on_read(now, 1, 12);
@@ -84,7 +85,7 @@ TEST_CASE("read pacing: a conversation is never paced however fast it goes") {
 }
 
 TEST_CASE("read pacing: a write ends pacing at once") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     reads(pacing, TimePoint{}, ReadPacing::kStreak, 40us);
     REQUIRE(pacing.paced());
     pacing.on_write();
@@ -92,7 +93,7 @@ TEST_CASE("read pacing: a write ends pacing at once") {
 }
 
 TEST_CASE("read pacing: a tick with at most one frame ends pacing and a busier one keeps it") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     TimePoint now = reads(pacing, TimePoint{}, ReadPacing::kStreak, 40us);
     REQUIRE(pacing.paced());
     CHECK(pacing.on_tick(200, 6000));
@@ -104,14 +105,14 @@ TEST_CASE("read pacing: a tick with at most one frame ends pacing and a busier o
     reads(pacing, now, ReadPacing::kStreak - 1, 40us);
     CHECK_FALSE(pacing.paced());
 
-    ReadPacing quiet(kBudget);
+    ReadPacing quiet(kBuffer);
     reads(quiet, TimePoint{}, ReadPacing::kStreak, 40us);
     REQUIRE(quiet.paced());
     CHECK_FALSE(quiet.on_tick(0, 0));
 }
 
 TEST_CASE("read pacing: a tick that finds more than the budget ends pacing") {
-    ReadPacing pacing(kBudget);
+    ReadPacing pacing(kBuffer);
     reads(pacing, TimePoint{}, ReadPacing::kStreak, 40us);
     REQUIRE(pacing.paced());
     CHECK(pacing.on_tick(400, 400 * 30));
