@@ -94,10 +94,11 @@ env = { RECORD_FILE = "${in}", EXPECT = "500000" }
     REQUIRE(route.is_object());
     CHECK(route["destinations"][0]["delivered"].get<long long>() >= 500000);
     CHECK(route["destinations"][0]["dropped"] == 0);
-    // A stream is read on ticks, many messages at a time, not on a wake-up per handful.
+    // A stream is read many messages at a time, not on a wake-up per handful: on ticks when the broker
+    // keeps up with the sender, or whole buffers per wake-up when it is the slower one (a sanitized build,
+    // a busy machine). Which of the two happens is the machine's; channel_test.cpp covers the ticks.
     const json channel = channel_stats(dir / ".corral/corral.sock", "parent#0");
     REQUIRE(channel.is_object());
-    CHECK(channel["paced_reads"].get<long long>() > 0);
     CHECK(channel["wakeup_reads"].get<long long>() + channel["paced_reads"].get<long long>() < 500000 / 10);
     CHECK(corral.stop() == 0);
 }

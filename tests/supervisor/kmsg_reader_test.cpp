@@ -11,50 +11,23 @@
 
 #include <cerrno>
 #include <chrono>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "tests/support/oom_records.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/uv_loop.hpp"
 
 using namespace std::chrono_literals;
 using corral::supervisor::UniqueFd;
-using corral::supervisor::UvHandle;
 using corral::supervisor::kmsg::KmsgReader;
 using corral::supervisor::kmsg::OomReport;
 using corral::supervisor::kmsg::parse_kmsg_record;
 using corral::test::kMemcgReport;
+using corral::test::Loop;
+using corral::test::run_until;
 
 namespace {
-
-struct Loop {
-    uv_loop_t loop{};
-    bool closed = false;
-    Loop() { uv_loop_init(&loop); }
-    ~Loop() {
-        if (!closed) close();
-    }
-    // Runs the pending close callbacks, then closes the loop: 0 when every handle was closed.
-    int close() {
-        closed = true;
-        uv_run(&loop, UV_RUN_DEFAULT);
-        return uv_loop_close(&loop);
-    }
-    uv_loop_t* get() { return &loop; }
-};
-
-// Runs the loop until `done` holds or `timeout` passes; returns `done()`.
-bool run_until(uv_loop_t* loop, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    bool expired = false;
-    UvHandle<uv_timer_t> timer;
-    REQUIRE(timer.init(uv_timer_init, loop) == 0);
-    timer.get()->data = &expired;
-    uv_timer_start(timer.get(), [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },
-                   static_cast<std::uint64_t>(timeout.count()), 0);
-    while (!done() && !expired) uv_run(loop, UV_RUN_ONCE);
-    return done();
-}
 
 // A FIFO standing in for /dev/kmsg, held open for writing (O_RDWR never blocks on a FIFO).
 struct FakeKmsg {
