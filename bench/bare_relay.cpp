@@ -19,14 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>  // environ (with _GNU_SOURCE, which g++ and clang++ define for C++)
 
-namespace {
+#include "supervisor/unique_fd.hpp"
 
-struct Fd {
-  int fd;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  ~Fd() { if (fd >= 0) close(fd); }
-};
+using corral::supervisor::UniqueFd;
+
+namespace {
 
 // Bytes read from channel i that channel 1 - i has not taken yet.
 struct Way {
@@ -75,7 +72,7 @@ int main(int argc, char** argv) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[0]) != 0 ||
       socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[1]) != 0)
     return perror("bare_relay: socketpair"), 1;
-  Fd mine[2]{Fd(pairs[0][0]), Fd(pairs[1][0])};
+  UniqueFd mine[2]{UniqueFd(pairs[0][0]), UniqueFd(pairs[1][0])};
   pid_t children[2] = {-1, -1};
   const char* roles[2] = {getenv("FIRST_ROLE"), getenv("SECOND_ROLE")};
   for (int i = 0; i < 2; ++i) {
@@ -83,12 +80,12 @@ int main(int argc, char** argv) {
     close(pairs[i][1]);
   }
 
-  Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  Fd signals(signalfd(-1, &stop, SFD_CLOEXEC));
+  UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
+  UniqueFd signals(signalfd(-1, &stop, SFD_CLOEXEC));
   epoll_event signal_event{EPOLLIN, {.u32 = 2}};
-  bool running = children[0] > 0 && children[1] > 0 && epoll.fd >= 0 && signals.fd >= 0 &&
-                 epoll_ctl(epoll.fd, EPOLL_CTL_ADD, signals.fd, &signal_event) == 0;
-  for (auto& fd : mine) running = running && fcntl(fd.fd, F_SETFL, fcntl(fd.fd, F_GETFL) | O_NONBLOCK) == 0;
+  bool running = children[0] > 0 && children[1] > 0 && epoll && signals &&
+                 epoll_ctl(epoll.get(), EPOLL_CTL_ADD, signals.get(), &signal_event) == 0;
+  for (auto& fd : mine) running = running && fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK) == 0;
 
   static Way ways[2];  // ways[i]: from channel i to channel 1 - i
   uint32_t interest[2] = {0, 0};
@@ -103,13 +100,13 @@ int main(int argc, char** argv) {
     event.data.u32 = uint32_t(i);
     int op = interest[i] == 0 ? EPOLL_CTL_ADD : want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
     interest[i] = want;
-    return epoll_ctl(epoll.fd, op, mine[i].fd, &event) == 0;
+    return epoll_ctl(epoll.get(), op, mine[i].get(), &event) == 0;
   };
   // Writes what way i holds to channel 1 - i; false on an error (EAGAIN just leaves the rest pending).
   auto flush = [&](int i) {
     Way& way = ways[i];
     while (way.pending()) {
-      ssize_t n = send(mine[1 - i].fd, way.data + way.begin, way.end - way.begin, MSG_NOSIGNAL);
+      ssize_t n = send(mine[1 - i].get(), way.data + way.begin, way.end - way.begin, MSG_NOSIGNAL);
       if (n < 0) return errno == EAGAIN || errno == EINTR;
       way.begin += size_t(n);
     }
@@ -120,7 +117,7 @@ int main(int argc, char** argv) {
   running = running && watch(0) && watch(1);
   while (running) {
     epoll_event events[3];
-    int ready = epoll_wait(epoll.fd, events, 3, -1);
+    int ready = epoll_wait(epoll.get(), events, 3, -1);
     if (ready < 0 && errno != EINTR) break;
     for (int k = 0; k < ready && running; ++k) {
       uint32_t what = events[k].events;
@@ -129,7 +126,7 @@ int main(int argc, char** argv) {
       if (running && (what & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && ways[1 - i].pending())
         running = flush(1 - i);
       if (running && (what & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !ways[i].pending()) {
-        ssize_t n = read(mine[i].fd, ways[i].data, Way::capacity);
+        ssize_t n = read(mine[i].get(), ways[i].data, Way::capacity);
         if (n > 0) {
           ways[i].begin = 0;
           ways[i].end = size_t(n);

@@ -273,41 +273,15 @@ void Broker::on_frame(Endpoint& sender, std::string_view frame, std::string_view
 void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_view frame) {
     const auto count = static_cast<unsigned>(route.queues.size());
     if (count == 0) return;
-    const auto take = [&](unsigned target) {
-        DeliveryQueue& queue = *route.queues[target];
-        Endpoint& receiver = *route.receivers[target];
-        // Nothing waits before it and the receiver can take it: straight to the receiver, written at the
-        // end of this read.
-        if (queue.empty() && receiver.ready() &&
-            (!route.config.rate.limited() || route.limiter.admit(frame.size(), policies::Clock::now(), kTimerGranularity))) {
-            queue.pass();
-            if (receiver.outgoing.empty()) flushing_.push_back(&receiver);
-            receiver.outgoing.append(frame);
-            return false;
-        }
-        const std::uint64_t dropped = queue.counters().dropped;
-        queue.push(frame);
-        if (queue.counters().dropped > dropped && worth_logging(queue.counters().dropped)) {
-            spdlog::warn("ipc {}: queue of {}#{} full, dropped {} message(s) so far ({})", route.label(), route.config.to,
-                         target, queue.counters().dropped,
-                         route.config.queue.overflow == Overflow::drop_oldest ? "drop-oldest" : "drop-newest");
-        }
-        if (const auto& error = queue.journal_error(); error && worth_logging(queue.counters().received)) {
-            spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
-        }
-        // Delivered after this turn of the loop has read every channel: one write carries many frames.
-        schedule_delivery(route, target, Turn::this_one);
-        return queue.blocked();
-    };
     bool blocked = false;
     if (index) {
         if (*index >= count) {
             ++route.unaddressable;
             return;
         }
-        blocked = take(*index);
+        blocked = offer(route, *index, frame);
     } else if (route.config.broadcast) {
-        for (unsigned target = 0; target < count; ++target) blocked = take(target) || blocked;
+        for (unsigned target = 0; target < count; ++target) blocked = offer(route, target, frame) || blocked;
     } else {
         // Round-robin over the instances that can take it now; when none can, over all of them.
         unsigned pick = route.next % count;
@@ -320,9 +294,36 @@ void Broker::enqueue(Route& route, std::optional<unsigned> index, std::string_vi
             }
         }
         route.next = pick + 1;
-        blocked = take(pick);
+        blocked = offer(route, pick, frame);
     }
     if (blocked) update_reading(route.config.from);
+}
+
+bool Broker::offer(Route& route, unsigned target, std::string_view frame) {
+    DeliveryQueue& queue = *route.queues[target];
+    Endpoint& receiver = *route.receivers[target];
+    // Nothing waits before it and the receiver can take it: straight to the receiver, written at the
+    // end of this read.
+    if (queue.empty() && receiver.ready() &&
+        (!route.config.rate.limited() || route.limiter.admit(frame.size(), policies::Clock::now(), kTimerGranularity))) {
+        queue.pass();
+        if (receiver.outgoing.empty()) flushing_.push_back(&receiver);
+        receiver.outgoing.append(frame);
+        return false;
+    }
+    const std::uint64_t dropped = queue.counters().dropped;
+    queue.push(frame);
+    if (queue.counters().dropped > dropped && worth_logging(queue.counters().dropped)) {
+        spdlog::warn("ipc {}: queue of {}#{} full, dropped {} message(s) so far ({})", route.label(), route.config.to,
+                     target, queue.counters().dropped,
+                     route.config.queue.overflow == Overflow::drop_oldest ? "drop-oldest" : "drop-newest");
+    }
+    if (const auto& error = queue.journal_error(); error && worth_logging(queue.counters().received)) {
+        spdlog::error("ipc {}: cannot spill to disk ({}); keeping messages in memory", route.label(), error->message());
+    }
+    // Delivered after this turn of the loop has read every channel: one write carries many frames.
+    schedule_delivery(route, target, Turn::this_one);
+    return queue.blocked();
 }
 
 void Broker::deliver(Route& route, unsigned index) {

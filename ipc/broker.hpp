@@ -84,6 +84,8 @@ private:
 
     void on_frame(Endpoint& sender, std::string_view frame, std::string_view payload);
     void enqueue(Route& route, std::optional<unsigned> index, std::string_view frame);
+    // Hands `frame` to the receiver `target` of `route`, or queues it; true when that queue now blocks its senders.
+    bool offer(Route& route, unsigned target, std::string_view frame);
     void deliver(Route& route, unsigned index);
     void deliver_to(const std::string& service, unsigned index);
     void deliver_pending();

@@ -109,7 +109,11 @@ void Channel::read_paced() {
         const ssize_t n = ::read(fd, shared_read_buffer(), kReadBufferSize);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (!handle_read(n <= 0 ? (n == 0 ? UV_EOF : uv_translate_sys_error(errno)) : n, shared_read_buffer())) return;
+        if (n <= 0) {
+            handle_read(n == 0 ? UV_EOF : uv_translate_sys_error(errno), nullptr);  // ends the channel
+            return;
+        }
+        if (!handle_read(n, shared_read_buffer())) return;
         got += static_cast<std::size_t>(n);
     }
     if (!pacing_.on_tick(frames_in - before, got) && reading_ && pipe_) start_reading();

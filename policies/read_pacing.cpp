@@ -10,10 +10,7 @@ bool ReadPacing::on_read(TimePoint now, std::size_t frames, std::size_t bytes) {
         return paced_;
     }
     if (!close_behind) {
-        // The first read's bytes were written before the streak began: its rate counts from here.
-        streak_ = 1;
-        streak_load_ = 0;
-        streak_start_ = now;
+        restart_streak(now);
         return paced_;
     }
     ++streak_;
@@ -25,11 +22,16 @@ bool ReadPacing::on_read(TimePoint now, std::size_t frames, std::size_t bytes) {
     if (per_tick <= static_cast<double>(budget_)) {
         paced_ = true;
     } else {
-        streak_ = 1;  // too heavy to wait for ticks: look again from here
-        streak_load_ = 0;
-        streak_start_ = now;
+        restart_streak(now);  // too heavy to wait for ticks: look again from here
     }
     return paced_;
+}
+
+void ReadPacing::restart_streak(TimePoint now) {
+    // The first read's bytes were written before the streak began: its rate counts from here.
+    streak_ = 1;
+    streak_load_ = 0;
+    streak_start_ = now;
 }
 
 bool ReadPacing::on_tick(std::size_t frames, std::size_t bytes) {

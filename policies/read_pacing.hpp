@@ -46,6 +46,8 @@ public:
     void on_write();
 
 private:
+    // `now`'s read is the first of a new streak.
+    void restart_streak(TimePoint now);
     static std::size_t load(std::size_t frames, std::size_t bytes) { return 2 * bytes + frames * kFrameOverhead; }
 
     std::size_t budget_;  // what one tick may find, counted as above

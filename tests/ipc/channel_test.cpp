@@ -35,8 +35,7 @@ struct Pair {
     UniqueFd theirs;
     std::vector<std::string> received;  // payloads, in order
     bool closed = false;
-    Channel* channel = nullptr;
-    std::unique_ptr<Channel> owned;
+    std::unique_ptr<Channel> channel;
 
     explicit Pair(std::size_t sender_buffer) {
         int fds[2];
@@ -49,12 +48,11 @@ struct Pair {
         events.frame_error = [](Channel&, corral::ipc::FrameError, std::size_t) {};
         events.writable = [](Channel&) {};
         events.closed = [this](Channel&) { closed = true; };
-        owned = std::make_unique<Channel>(loop.get(), fds[0], "sender#0", Serialization::json, 1 << 20,
-                                          sender_buffer, std::move(events));
-        channel = owned.get();
+        channel = std::make_unique<Channel>(loop.get(), fds[0], "sender#0", Serialization::json, 1 << 20,
+                                            sender_buffer, std::move(events));
     }
     ~Pair() {
-        owned.reset();
+        channel.reset();
         loop.close();
     }
 
