@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>  // environ (with _GNU_SOURCE, which g++ and clang++ define for C++)
 
-#include "supervisor/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
-using corral::supervisor::UniqueFd;
+using corral::UniqueFd;
 
 namespace {
 

@@ -10,12 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ipc/control_protocol.hpp"
+#include "supervisor/protocol/control_protocol.hpp"
 
 namespace {
 
-using corral::ipc::ProtocolError;
-using corral::ipc::Request;
+using corral::protocol::ProtocolError;
+using corral::protocol::Request;
 
 // One line, newline-terminated, that parses as JSON.
 void check_line(const std::string& line) {
@@ -27,24 +27,24 @@ void check_line(const std::string& line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);
-    const auto parsed = corral::ipc::parse_request(line);
+    const auto parsed = corral::protocol::parse_request(line);
 
     if (const auto* error = std::get_if<ProtocolError>(&parsed)) {
         // "failed" would mean parse_request caught an exception it did not expect.
         if (error->code.empty() || error->code == "failed" || error->message.empty()) std::abort();
-        check_line(corral::ipc::reply_error(error->id, error->code, error->message));
+        check_line(corral::protocol::reply_error(error->id, error->code, error->message));
         return 0;
     }
 
     const auto& request = std::get<Request>(parsed);
-    const std::string again = corral::ipc::make_request(request.id, request.cmd, request.args);
+    const std::string again = corral::protocol::make_request(request.id, request.cmd, request.args);
     check_line(again);
-    const auto reparsed = corral::ipc::parse_request(std::string_view(again).substr(0, again.size() - 1));
+    const auto reparsed = corral::protocol::parse_request(std::string_view(again).substr(0, again.size() - 1));
     const auto* same = std::get_if<Request>(&reparsed);
     if (same == nullptr || same->id != request.id || same->cmd != request.cmd || same->args != request.args) {
         std::abort();
     }
-    check_line(corral::ipc::reply_ok(request.id, request.args));
-    check_line(corral::ipc::stream_event(request.id, {{"args", request.args}, {"cmd", request.cmd}}));
+    check_line(corral::protocol::reply_ok(request.id, request.args));
+    check_line(corral::protocol::stream_event(request.id, {{"args", request.args}, {"cmd", request.cmd}}));
     return 0;
 }

@@ -54,7 +54,7 @@ struct Broker::Route {
     policies::RouteLimiter limiter;
     unsigned next = 0;              // round-robin cursor
     std::uint64_t unaddressable = 0;  // "$to" named an instance that does not exist
-    supervisor::UvHandle<uv_timer_t> retry;
+    UvHandle<uv_timer_t> retry;
     // Per receiving instance: delivered at the last tick of the prune timer, and the rate since the one before.
     std::map<unsigned, std::pair<std::uint64_t, policies::TimePoint>> rate_marks;
     std::map<unsigned, double> rates;

@@ -27,10 +27,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/uv_handle.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/delivery_queue.hpp"
 #include "policies/token_bucket.hpp"
-#include "supervisor/uv_handle.hpp"
 
 namespace corral::ipc {
 
@@ -109,9 +109,9 @@ private:
     std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
     std::vector<std::pair<Route*, unsigned>> pending_;            // queues that got frames in this read
     std::vector<Endpoint*> flushing_;                             // receivers with frames in `outgoing`
-    supervisor::UvHandle<uv_timer_t> prune_timer_;
-    supervisor::UvHandle<uv_check_t> flush_;  // delivers pending_ after the loop's poll phase
-    supervisor::UvHandle<uv_idle_t> again_;   // goes on delivering a queue that filled a whole turn
+    UvHandle<uv_timer_t> prune_timer_;
+    UvHandle<uv_check_t> flush_;  // delivers pending_ after the loop's poll phase
+    UvHandle<uv_idle_t> again_;   // goes on delivering a queue that filled a whole turn
 };
 
 }  // namespace corral::ipc

@@ -6,21 +6,13 @@
 
 #include <memory>
 
+#include "base/owned_write.hpp"
+#include "base/read_buffer.hpp"
+
 namespace corral::ipc {
 namespace {
 
-constexpr std::size_t kReadBufferSize = 256 * 1024;
-
-// Channels read and decode one chunk at a time on the loop: one buffer serves them all.
-char* shared_read_buffer() {
-    static char buffer[kReadBufferSize];
-    return buffer;
-}
-
-struct OwnedWrite {
-    uv_write_t request{};
-    std::string bytes;
-};
+constexpr std::size_t kReadBufferSize = kSharedReadBufferSize;
 
 }  // namespace
 
@@ -73,7 +65,7 @@ void Channel::start_reading() {
     if (tick_) uv_timer_stop(tick_.get());
     const int rc = uv_read_start(
         pipe_.stream(),
-        [](uv_handle_t*, size_t, uv_buf_t* buf) { *buf = uv_buf_init(shared_read_buffer(), kReadBufferSize); },
+        alloc_shared_read_buffer<>,
         on_read);
     reading_ = rc == 0;
 }
@@ -106,14 +98,15 @@ void Channel::read_paced() {
     ++paced_reads;
     std::size_t got = 0;
     while (got < kMaxTickBytes && reading_ && pipe_) {
-        const ssize_t n = ::read(fd, shared_read_buffer(), kReadBufferSize);
+        const uv_buf_t buffer = shared_read_buffer();
+        const ssize_t n = ::read(fd, buffer.base, buffer.len);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n <= 0) {
             handle_read(n == 0 ? UV_EOF : uv_translate_sys_error(errno), nullptr);  // ends the channel
             return;
         }
-        if (!handle_read(n, shared_read_buffer())) return;
+        if (!handle_read(n, buffer.base)) return;
         got += static_cast<std::size_t>(n);
     }
     if (!pacing_.on_tick(frames_in - before, got) && reading_ && pipe_) start_reading();
@@ -146,17 +139,12 @@ void Channel::write(std::string_view bytes) {
         if (written < 0 && written != UV_EAGAIN) return;  // the read side reports the end
         if (written > 0) bytes.remove_prefix(static_cast<std::size_t>(written));
     }
-    auto owned = std::make_unique<OwnedWrite>();
-    owned->bytes.assign(bytes);
-    owned->request.data = this;
-    uv_buf_t buf = uv_buf_init(owned->bytes.data(), static_cast<unsigned>(owned->bytes.size()));
-    if (uv_write(&owned->request, pipe_.stream(), &buf, 1, on_written) < 0) return;
+    if (OwnedWrite::start(pipe_.stream(), std::string(bytes), this, on_written) < 0) return;
     ++in_flight_;
-    owned.release();
 }
 
 void Channel::on_written(uv_write_t* request, int status) {
-    std::unique_ptr<OwnedWrite> owned(reinterpret_cast<OwnedWrite*>(request));
+    const auto owned = OwnedWrite::finished(request);
     if (status == UV_ECANCELED) return;  // closed: `data` may be gone
     auto* self = static_cast<Channel*>(request->data);
     --self->in_flight_;

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/uv_handle.hpp"
 #include "ipc/frame_decoder.hpp"
 #include "policies/read_pacing.hpp"
-#include "supervisor/uv_handle.hpp"
 
 namespace corral::ipc {
 
@@ -75,8 +75,8 @@ private:
     Events events_;
     FrameDecoder decoder_;
     FrameDecoder::Sink sink_;
-    supervisor::UvHandle<uv_pipe_t> pipe_;
-    supervisor::UvHandle<uv_timer_t> tick_;  // reads a paced channel
+    UvHandle<uv_pipe_t> pipe_;
+    UvHandle<uv_timer_t> tick_;  // reads a paced channel
     policies::ReadPacing pacing_;
     bool reading_ = false;  // the owner wants it read
     std::size_t in_flight_ = 0;  // uv_write requests not completed

@@ -42,21 +42,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/sys_result.hpp"
+#include "ipc/queue_limits.hpp"
 #include "ipc/spill_journal.hpp"
-#include "supervisor/sys_result.hpp"
 
 namespace corral::ipc {
-
-enum class Overflow { spill, drop_oldest, drop_newest, block };
-
-struct QueueLimits {
-    std::uint64_t max_bytes = 16ull << 20;
-    std::uint64_t max_messages = 100'000;
-    Overflow overflow = Overflow::spill;
-    std::uint64_t spill_max = 1ull << 30;
-
-    bool operator==(const QueueLimits&) const = default;
-};
 
 struct QueueCounters {
     std::uint64_t received = 0;   // pushed
@@ -94,7 +84,7 @@ public:
     void set_limits(const QueueLimits& limits) { limits_ = limits; }
     // The last journal error, if spilling failed (then the frame was kept in memory instead), or if the
     // journal could not be read back (then its frames were given up and counted as dropped).
-    const std::optional<supervisor::SysError>& journal_error() const { return journal_error_; }
+    const std::optional<SysError>& journal_error() const { return journal_error_; }
     std::size_t memory_messages() const { return memory_.size() + unspilled_.size() + (current_ ? 1 : 0); }
     const std::filesystem::path& journal_path() const { return journal_.path(); }
 
@@ -112,7 +102,7 @@ private:
     std::deque<std::string> unspilled_;  // after the journal; empty while the journal is
     std::optional<std::string> current_;  // the front, taken out of memory_ or read from the journal
     QueueCounters counters_;
-    std::optional<supervisor::SysError> journal_error_;
+    std::optional<SysError> journal_error_;
 };
 
 }  // namespace corral::ipc

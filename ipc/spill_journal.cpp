@@ -12,11 +12,6 @@
 
 namespace corral::ipc {
 
-using supervisor::Result;
-using supervisor::Status;
-using supervisor::SysError;
-using supervisor::sys_error;
-
 namespace {
 
 constexpr std::size_t header_size = 4;

@@ -21,8 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/sys_result.hpp"
-#include "supervisor/unique_fd.hpp"
+#include "base/sys_result.hpp"
+#include "base/unique_fd.hpp"
 
 namespace corral::ipc {
 
@@ -35,9 +35,9 @@ public:
     SpillJournal(const SpillJournal&) = delete;
     SpillJournal& operator=(const SpillJournal&) = delete;
 
-    supervisor::Status append(std::string_view frame);
+    Status append(std::string_view frame);
     // The next frame in order, or nullopt when everything has been read.
-    supervisor::Result<std::optional<std::string>> read_next();
+    Result<std::optional<std::string>> read_next();
     bool empty() const { return count_ == 0; }
     std::uint64_t count() const { return count_; }       // frames written and not yet read
     std::uint64_t bytes() const { return bytes_; }        // their bytes
@@ -48,16 +48,16 @@ public:
     void discard();
 
 private:
-    supervisor::Status open();
-    supervisor::Status flush();
+    Status open();
+    Status flush();
     // Makes read_buffer_[read_pos_, read_pos_ + need) hold the stream's next `need` bytes.
-    supervisor::Status fill(std::size_t need);
-    supervisor::Result<std::optional<std::string>> take_from_write_buffer();
+    Status fill(std::size_t need);
+    Result<std::optional<std::string>> take_from_write_buffer();
     void drained();
-    supervisor::SysError torn(const std::string& why) const;
+    SysError torn(const std::string& why) const;
 
     std::filesystem::path path_;
-    supervisor::UniqueFd fd_;
+    UniqueFd fd_;
     std::string write_buffer_;
     std::string read_buffer_;
     std::size_t read_pos_ = 0;       // read_buffer_[read_pos_] is the byte at read_offset_

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <utility>
 
-#include "policies/duration_text.hpp"
+#include "base/text_format.hpp"
 
 namespace corral::policies {
 namespace {
@@ -28,53 +28,23 @@ std::string percent_text(double percent, const char* format) {
 
 }  // namespace
 
-std::string cooling_duration_text(Duration d) {
-    const long long ms = d.count();
-    if (ms > 0 && ms % 1000 == 0) {
-        if (ms <= 120'000) return std::to_string(ms / 1000) + "s";
-        if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
-        if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-    }
-    return format_duration(d);
-}
-
-std::string cooling_byte_rate_text(double bytes_per_second, bool binary) {
-    const double base = binary ? 1024.0 : 1000.0;
-    static constexpr const char* kDecimal[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
-    static constexpr const char* kBinary[] = {"B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"};
-    const char* const* units = binary ? kBinary : kDecimal;
-    double value = bytes_per_second;
-    int unit = 0;
-    while (std::fabs(value) >= base && unit < 4) {
-        value /= base;
-        ++unit;
-    }
-    char text[64];
-    if (unit == 0) {
-        std::snprintf(text, sizeof text, "%.0f%s", value, units[unit]);
-    } else {
-        std::snprintf(text, sizeof text, "%.1f%s", value, units[unit]);
-    }
-    return text;
-}
-
 CoolingPolicy::CoolingPolicy(std::optional<CoolingParams> params, TimePoint now)
     : params_(std::move(params)), work_until_(now), cycle_start_(now) {}
 
 std::string CoolingPolicy::trigger_reason(double value, Duration over_for) const {
     const CoolingParams& p = *params_;
-    const std::string tail = " for " + cooling_duration_text(over_for);
+    const std::string tail = " for " + format_period(over_for);
     switch (p.trigger) {
         case CoolingTrigger::write_rate: {
             const bool binary = binary_rate(p.threshold);
-            return "write rate " + cooling_byte_rate_text(value, binary) + " over " +
-                   cooling_byte_rate_text(p.threshold, binary) + tail;
+            return "write rate " + format_byte_rate(value, binary) + " over " +
+                   format_byte_rate(p.threshold, binary) + tail;
         }
         case CoolingTrigger::ipc_rate:
             if (p.ipc_bytes) {
                 const bool binary = binary_rate(p.threshold);
-                return "ipc rate " + cooling_byte_rate_text(value, binary) + " over " +
-                       cooling_byte_rate_text(p.threshold, binary) + tail;
+                return "ipc rate " + format_byte_rate(value, binary) + " over " +
+                       format_byte_rate(p.threshold, binary) + tail;
             }
             return "ipc rate " + message_rate_text(value) + " over " + message_rate_text(p.threshold) + tail;
         case CoolingTrigger::memory:
@@ -123,7 +93,7 @@ CoolingTransition CoolingPolicy::stop(TimePoint now, std::string reason) {
 // The end of an automatic cool period or of a manual one with a length (schedule cools are the cycle's).
 std::optional<CoolingTransition> CoolingPolicy::end_timed_cool(TimePoint now) {
     if (!cooling_ || source_ == Source::schedule || !cool_until_ || now < *cool_until_) return std::nullopt;
-    return stop(now, "cool period of " + cooling_duration_text(cool_length_) + " over");
+    return stop(now, "cool period of " + format_period(cool_length_) + " over");
 }
 
 // The duty cycle: work for `work` from cycle_start_, then cool for `cool`, repeated. The phase is computed
@@ -140,13 +110,13 @@ std::optional<CoolingTransition> CoolingPolicy::advance_schedule(TimePoint now) 
     const bool should_cool = position >= work;
     if (should_cool && !cooling_) {
         auto transition =
-            start(Source::schedule, now, cool, "schedule: " + cooling_duration_text(work) + " of work done");
+            start(Source::schedule, now, cool, "schedule: " + format_period(work) + " of work done");
         cool_until_ = cycle_start_ + period;
         return transition;
     }
     if (!should_cool && cooling_) {
         const TimePoint anchor = cycle_start_;
-        auto transition = stop(now, "cool period of " + cooling_duration_text(cool) + " over");
+        auto transition = stop(now, "cool period of " + format_period(cool) + " over");
         cycle_start_ = anchor;
         return transition;
     }
@@ -189,7 +159,7 @@ std::optional<CoolingTransition> CoolingPolicy::observe(double value, TimePoint 
 CoolingTransition CoolingPolicy::cool_manually(TimePoint now, std::optional<Duration> for_how_long) {
     if (for_how_long && *for_how_long < Duration::zero()) for_how_long = Duration::zero();
     std::string reason = "manual: corral cool";
-    if (for_how_long) reason += " for " + cooling_duration_text(*for_how_long);
+    if (for_how_long) reason += " for " + format_period(*for_how_long);
     return start(Source::manual, now, for_how_long, std::move(reason));
 }
 

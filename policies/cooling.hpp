@@ -126,10 +126,4 @@ private:
     std::string reason_;
 };
 
-// Text for reasons: "10s", "60s", "5m", "1h", "2m05s", "250ms" (whole seconds up to two minutes as
-// seconds, the way people say "cool for 90 seconds").
-std::string cooling_duration_text(Duration d);
-// A rate in bytes per second: "48.2MB/s", "20.0MiB/s", "512B/s"; binary units when `binary`.
-std::string cooling_byte_rate_text(double bytes_per_second, bool binary);
-
 }  // namespace corral::policies

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "policies/duration_text.hpp"
+#include "base/text_format.hpp"
 
 namespace corral::policies {
 namespace {

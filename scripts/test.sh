@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds corral twice (plain, and with AddressSanitizer +
-# UndefinedBehaviorSanitizer) and runs every test of both builds, inside an 8 GiB memory cgroup; then
-# fuzzes the control-protocol parser and the service-file loader for a minute each (scripts/fuzz.sh).
+# The test command: installs what is missing; checks that no file includes a higher floor
+# (scripts/check-layers.sh); builds corral twice (plain, and with AddressSanitizer +
+# UndefinedBehaviorSanitizer, warnings as errors) and runs every test of both builds, inside an 8 GiB
+# memory cgroup; builds it once more the way a packager does (Release, default warnings) and runs its unit
+# tests; then fuzzes the control-protocol parser, the service-file loader and the IPC frame decoder for a
+# minute each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-layers.sh
 scripts/build.sh build
 scripts/build.sh build-asan -DCORRAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
@@ -16,5 +20,10 @@ for dir in build build-asan; do
 done
 echo "== all tests passed (plain and sanitized builds)"
 
-# The protocol parser and the service-file loader read untrusted bytes: a minute of fuzzing each.
+echo "== a packager's build: cmake -DCMAKE_BUILD_TYPE=Release, default warnings"
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build-release
+scripts/run-limited.sh 8G -- ctest --test-dir build-release --output-on-failure -j2 --timeout 300 -L unit
+
+# The protocol parser, the service-file loader and the frame decoder read untrusted bytes: a minute each.
 scripts/fuzz.sh 60

@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "base/exit_codes.hpp"
 #include "supervisor/cli/client_cli.hpp"
-#include "supervisor/exec_shim.hpp"
-#include "supervisor/postmortem/postmortem_command.hpp"
-#include "supervisor/up_command.hpp"
+#include "supervisor/cli/postmortem_command.hpp"
+#include "supervisor/cli/up_command.hpp"
+#include "supervisor/instance/exec_shim.hpp"
 
+using namespace corral;
 using namespace corral::supervisor;
 
 int main(int argc, char** argv) {
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
     run->add_flag("-d,--detach", run_options.detach, "Run in the background; return once the daemon answers");
     run->prefix_command();  // `corral run node app.js --port 3` works without "--" too
 
-    postmortem::PostmortemOptions pm_options;
+    cli::PostmortemOptions pm_options;
     std::string pm_target, pm_show, pm_state_dir, pm_config;
     CLI::App* pm = app.add_subcommand(
         "postmortem", "Read what the daemon kept of dead instances: why they died, memory before death, last output");
@@ -89,15 +91,15 @@ int main(int argc, char** argv) {
         };
         const auto state_dir_flag = given(pm, "--state-dir", pm_state_dir);
         const auto config_file = given(pm, "--config", pm_config);
-        const auto state_dir = postmortem::resolve_state_dir(
+        const auto state_dir = cli::resolve_state_dir(
             state_dir_flag ? std::optional<std::filesystem::path>(*state_dir_flag) : std::nullopt,
             config_file ? std::optional<std::filesystem::path>(*config_file) : std::nullopt);
         if (!state_dir) return kExitUsage;
         pm_options.state_dir = *state_dir;
         pm_options.target = given(pm, "target", pm_target);
         pm_options.show = given(pm, "--show", pm_show);
-        pm_options.color = postmortem::color_wanted(STDOUT_FILENO);
-        return postmortem::postmortem_command(pm_options);
+        pm_options.color = cli::color_wanted(STDOUT_FILENO);
+        return cli::postmortem_command(pm_options);
     }
     if (client.parsed()) {
         if (!command.empty()) {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "supervisor/sys_result.hpp"
+#include "base/sys_result.hpp"
 
 namespace corral::supervisor::cgroup {
 

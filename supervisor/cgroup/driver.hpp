@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "base/sys_result.hpp"
 #include "supervisor/cgroup/cgroup_fs.hpp"
 #include "supervisor/cgroup/limits.hpp"
-#include "supervisor/sys_result.hpp"
 
 namespace corral::supervisor::cgroup {
 

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
+#include "supervisor/cli/postmortem_text.hpp"
 #include "supervisor/cli/socket_path.hpp"
-#include "supervisor/postmortem/postmortem_text.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -75,12 +75,12 @@ int ClientCli::run(const Common& common, const std::function<int(const ClientOpt
     const Lookup socket = find_socket(given("--socket", common.socket), given("--config", common.config));
     if (!socket.ok()) {
         print_lookup_errors(socket, "give the socket with --socket instead");
-        return kClientUsage;
+        return kExitUsage;
     }
     ClientOptions options;
     options.socket = socket.path;
     options.json = common.json;
-    options.color = postmortem::color_wanted(STDOUT_FILENO);
+    options.color = color_wanted(STDOUT_FILENO);
     options.terminal = isatty(STDOUT_FILENO) == 1;
     return command(options);
 }

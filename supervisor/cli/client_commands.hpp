@@ -15,12 +15,9 @@
 #include <filesystem>
 #include <string>
 
-namespace corral::supervisor::cli {
+#include "base/exit_codes.hpp"
 
-inline constexpr int kClientOk = 0;
-inline constexpr int kClientFailed = 1;
-inline constexpr int kClientUsage = 2;
-inline constexpr int kClientNoDaemon = 3;
+namespace corral::supervisor::cli {
 
 struct ClientOptions {
     std::filesystem::path socket;  // resolved by the caller (find_socket)

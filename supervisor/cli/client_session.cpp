@@ -61,7 +61,7 @@ std::optional<Json> Session::call(std::string_view cmd, const nlohmann::json& ar
 
 void Session::fail(const ClientError& error) {
     const bool none = error.kind == ClientError::Kind::no_daemon;
-    exit_code_ = none ? kClientNoDaemon : kClientFailed;
+    exit_code_ = none ? kExitNoDaemon : kExitFailed;
     const std::string where = display_path(options_.socket);
     const std::string message = none ? "no daemon is running at " + where : error.message;
     if (options_.json) {
@@ -74,7 +74,7 @@ void Session::fail(const ClientError& error) {
 }
 
 void Session::fail_reply(const Json& error) {
-    exit_code_ = kClientFailed;
+    exit_code_ = kExitFailed;
     if (options_.json) {
         print_json(Json{{"error", error}});
     } else {

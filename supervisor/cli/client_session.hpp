@@ -34,7 +34,7 @@ private:
     const ClientOptions& options_;
     std::string command_;
     std::optional<ControlClient> client_;
-    int exit_code_ = kClientOk;
+    int exit_code_ = kExitOk;
 };
 
 // Writes to stdout and flushes (stream commands print as lines arrive).

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <thread>
 
-#include "ipc/control_protocol.hpp"
-#include "policies/duration_text.hpp"
+#include "base/text_format.hpp"
+#include "supervisor/protocol/control_protocol.hpp"
 
 namespace corral::supervisor::cli {
 namespace fs = std::filesystem;
@@ -26,7 +26,7 @@ ClientError system_error(const std::string& what, const fs::path& socket, int co
 }
 
 std::string seconds(std::chrono::milliseconds timeout) {
-    return policies::format_duration(policies::Duration(timeout.count()));
+    return format_duration(std::chrono::milliseconds(timeout.count()));
 }
 
 // Milliseconds left for poll(): -1 without a deadline, 0 once it has passed.
@@ -174,7 +174,7 @@ Expected<Json> ControlClient::request(std::string_view cmd, const nlohmann::json
                                       std::chrono::milliseconds timeout) {
     const std::int64_t id = next_id_++;
     const Deadline deadline = Clock::now() + timeout;
-    if (auto error = send_all(ipc::make_request(id, cmd, args), deadline)) return *error;
+    if (auto error = send_all(protocol::make_request(id, cmd, args), deadline)) return *error;
     while (true) {
         auto line = read_line(deadline);
         if (!line) {

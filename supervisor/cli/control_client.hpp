@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "supervisor/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace corral::supervisor::cli {
 

@@ -2,14 +2,14 @@
 #include <cstdio>
 #include <thread>
 
-#include "ipc/control_protocol.hpp"
 #include "policies/signal_names.hpp"
-#include "supervisor/config/units.hpp"
 #include "supervisor/cli/client_commands.hpp"
 #include "supervisor/cli/client_session.hpp"
 #include "supervisor/cli/reply_views.hpp"
 #include "supervisor/cli/socket_path.hpp"
 #include "supervisor/cli/status_view.hpp"
+#include "supervisor/config/units.hpp"
+#include "supervisor/protocol/control_protocol.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -21,7 +21,7 @@ constexpr auto kShutdownWait = 60s;
 
 bool valid_target(const std::string& cmd, const std::string& target) {
     std::string error;
-    if (ipc::parse_target(target, error)) return true;
+    if (protocol::parse_target(target, error)) return true;
     std::fprintf(stderr, "corral %s: %s\n", cmd.c_str(),
                  error.empty() ? ("\"" + target + "\" is not a target (NAME, NAME#INDEX or all)").c_str()
                                : error.c_str());
@@ -40,26 +40,26 @@ int status_command(const ClientOptions& options) {
     } else {
         print(render_status(*result, StatusView{Style{options.color}, WallClock::now()}));
     }
-    return kClientOk;
+    return kExitOk;
 }
 
 int target_command(const ClientOptions& options, const std::string& cmd, const std::string& target) {
-    if (!valid_target(cmd, target)) return kClientUsage;
+    if (!valid_target(cmd, target)) return kExitUsage;
     Session session(options, cmd);
     if (!session.connect()) return session.exit_code();
     const auto result = session.call(cmd, {{"target", target}});
     if (!result) return session.exit_code();
     options.json ? print_json(*result) : print(render_instances(cmd, *result));
-    return kClientOk;
+    return kExitOk;
 }
 
 int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal) {
-    if (!valid_target("signal", target)) return kClientUsage;
+    if (!valid_target("signal", target)) return kExitUsage;
     const auto number = policies::signal_from_name(signal);
     if (!number) {
         std::fprintf(stderr, "corral signal: unknown signal \"%s\" (a name such as SIGUSR2 or USR2, or a number)\n",
                      signal.c_str());
-        return kClientUsage;
+        return kExitUsage;
     }
     const bool numeric = signal.find_first_not_of("0123456789") == std::string::npos;
     Session session(options, "signal");
@@ -68,19 +68,19 @@ int signal_command(const ClientOptions& options, const std::string& target, cons
         session.call("signal", {{"target", target}, {"signal", numeric ? nlohmann::json(*number) : nlohmann::json(signal)}});
     if (!result) return session.exit_code();
     options.json ? print_json(*result) : print(render_instances("signal", *result, policies::signal_name(*number)));
-    return kClientOk;
+    return kExitOk;
 }
 
 int cooling_command(const ClientOptions& options, const std::string& cmd, const std::string& target,
                     const std::string& for_text) {
-    if (!valid_target(cmd, target)) return kClientUsage;
+    if (!valid_target(cmd, target)) return kExitUsage;
     nlohmann::json args = {{"target", target}};
     if (!for_text.empty()) {
         const auto duration = config::parse_duration(for_text);
-        if (!duration || duration->count() < 1 || duration->count() > ipc::kMostCoolMs) {
+        if (!duration || duration->count() < 1 || duration->count() > protocol::kMostCoolMs) {
             std::fprintf(stderr, "corral cool: --for \"%s\" is not a duration from 1ms to 24h (such as 90s or 5m)\n",
                          for_text.c_str());
-            return kClientUsage;
+            return kExitUsage;
         }
         args["for_ms"] = duration->count();
     }
@@ -90,7 +90,7 @@ int cooling_command(const ClientOptions& options, const std::string& cmd, const 
     if (!result) return session.exit_code();
     if (options.json) {
         print_json(*result);
-        return kClientOk;
+        return kExitOk;
     }
     std::string text;
     for (const auto& change : (*result)["instances"]) {
@@ -99,7 +99,7 @@ int cooling_command(const ClientOptions& options, const std::string& cmd, const 
     }
     for (const auto& name : (*result)["not_running"]) text += name.get<std::string>() + ": not running\n";
     print(text);
-    return kClientOk;
+    return kExitOk;
 }
 
 int reload_command(const ClientOptions& options) {
@@ -108,7 +108,7 @@ int reload_command(const ClientOptions& options) {
     const auto result = session.call("reload");
     if (!result) return session.exit_code();
     options.json ? print_json(*result) : print(render_reload(*result));
-    return kClientOk;
+    return kExitOk;
 }
 
 // Asks the daemon to stop, then waits until it has closed this connection and nothing answers on its
@@ -145,10 +145,10 @@ int shutdown_command(const ClientOptions& options) {
         } else {
             std::fprintf(stderr, "corral shutdown: %s\n", message.c_str());
         }
-        return kClientFailed;
+        return kExitFailed;
     }
     options.json ? print_json(*result) : print("corral stopped\n");
-    return kClientOk;
+    return kExitOk;
 }
 
 }  // namespace corral::supervisor::cli

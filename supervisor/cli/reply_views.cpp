@@ -1,6 +1,6 @@
 #include "supervisor/cli/reply_views.hpp"
 
-#include "supervisor/postmortem/postmortem_text.hpp"
+#include "supervisor/cli/postmortem_text.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -8,7 +8,7 @@ namespace {
 
 // A JSON value in a line of text: strings without quotes.
 std::string plain(const Json& value) {
-    return postmortem::clean_line(value.is_string() ? value.get<std::string>() : value.dump());
+    return clean_line(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
 std::string joined(const Json& list) {
@@ -76,7 +76,7 @@ std::string render_error(std::string_view cmd, const Json& error) {
     }
     std::string message = text_of(error, "message");
     if (message.empty()) message = text_of(error, "code", "the daemon refused the request");
-    return out + "corral " + std::string(cmd) + ": " + postmortem::clean_line(message) + "\n";
+    return out + "corral " + std::string(cmd) + ": " + clean_line(message) + "\n";
 }
 
 }  // namespace corral::supervisor::cli

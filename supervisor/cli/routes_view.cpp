@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "supervisor/postmortem/postmortem_text.hpp"
+#include "base/text_format.hpp"
+#include "supervisor/cli/postmortem_text.hpp"
 
 namespace corral::supervisor::cli {
 namespace {
@@ -31,8 +32,8 @@ std::string queued_cell(const Json& destination) {
     if (messages > 0) {
         const std::uint64_t bytes = count_of(destination, "queued_bytes");
         const std::uint64_t in_memory = bytes > spilled ? bytes - spilled : 0;
-        cell += ", " + postmortem::format_size(in_memory);
-        if (spilled > 0) cell += " + " + postmortem::format_size(spilled) + " on disk";
+        cell += ", " + format_size(in_memory);
+        if (spilled > 0) cell += " + " + format_size(spilled) + " on disk";
     }
     if (flag_of(destination, "blocked")) cell += ", blocked";
     return cell;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "policies/duration_text.hpp"
+#include "base/text_format.hpp"
 #include "supervisor/cli/routes_view.hpp"
 
 namespace corral::supervisor::cli {
@@ -29,7 +29,7 @@ std::optional<std::int64_t> integer_of(const Json& object, std::string_view key)
 
 std::string duration_of(const Json& object, std::string_view key) {
     const auto ms = integer_of(object, key);
-    return ms ? policies::format_duration(policies::Duration(*ms)) : "-";
+    return ms ? format_duration(std::chrono::milliseconds(*ms)) : "-";
 }
 
 // "120.5MiB/512.0MiB" or "120.5MiB"; "" without data.
@@ -37,7 +37,7 @@ std::string sizes_text(const Json& memory) {
     const auto current = bytes_of(memory, "current");
     if (!current) return "";
     const auto max = bytes_of(memory, "max");
-    return postmortem::format_size(*current) + (max ? "/" + postmortem::format_size(*max) : "");
+    return format_size(*current) + (max ? "/" + format_size(*max) : "");
 }
 
 std::optional<double> memory_fraction(const Json& memory) {

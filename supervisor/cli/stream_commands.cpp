@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <set>
 
-#include "ipc/control_protocol.hpp"
 #include "supervisor/cli/client_commands.hpp"
 #include "supervisor/cli/client_session.hpp"
+#include "supervisor/cli/sparkline.hpp"
 #include "supervisor/cli/stream_views.hpp"
-#include "supervisor/postmortem/sparkline.hpp"
+#include "supervisor/protocol/control_protocol.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -21,7 +21,7 @@ struct Matched {
     std::size_t width = 0;
 };
 
-std::optional<Matched> matching_instances(ControlClient& client, const ipc::Target& target) {
+std::optional<Matched> matching_instances(ControlClient& client, const protocol::Target& target) {
     auto reply = client.request("status");
     if (!reply || !reply->value("ok", false)) return std::nullopt;
     const Json& result = (*reply)["result"];
@@ -30,7 +30,7 @@ std::optional<Matched> matching_instances(ControlClient& client, const ipc::Targ
     for (const auto& instance : result["instances"]) {
         if (!target.service.empty() && text_of(instance, "service") != target.service) continue;
         ++matched.count;
-        matched.width = std::max(matched.width, postmortem::display_width(instance_name(instance)));
+        matched.width = std::max(matched.width, display_width(instance_name(instance)));
     }
     return matched;
 }
@@ -60,7 +60,7 @@ int follow(Session& session, const std::string& command, Each&& each) {
             session.fail(line.error());
             return session.exit_code();
         }
-        if (!*line) return kClientOk;  // the daemon closed the stream
+        if (!*line) return kExitOk;  // the daemon closed the stream
         const Json& json = **line;
         if (stream_error(session, command, json)) return session.exit_code();
         const auto event = json.find("event");
@@ -72,10 +72,10 @@ int follow(Session& session, const std::string& command, Each&& each) {
 
 int logs_command(const ClientOptions& options, const LogsOptions& logs) {
     std::string error;
-    const auto target = ipc::parse_target(logs.target, error);
+    const auto target = protocol::parse_target(logs.target, error);
     if (!target) {
         std::fprintf(stderr, "corral logs: %s\n", error.c_str());
-        return kClientUsage;
+        return kExitUsage;
     }
     Session session(options, "logs");
     if (!session.connect()) return session.exit_code();
@@ -95,7 +95,7 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs) {
         const std::string name = text_of(line, "instance");
         seen.insert(name);
         if (!target->index && seen.size() > 1) view.prefix = true;
-        view.prefix_width = std::max(view.prefix_width, postmortem::display_width(name));
+        view.prefix_width = std::max(view.prefix_width, display_width(name));
         print(render_log_line(line, view));
     };
 
@@ -105,7 +105,7 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs) {
     if (!result) return session.exit_code();
     if (options.json && !logs.follow) {
         print_json(*result);
-        return kClientOk;
+        return kExitOk;
     }
     const Json lines = result->is_object() && result->contains("lines") ? (*result)["lines"] : Json::array();
     if (!options.json && !target->index && lines.is_array()) {
@@ -115,7 +115,7 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs) {
     if (lines.is_array()) {
         for (const auto& line : lines) print_line(line);
     }
-    if (!logs.follow) return kClientOk;
+    if (!logs.follow) return kExitOk;
     return follow(session, "logs", print_line);
 }
 

@@ -1,16 +1,16 @@
 #include "supervisor/cli/stream_views.hpp"
 
-#include "supervisor/postmortem/sparkline.hpp"
+#include "supervisor/cli/sparkline.hpp"
 
 namespace corral::supervisor::cli {
 
 std::string render_log_line(const Json& line, const LogsView& view) {
     const std::string raw = text_of(line, "line");
-    const std::string text = view.clean ? postmortem::clean_line(raw) : raw;
+    const std::string text = view.clean ? clean_line(raw) : raw;
     const bool err = text_of(line, "stream") == "err";
     if (!view.prefix) return (err ? view.style.red(text) : text) + "\n";
     const std::string name = text_of(line, "instance", "?");
-    const std::size_t width = postmortem::display_width(name);
+    const std::size_t width = display_width(name);
     const std::string prefix =
         name + std::string(view.prefix_width > width ? view.prefix_width - width : 0, ' ') + (err ? " !" : " |");
     return (err ? view.style.red(prefix) : view.style.dim(prefix)) + " " + text + "\n";
@@ -27,13 +27,13 @@ std::string render_event(const Json& event, const EventsView& view) {
     if (!from.empty() || !to.empty()) {
         out += (from.empty() ? "?" : from) + " -> " + paint_state(view.style, to.empty() ? "?" : to);
         const std::string reason = text_of(event, "reason");
-        if (!reason.empty()) out += ": " + postmortem::clean_line(reason);
+        if (!reason.empty()) out += ": " + clean_line(reason);
         return out + "\n";
     }
     Json rest = event.is_object() ? event : Json::object();
     rest.erase("time");
     rest.erase("instance");
-    return out + postmortem::clean_line(rest.dump()) + "\n";
+    return out + clean_line(rest.dump()) + "\n";
 }
 
 }  // namespace corral::supervisor::cli

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "supervisor/postmortem/sparkline.hpp"
+#include "supervisor/cli/sparkline.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -130,7 +130,7 @@ std::string render_table(const Row& header, const std::vector<Row>& rows,
     std::vector<std::size_t> widths(columns, 0);
     const auto measure = [&](const Row& row) {
         for (std::size_t c = 0; c < columns && c < row.size(); ++c) {
-            widths[c] = std::max(widths[c], postmortem::display_width(row[c]));
+            widths[c] = std::max(widths[c], display_width(row[c]));
         }
     };
     measure(header);
@@ -141,7 +141,7 @@ std::string render_table(const Row& header, const std::vector<Row>& rows,
         for (std::size_t c = 0; c < columns; ++c) {
             const std::string cell = c < row.size() ? row[c] : "";
             text += paint(index, c, cell);
-            if (c + 1 < columns) text += std::string(widths[c] - postmortem::display_width(cell) + 2, ' ');
+            if (c + 1 < columns) text += std::string(widths[c] - display_width(cell) + 2, ' ');
         }
         while (!text.empty() && text.back() == ' ') text.pop_back();
         return text + "\n";

@@ -1,6 +1,6 @@
 #pragma once
 // Small formats shared by the views of the client commands: times, instance names, states, tables.
-// Pure functions; colors come from postmortem::Style, sizes and durations from postmortem_text and
+// Pure functions; colors come from Style, sizes and durations from postmortem_text and
 // policies/duration_text.
 #include <chrono>
 #include <cstddef>
@@ -12,12 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "supervisor/postmortem/postmortem_text.hpp"
+#include "supervisor/cli/postmortem_text.hpp"
 
 namespace corral::supervisor::cli {
 
 using Json = nlohmann::ordered_json;
-using postmortem::Style;
 using WallClock = std::chrono::system_clock;
 
 // "2026-11-25T13:15:00.123Z" (or without the fraction) -> the time; nullopt for anything else.

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/text_format.hpp"
 #include "supervisor/config/units.hpp"
 
 namespace corral::config {
@@ -99,13 +100,13 @@ void read_threshold(Diagnostics& diagnostics, TableReader& memory, std::string_v
     }
     if (!bytes || *bytes < kMinMemory || *bytes > kMaxMemory) {
         diagnostics.error(*value, invalid("value", path,
-                                          "a size of at least " + size_text(kMinMemory) + " and at most " +
-                                              size_text(kMaxMemory) + ", or a percentage of memory.max such as \"90%\"",
+                                          "a size of at least " + size_as_written(kMinMemory) + " and at most " +
+                                              size_as_written(kMaxMemory) + ", or a percentage of memory.max such as \"90%\"",
                                           *value));
         return;
     }
     if (max == Field::valid && *bytes >= *max_bytes) {
-        diagnostics.error(*value, invalid("value", path, "less than the memory.max of " + size_text(*max_bytes),
+        diagnostics.error(*value, invalid("value", path, "less than the memory.max of " + size_as_written(*max_bytes),
                                           *value));
         return;
     }
@@ -161,7 +162,7 @@ void read_memory(Diagnostics& diagnostics, TableReader& service, supervisor::cgr
     if (max == Field::valid && high == Field::valid && *limits.high > *limits.max) {
         const toml::node& value = *table->get("high");
         diagnostics.error(value, invalid("size", memory.path_of("high"),
-                                         "at most the memory.max of " + size_text(*limits.max), value));
+                                         "at most the memory.max of " + size_as_written(*limits.max), value));
         limits.high.reset();
     }
     read_threshold(diagnostics, memory, "restart_at", max, limits.max, watch.restart_at);

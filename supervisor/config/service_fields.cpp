@@ -6,6 +6,7 @@
 #include <system_error>
 #include <vector>
 
+#include "base/text_format.hpp"
 #include "policies/signal_names.hpp"
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/cooling_fields.hpp"
@@ -185,11 +186,11 @@ void read_backoff(Diagnostics& diagnostics, TableReader& reader, ServiceSpec& sp
     if (max == Field::valid && initial != Field::invalid && params.max < params.initial) {
         const toml::node& value = *table->get("max");
         diagnostics.error(value, invalid("duration", backoff.path_of("max"),
-                                         "at least the initial delay of " + duration_text(params.initial), value));
+                                         "at least the initial delay of " + duration_as_written(params.initial), value));
     } else if (max == Field::absent && initial == Field::valid && params.initial > default_max) {
         const toml::node& value = *table->get("initial");
         diagnostics.error(value, invalid("duration", backoff.path_of("initial"),
-                                         "at most the default max delay of " + duration_text(default_max) +
+                                         "at most the default max delay of " + duration_as_written(default_max) +
                                              ", or a larger backoff.max",
                                          value));
     }

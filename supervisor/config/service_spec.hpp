@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ipc/delivery_queue.hpp"
-#include "ipc/frame_decoder.hpp"
+#include "ipc/queue_limits.hpp"
 #include "policies/backoff.hpp"
 #include "policies/cooling.hpp"
 #include "policies/memory_watch.hpp"

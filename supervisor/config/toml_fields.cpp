@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "base/text_format.hpp"
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/units.hpp"
 
@@ -129,27 +130,6 @@ std::string with_suggestion(std::string message, const std::optional<std::string
     return message;
 }
 
-std::string duration_text(policies::Duration d) {
-    const auto ms = d.count();
-    if (ms == 0) return "0s";
-    if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
-    if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-    if (ms % 1'000 == 0) return std::to_string(ms / 1'000) + "s";
-    return std::to_string(ms) + "ms";
-}
-
-std::string size_text(std::uint64_t bytes) {
-    if (bytes == 0) return "0 bytes";
-    constexpr std::pair<std::uint64_t, std::string_view> kUnits[] = {
-        {1ull << 40, "TiB"}, {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"},
-        {1'000'000'000'000, "TB"}, {1'000'000'000, "GB"}, {1'000'000, "MB"}, {1'000, "kB"},
-    };
-    for (const auto& [factor, unit] : kUnits) {
-        if (bytes % factor == 0) return std::to_string(bytes / factor) + std::string(unit);
-    }
-    return std::to_string(bytes) + " bytes";
-}
-
 TableReader::TableReader(Diagnostics& diagnostics, const toml::table& table, std::string path,
                          std::span<const std::string_view> known)
     : diagnostics_(diagnostics), table_(table), path_(std::move(path)), known_(known) {}
@@ -227,8 +207,8 @@ Field TableReader::read_duration(std::string_view key, policies::Duration min, p
         return Field::invalid;
     }
     if (*duration < min || *duration > max) {
-        std::string expected = "at most " + duration_text(max);
-        if (min.count() > 0) expected = "at least " + duration_text(min) + " and " + expected;
+        std::string expected = "at most " + duration_as_written(max);
+        if (min.count() > 0) expected = "at least " + duration_as_written(min) + " and " + expected;
         diagnostics_.error(*value, invalid("duration", path_of(key), expected, *value));
         return Field::invalid;
     }
@@ -260,7 +240,7 @@ Field TableReader::read_size(std::string_view key, std::uint64_t min, std::uint6
     if (!bytes || *bytes < min || *bytes > max) {
         const std::string expected = max == std::numeric_limits<std::uint64_t>::max()
                                          ? "at least " + std::to_string(min) + " bytes"
-                                         : "at least " + size_text(min) + " and at most " + size_text(max);
+                                         : "at least " + size_as_written(min) + " and at most " + size_as_written(max);
         diagnostics_.error(*value, invalid("size", path_of(key), expected, *value));
         return Field::invalid;
     }

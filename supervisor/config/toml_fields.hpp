@@ -52,11 +52,6 @@ std::string invalid(std::string_view what, std::string_view path, std::string_vi
                     const toml::node& value);
 // "invalid ... (expected ..., got ...)" -> "invalid ... (expected ..., got ...; did you mean "x"?)".
 std::string with_suggestion(std::string message, const std::optional<std::string>& suggestion);
-// "5s", "250ms", "1h": the largest unit that writes `d` as a whole number.
-std::string duration_text(policies::Duration d);
-// "4MiB", "2GiB", "500MB", "4097 bytes", "0 bytes": the largest unit that writes `bytes` as a whole
-// number, powers of 1024 first.
-std::string size_text(std::uint64_t bytes);
 
 enum class Field { absent, valid, invalid };
 

@@ -5,23 +5,15 @@
 #include <cstring>
 #include <memory>
 
+#include "base/owned_write.hpp"
+#include "base/read_buffer.hpp"
+
 namespace corral::supervisor {
 namespace {
 
 constexpr std::size_t kReadBufferSize = 64 * 1024;
 // How long a client that stopped reading keeps its connection after it was told it is too slow.
 constexpr uint64_t kGraceMs = 5'000;
-
-char* shared_read_buffer() {
-    static char buffer[kReadBufferSize];
-    return buffer;
-}
-
-// A write request that owns the bytes it writes.
-struct OwnedWrite {
-    uv_write_t request{};
-    std::string bytes;
-};
 
 }  // namespace
 
@@ -31,10 +23,7 @@ ControlConnection::ControlConnection(ControlHandler& handler, uv_loop_t* loop) :
 
 void ControlConnection::start() {
     if (!pipe_) return;
-    uv_read_start(
-        pipe_.stream(),
-        [](uv_handle_t*, size_t, uv_buf_t* buf) { *buf = uv_buf_init(shared_read_buffer(), kReadBufferSize); },
-        on_read);
+    uv_read_start(pipe_.stream(), alloc_shared_read_buffer<kReadBufferSize>, on_read);
 }
 
 void ControlConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
@@ -50,10 +39,10 @@ void ControlConnection::handle_read(ssize_t nread, const uv_buf_t* buf) {
     while (!data.empty() && pipe_ && !finishing_) {
         const std::size_t newline = data.find('\n');
         const std::size_t take = newline == std::string_view::npos ? data.size() : newline;
-        if (partial_.size() + take > ipc::kMaxRequestBytes) {
+        if (partial_.size() + take > protocol::kMaxRequestBytes) {
             partial_.clear();
-            refuse(ipc::reply_error(std::nullopt, "too_large",
-                                    "request longer than " + std::to_string(ipc::kMaxRequestBytes) + " bytes"));
+            refuse(protocol::reply_error(std::nullopt, "too_large",
+                                    "request longer than " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
             return;
         }
         if (newline == std::string_view::npos) {
@@ -70,19 +59,19 @@ void ControlConnection::handle_read(ssize_t nread, const uv_buf_t* buf) {
 
 void ControlConnection::handle_line(std::string_view line) {
     if (line.empty()) return;
-    auto parsed = ipc::parse_request(line);
-    if (auto* error = std::get_if<ipc::ProtocolError>(&parsed)) {
+    auto parsed = protocol::parse_request(line);
+    if (auto* error = std::get_if<protocol::ProtocolError>(&parsed)) {
         fail(error->id, error->code, error->message);
         return;
     }
-    handler_.handle_request(*this, std::get<ipc::Request>(parsed));
+    handler_.handle_request(*this, std::get<protocol::Request>(parsed));
 }
 
-void ControlConnection::reply(std::int64_t id, const nlohmann::json& result) { write(ipc::reply_ok(id, result)); }
+void ControlConnection::reply(std::int64_t id, const nlohmann::json& result) { write(protocol::reply_ok(id, result)); }
 
 void ControlConnection::fail(std::optional<std::int64_t> id, std::string_view code, std::string_view message,
                              const nlohmann::json& details) {
-    write(ipc::reply_error(id, code, message, details));
+    write(protocol::reply_error(id, code, message, details));
 }
 
 void ControlConnection::event(const nlohmann::json& event) {
@@ -90,12 +79,12 @@ void ControlConnection::event(const nlohmann::json& event) {
     if (uv_stream_get_write_queue_size(pipe_.stream()) > kMaxQueuedBytes) {
         const std::int64_t id = subscription_->id;
         subscription_.reset();
-        refuse(ipc::reply_error(id, "slow_client",
+        refuse(protocol::reply_error(id, "slow_client",
                                 "the client did not keep up with the stream (more than " +
                                     std::to_string(kMaxQueuedBytes >> 10) + " KiB unread); disconnecting"));
         return;
     }
-    write(ipc::stream_event(subscription_->id, event));
+    write(protocol::stream_event(subscription_->id, event));
 }
 
 void ControlConnection::refuse(const std::string& line) {
@@ -105,20 +94,15 @@ void ControlConnection::refuse(const std::string& line) {
 
 void ControlConnection::write(std::string text) {
     if (!pipe_ || finishing_) return;
-    auto owned = std::make_unique<OwnedWrite>();
-    owned->bytes = std::move(text);
-    owned->request.data = this;
-    uv_buf_t buf = uv_buf_init(owned->bytes.data(), static_cast<unsigned>(owned->bytes.size()));
-    if (uv_write(&owned->request, pipe_.stream(), &buf, 1, on_written) < 0) {
+    if (OwnedWrite::start(pipe_.stream(), std::move(text), this, on_written) < 0) {
         close();
         return;
     }
     ++pending_writes_;
-    owned.release();  // freed in on_written
 }
 
 void ControlConnection::on_written(uv_write_t* request, int status) {
-    std::unique_ptr<OwnedWrite> owned(reinterpret_cast<OwnedWrite*>(request));
+    const auto owned = OwnedWrite::finished(request);
     // A write completes (with UV_ECANCELED) even after its handle was closed; then `data` is stale.
     if (status == UV_ECANCELED) return;
     auto* self = static_cast<ControlConnection*>(request->data);

@@ -1,5 +1,5 @@
 #pragma once
-// One client of the control socket. It reads request lines (at most ipc::kMaxRequestBytes each: a longer
+// One client of the control socket. It reads request lines (at most protocol::kMaxRequestBytes each: a longer
 // one gets `too_large` and the connection is closed), hands each to the ControlHandler, and writes
 // replies and stream events.
 //
@@ -16,8 +16,8 @@
 #include <set>
 #include <string>
 
-#include "ipc/control_protocol.hpp"
-#include "supervisor/uv_handle.hpp"
+#include "base/uv_handle.hpp"
+#include "supervisor/protocol/control_protocol.hpp"
 
 namespace corral::supervisor {
 
@@ -26,7 +26,7 @@ class ControlConnection;
 class ControlHandler {
 public:
     // Reply through `client.reply()` / `client.fail()` (now, or later for streams).
-    virtual void handle_request(ControlConnection& client, const ipc::Request& request) = 0;
+    virtual void handle_request(ControlConnection& client, const protocol::Request& request) = 0;
 
 protected:
     ~ControlHandler() = default;

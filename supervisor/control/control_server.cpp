@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "supervisor/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace corral::supervisor {
 namespace {
@@ -113,7 +113,7 @@ void ControlServer::accept() {
     if (!known || (peer.uid != ::geteuid() && peer.uid != 0)) {
         spdlog::warn("control socket: refused a client with uid {} (pid {})", known ? static_cast<long>(peer.uid) : -1L,
                      known ? static_cast<long>(peer.pid) : -1L);
-        client->refuse(ipc::reply_error(std::nullopt, "forbidden",
+        client->refuse(protocol::reply_error(std::nullopt, "forbidden",
                                         "only the daemon's user (uid " + std::to_string(::geteuid()) +
                                             ") and root may use this socket"));
     } else {

@@ -13,9 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "base/sys_result.hpp"
+#include "base/uv_handle.hpp"
 #include "supervisor/control/control_connection.hpp"
-#include "supervisor/sys_result.hpp"
-#include "supervisor/uv_handle.hpp"
 
 namespace corral::supervisor {
 

@@ -34,11 +34,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/sys_result.hpp"
+#include "base/unique_fd.hpp"
+#include "base/uv_handle.hpp"
 #include "supervisor/kmsg/kmsg_record.hpp"
 #include "supervisor/kmsg/oom_report.hpp"
-#include "supervisor/sys_result.hpp"
-#include "supervisor/unique_fd.hpp"
-#include "supervisor/uv_handle.hpp"
 
 namespace corral::supervisor::kmsg {
 

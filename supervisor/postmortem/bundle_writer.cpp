@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "base/file_text.hpp"
+#include "base/text_format.hpp"
 #include "policies/signal_names.hpp"
 #include "supervisor/postmortem/bundle_format.hpp"
 
@@ -17,18 +19,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string utc(std::chrono::system_clock::time_point at, const char* format) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char text[64];
-    std::strftime(text, sizeof text, format, &tm);
-    char result[80];
-    std::snprintf(result, sizeof result, "%s.%03dZ", text, static_cast<int>(millis));
-    return result;
-}
 
 json optional_number(const std::optional<std::uint64_t>& value) { return value ? json(*value) : json(nullptr); }
 
@@ -91,32 +81,6 @@ void apply_retention(const fs::path& root, const fs::path& instance_dir, const f
 }
 
 }  // namespace
-
-std::string compact_utc(std::chrono::system_clock::time_point at) { return utc(at, "%Y%m%dT%H%M%S"); }
-std::string iso_utc(std::chrono::system_clock::time_point at) { return utc(at, "%Y-%m-%dT%H:%M:%S"); }
-
-std::string tail_lines(const fs::path& file, int lines) {
-    constexpr std::streamoff kMaxBytes = 256 * 1024;  // bounds the work whatever the lines' lengths
-    std::ifstream in(file, std::ios::binary | std::ios::ate);
-    if (!in) return {};
-    const std::streamoff size = in.tellg();
-    const std::streamoff start = std::max<std::streamoff>(0, size - kMaxBytes);
-    std::string text(static_cast<std::size_t>(size - start), '\0');
-    in.seekg(start);
-    in.read(text.data(), size - start);
-    if (start > 0) text.erase(0, text.find('\n') + 1);  // a partial first line
-    int found = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-    if (found > lines) {
-        std::size_t cut = 0;
-        for (int skip = found - lines; skip > 0; --skip) cut = text.find('\n', cut) + 1;
-        text.erase(0, cut);
-        found = lines;
-    }
-    if (found < lines && start == 0 && file.extension() != ".1") {
-        text.insert(0, tail_lines(file.string() + ".1", lines - found));
-    }
-    return text;
-}
 
 Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention) {
     const std::string reason(policies::to_string(input.classification.reason));

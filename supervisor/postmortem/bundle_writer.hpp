@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "base/sys_result.hpp"
 #include "policies/exit_classification.hpp"
 #include "supervisor/cgroup/limits.hpp"
 #include "supervisor/config/service_spec.hpp"
-#include "supervisor/sys_result.hpp"
 
 namespace corral::supervisor::postmortem {
 
@@ -42,12 +42,5 @@ struct BundleInput {
 
 // Returns the bundle's id ("api-0/20261125T131500.123Z-oom-kill").
 Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention);
-
-// The last `lines` lines of a log, reaching into its rotated predecessor (.1) when the live file is short.
-std::string tail_lines(const std::filesystem::path& file, int lines);
-
-// "20261125T131500.123Z" and "2026-11-25T13:15:00.123Z".
-std::string compact_utc(std::chrono::system_clock::time_point at);
-std::string iso_utc(std::chrono::system_clock::time_point at);
 
 }  // namespace corral::supervisor::postmortem

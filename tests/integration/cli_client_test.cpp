@@ -21,13 +21,13 @@
 #include <thread>
 #include <vector>
 
-#include "supervisor/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 #include "tests/support/doctest_strings.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace corral::test;
-using corral::supervisor::UniqueFd;
+using corral::UniqueFd;
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 

@@ -50,7 +50,6 @@ struct Running {
     }
 };
 
-
 }  // namespace
 
 TEST_CASE("control socket: mode 0600 from the start - version and status") {

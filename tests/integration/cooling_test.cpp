@@ -56,7 +56,6 @@ long long write_bytes(pid_t pid) {
     return -1;
 }
 
-
 // The gaps between consecutive times longer than `at_least` ms, as (start, end).
 std::vector<std::pair<long long, long long>> pauses(const std::vector<long long>& times, long long at_least) {
     std::vector<std::pair<long long, long long>> found;

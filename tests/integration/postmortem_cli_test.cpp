@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/cli/sparkline.hpp"
 #include "supervisor/postmortem/bundle_format.hpp"
-#include "supervisor/postmortem/sparkline.hpp"
 #include "tests/support/doctest_strings.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -153,7 +153,7 @@ TEST_CASE("corral postmortem --show draws the memory chart and the tails") {
     CHECK_FALSE(contains(out, "invoked oom-killer"));
     CHECK(contains(out, (dir / ".corral/postmortem" / kOomId).string()));
     CHECK(contains(out, "  memory.csv "));
-    for (const auto& line : lines_of(out)) CHECK(corral::supervisor::postmortem::display_width(line) <= 100);
+    for (const auto& line : lines_of(out)) CHECK(corral::supervisor::cli::display_width(line) <= 100);
     CHECK_FALSE(contains(out, "\x1b["));  // not a terminal: no colors
 }
 

@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 #include "tests/support/uv_loop.hpp"
 
 using namespace std::chrono_literals;
 using corral::ipc::Channel;
 using corral::ipc::Serialization;
 using corral::policies::ReadPacing;
-using corral::supervisor::UniqueFd;
+using corral::UniqueFd;
 using corral::test::Loop;
 using corral::test::run_until;
 

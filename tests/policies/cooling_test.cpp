@@ -407,18 +407,3 @@ TEST_CASE("cooling: new params apply live") {
         CHECK(policy.next_check(at(30'000)) == at(90'000));
     }
 }
-
-TEST_CASE("cooling: duration and rate texts") {
-    CHECK(cooling_duration_text(milliseconds(10'000)) == "10s");
-    CHECK(cooling_duration_text(milliseconds(60'000)) == "60s");
-    CHECK(cooling_duration_text(milliseconds(120'000)) == "120s");
-    CHECK(cooling_duration_text(milliseconds(300'000)) == "5m");
-    CHECK(cooling_duration_text(milliseconds(7'200'000)) == "2h");
-    CHECK(cooling_duration_text(milliseconds(125'000)) == "2m05s");
-    CHECK(cooling_duration_text(milliseconds(1500)) == "1.5s");
-    CHECK(cooling_duration_text(milliseconds(250)) == "250ms");
-    CHECK(cooling_byte_rate_text(48.2 * kMB, false) == "48.2MB/s");
-    CHECK(cooling_byte_rate_text(20.0 * 1024 * 1024, true) == "20.0MiB/s");
-    CHECK(cooling_byte_rate_text(512, false) == "512B/s");
-    CHECK(cooling_byte_rate_text(3e9, false) == "3.0GB/s");
-}

@@ -12,9 +12,6 @@
 namespace corral::test {
 
 namespace fs = std::filesystem;
-using supervisor::Result;
-using supervisor::Status;
-using supervisor::sys_error;
 
 namespace {
 

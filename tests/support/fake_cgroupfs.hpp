@@ -42,10 +42,10 @@ public:
     FakeCgroupFs(std::filesystem::path root, std::vector<std::string> controllers)
         : FakeCgroupFs(std::move(root), std::move(controllers), Features{}) {}
 
-    supervisor::Status make_dir(const std::filesystem::path& dir) override;
-    supervisor::Status remove_dir(const std::filesystem::path& dir) override;
-    supervisor::Result<std::string> read(const std::filesystem::path& file) override;
-    supervisor::Status write(const std::filesystem::path& file, std::string_view value) override;
+    Status make_dir(const std::filesystem::path& dir) override;
+    Status remove_dir(const std::filesystem::path& dir) override;
+    Result<std::string> read(const std::filesystem::path& file) override;
+    Status write(const std::filesystem::path& file, std::string_view value) override;
     bool exists(const std::filesystem::path& path) override;
     std::vector<std::string> subdirs(const std::filesystem::path& dir) override;
 
@@ -67,10 +67,10 @@ public:
     const std::vector<Write>& writes() const { return writes_; }
 
 private:
-    supervisor::Status write_checked(const std::filesystem::path& file, std::string_view value);
-    supervisor::Status write_procs(const std::filesystem::path& dir, std::string_view value);
-    supervisor::Status write_subtree_control(const std::filesystem::path& dir, std::string_view value);
-    supervisor::Status write_limit(const std::filesystem::path& file, std::string_view value);
+    Status write_checked(const std::filesystem::path& file, std::string_view value);
+    Status write_procs(const std::filesystem::path& dir, std::string_view value);
+    Status write_subtree_control(const std::filesystem::path& dir, std::string_view value);
+    Status write_limit(const std::filesystem::path& file, std::string_view value);
     void add_interface_files(const std::filesystem::path& dir);
     void add_controller_files(const std::filesystem::path& dir, const std::string& controller);
     void remove_controller_files(const std::filesystem::path& dir, const std::string& controller);

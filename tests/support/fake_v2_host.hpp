@@ -47,7 +47,7 @@ public:
         return std::move(*driver);
     }
 
-    static void require(const supervisor::Status& status) {
+    static void require(const Status& status) {
         if (!status) throw std::runtime_error(status.error().message());
     }
 

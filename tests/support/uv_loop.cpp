@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "supervisor/uv_handle.hpp"
+#include "base/uv_handle.hpp"
 
 namespace corral::test {
 
@@ -14,7 +14,7 @@ int Loop::close() {
 
 bool run_until(uv_loop_t* loop, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     bool expired = false;
-    supervisor::UvHandle<uv_timer_t> timer;
+    UvHandle<uv_timer_t> timer;
     if (timer.init(uv_timer_init, loop) < 0) return done();
     timer.get()->data = &expired;
     uv_timer_start(timer.get(), [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },

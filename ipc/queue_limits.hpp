@@ -1,0 +1,19 @@
+#pragma once
+// The bounds of one delivery queue and what happens when they are reached (see delivery_queue.hpp):
+// a plain value, so that the service file's specs can carry it without knowing the queue.
+#include <cstdint>
+
+namespace corral::ipc {
+
+enum class Overflow { spill, drop_oldest, drop_newest, block };
+
+struct QueueLimits {
+    std::uint64_t max_bytes = 16ull << 20;
+    std::uint64_t max_messages = 100'000;
+    Overflow overflow = Overflow::spill;
+    std::uint64_t spill_max = 1ull << 30;
+
+    bool operator==(const QueueLimits&) const = default;
+};
+
+}  // namespace corral::ipc

@@ -1,0 +1,393 @@
+#include "supervisor/daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "base/text_format.hpp"
+#include "policies/signal_names.hpp"
+#include "supervisor/config/load_config.hpp"
+#include "supervisor/daemon/cgroup_setup.hpp"
+#include "supervisor/daemon/reload_plan.hpp"
+#include "supervisor/daemon/status_file.hpp"
+#include "supervisor/postmortem/bundle_writer.hpp"
+
+namespace corral::supervisor {
+
+using policies::State;
+
+namespace {
+
+ipc::BrokerConfig broker_config(const config::Config& config) {
+    ipc::BrokerConfig broker;
+    broker.max_message = config.supervisor.max_message;
+    broker.spill_dir = config.supervisor.state_dir / "spill";
+    for (const auto& service : config.services) broker.instances[service.name] = service.instances;
+    for (const auto& route : config.routes) {
+        broker.routes.push_back({route.from, route.to, route.rate, route.queue, route.delivery == config::Delivery::broadcast});
+    }
+    return broker;
+}
+
+// Once every instance is down, how long output pipes may stay open (held by a process that survived
+// SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
+constexpr uint64_t kPipesGraceMs = 2'000;
+
+}  // namespace
+
+Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
+               std::string why_no_cgroups)
+    : loop_(loop),
+      config_(std::move(config)),
+      cgroups_(std::move(cgroups)),
+      why_no_cgroups_(std::move(why_no_cgroups)),
+      reaper_(loop),
+      cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
+      kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
+      broker_(loop, broker_config(config_)),
+      control_(loop, *this),
+      started_at_(policies::Clock::now()) {
+    context_.loop = loop;
+    context_.cgroups = cgroups_.get();
+    context_.cgroups_required = config_.supervisor.cgroups == config::CgroupMode::required;
+    context_.supervisor = config_.supervisor;
+    context_.broker = &broker_;
+    context_.reaper = &reaper_;
+    context_.corral_exe = std::move(corral_exe);
+    context_.log_dir = config_.supervisor.state_dir / "logs";
+    context_.observer = this;
+
+    for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
+        UvHandle<uv_signal_t> handle;
+        if (const int rc = handle.init(uv_signal_init, loop); rc < 0) {
+            spdlog::error("cannot watch {}: {}", policies::signal_name(signum), uv_strerror(rc));
+            continue;
+        }
+        handle.get()->data = this;
+        uv_signal_start(handle.get(), on_signal, signum);
+        signals_.push_back(std::move(handle));
+    }
+    for (auto* timer : {&settle_timer_, &sample_timer_, &status_timer_}) {
+        if (const int rc = timer->init(uv_timer_init, loop); rc < 0) {
+            spdlog::critical("cannot create a timer: {}", uv_strerror(rc));
+            std::abort();
+        }
+        timer->get()->data = this;
+    }
+}
+
+Daemon::~Daemon() { close_handles(); }
+
+int Daemon::run(const std::function<void()>& ready) {
+    // Orphaned descendants of services come back to the daemon, not to init: they can be found, killed
+    // and reaped (see OrphanReaper).
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: {}", std::strerror(errno));
+    spdlog::info("corral {} supervising {} service(s){}{}", CORRAL_VERSION, config_.services.size(),
+                 config_.file.empty() ? "" : " from ", config_.file.string());
+    const auto socket = config_.supervisor.state_dir / "corral.sock";
+    if (Status listening = control_.listen(socket); !listening) {
+        spdlog::error("control socket: {}", listening.error().message());
+        close_handles();
+        uv_run(loop_, UV_RUN_DEFAULT);
+        return 1;
+    }
+    if (Status opened = kmsg_.open(); !opened) {
+        spdlog::warn("the kernel's OOM reports are not read: {}", opened.error().message());
+    }
+    apply(config_);
+    running_ = true;
+    if (ready) ready();
+    if (cgroups_) {
+        const auto every = static_cast<uint64_t>(config_.supervisor.sample_interval.count());
+        uv_timer_start(sample_timer_.get(), on_sample, every, every);
+    }
+    uv_run(loop_, UV_RUN_DEFAULT);
+    spdlog::info("corral stopped");
+    return 0;
+}
+
+template <typename Fn>
+void Daemon::for_each_instance(Fn&& fn) const {
+    for (const auto& service : services_) {
+        for (const auto& instance : service.instances) fn(*instance);
+    }
+    for (const auto& instance : retiring_) fn(*instance);
+}
+
+void Daemon::on_signal(uv_signal_t* handle, int signum) { static_cast<Daemon*>(handle->data)->handle_signal(signum); }
+
+void Daemon::handle_signal(int signum) {
+    if (signum == SIGHUP) {
+        if (!shutting_down_) reload();
+        return;
+    }
+    if (!shutting_down_) {
+        begin_shutdown(signum);
+        return;
+    }
+    spdlog::warn("{} again: killing every remaining process now", policies::signal_name(signum));
+    for_each_instance([](Instance& instance) { instance.kill_now(); });
+}
+
+Daemon::ReloadOutcome Daemon::reload() {
+    ReloadOutcome outcome;
+    if (config_.file.empty()) {
+        outcome.errors.push_back("nothing to reload: the daemon was started without a service file (corral run)");
+        spdlog::warn("reload: {}", outcome.errors.back());
+        return outcome;
+    }
+    spdlog::info("reloading {}", config_.file.string());
+    config::LoadResult result = config::load_config_file(config_.file);
+    if (!result.config) {
+        for (const auto& error : result.errors) {
+            spdlog::error("{}", error.to_string());
+            outcome.errors.push_back(error.to_string());
+        }
+        spdlog::error("reload failed: {} error(s) in {}; nothing was changed", result.errors.size(),
+                      config_.file.string());
+        return outcome;
+    }
+    config::Config next = std::move(*result.config);
+    if (next.supervisor != config_.supervisor) {
+        spdlog::warn("reload: [supervisor] settings changed; they take effect only when the daemon restarts");
+        next.supervisor = config_.supervisor;
+    }
+    if (!accept_limits(next, cgroups_.get(), why_no_cgroups_)) {
+        const std::string why = "limits that cannot be applied with cgroups = \"required\"; nothing was changed";
+        spdlog::error("reload refused: {}", why);
+        for (const auto& problem : unapplicable_limits(next, cgroups_.get(), why_no_cgroups_)) outcome.errors.push_back(problem);
+        return outcome;
+    }
+    broker_.configure(broker_config(next));
+    outcome.changes = apply(next);
+    config_ = std::move(next);
+    spdlog::info("reload complete: {} service(s)", config_.services.size());
+    return outcome;
+}
+
+std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Config& config) {
+    std::vector<std::pair<std::string, std::string>> changes;
+    std::vector<config::ServiceSpec> running;
+    for (const auto& service : services_) running.push_back(*service.spec);
+    std::vector<Service> next;
+    for (const ReloadStep& step : plan_reload(running, config.services)) {
+        const auto spec = std::find_if(config.services.begin(), config.services.end(),
+                                       [&](const auto& s) { return s.name == step.service; });
+        const auto existing = std::find_if(services_.begin(), services_.end(),
+                                           [&](const Service& s) { return s.spec && s.spec->name == step.service; });
+        if (step.action != ReloadAction::keep) changes.emplace_back(step.service, reload_action_name(step.action));
+        switch (step.action) {
+            case ReloadAction::add: {
+                if (running_) spdlog::info("{}: new service", step.service);
+                Service service{std::make_shared<const config::ServiceSpec>(*spec), {}};
+                add_instances(service, spec->instances);
+                next.push_back(std::move(service));
+                break;
+            }
+            case ReloadAction::remove:
+                spdlog::info("{}: removed from the service file, stopping it", step.service);
+                retire_instances(*existing, 0);
+                break;
+            case ReloadAction::keep: next.push_back(std::move(*existing)); break;
+            case ReloadAction::update:
+            case ReloadAction::restart: {
+                const bool restart = step.action == ReloadAction::restart;
+                Service service = std::move(*existing);
+                if (restart) {
+                    spdlog::info("{}: its command, cwd, env or Node diagnostics changed: restarting its instances", step.service);
+                } else if (service.spec->instances != spec->instances) {
+                    spdlog::info("{}: scaling from {} to {} instance(s)", step.service, service.spec->instances,
+                                 spec->instances);
+                } else {
+                    spdlog::info("{}: settings updated, no restart needed", step.service);
+                }
+                service.spec = std::make_shared<const config::ServiceSpec>(*spec);
+                retire_instances(service, spec->instances);
+                for (auto& instance : service.instances) {
+                    instance->update_spec(service.spec);
+                    if (restart) instance->restart();
+                }
+                add_instances(service, spec->instances);
+                next.push_back(std::move(service));
+                break;
+            }
+        }
+    }
+    services_ = std::move(next);
+    return changes;
+}
+
+void Daemon::add_instances(Service& service, unsigned count) {
+    for (auto index = static_cast<unsigned>(service.instances.size()); index < count; ++index) {
+        service.instances.push_back(std::make_unique<Instance>(context_, service.spec, index));
+        service.instances.back()->start();
+    }
+}
+
+void Daemon::retire_instances(Service& service, unsigned keep) {
+    while (service.instances.size() > keep) {
+        std::unique_ptr<Instance> instance = std::move(service.instances.back());
+        service.instances.pop_back();
+        instance->stop();
+        retiring_.push_back(std::move(instance));
+    }
+    schedule_settle();
+}
+
+void Daemon::on_transition(Instance& instance, State from, State to, const std::string& reason) {
+    if (policies::is_down(to)) schedule_settle();
+    schedule_status();
+    const nlohmann::json event = {{"time", iso_utc(std::chrono::system_clock::now())},
+                                  {"instance", instance.name()},
+                                  {"from", std::string(policies::to_string(from))},
+                                  {"to", std::string(policies::to_string(to))},
+                                  {"reason", reason}};
+    control_.for_each_client([&](ControlConnection& client) {
+        if (client.subscription() && client.subscription()->events) client.event(event);
+    });
+}
+
+void Daemon::on_output(Instance& instance, std::string_view stream, std::string_view lines) {
+    control_.for_each_client([&](ControlConnection& client) {
+        const auto& follow = client.subscription();
+        if (!follow || !follow->instances.contains(instance.name()) || !(stream == "out" ? follow->out : follow->err)) {
+            return;
+        }
+        for (std::size_t start = 0; start < lines.size();) {
+            const std::size_t end = lines.find('\n', start);
+            client.event({{"instance", instance.name()}, {"stream", stream},
+                          {"line", lines.substr(start, end - start)}});
+            if (end == std::string_view::npos || !client.subscription()) break;
+            start = end + 1;
+        }
+    });
+}
+
+void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }
+
+void Daemon::sample_memory() {
+    const auto now = policies::Clock::now();
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for_each_instance([&](Instance& instance) { instance.sample_memory(now_ms, now); });
+    write_status();
+}
+
+// Several transitions in one loop iteration make one write.
+void Daemon::schedule_status() {
+    if (status_timer_ && !uv_is_active(status_timer_.base())) uv_timer_start(status_timer_.get(), on_status, 0, 0);
+}
+
+void Daemon::on_status(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->write_status(); }
+
+void Daemon::write_status() {
+    std::vector<const Instance*> instances;
+    for_each_instance([&](const Instance& instance) { instances.push_back(&instance); });
+    write_status_file(config_.supervisor.state_dir / "status.json", instances);
+}
+
+void Daemon::on_quiet(Instance&) { schedule_settle(); }
+
+// In the events stream as a pseudo-transition, so that `corral events` shows it in line with the others.
+void Daemon::on_cooling(Instance& instance, bool cooling, const std::string& reason) {
+    schedule_status();
+    const nlohmann::json event = {{"time", iso_utc(std::chrono::system_clock::now())},
+                                  {"instance", instance.name()},
+                                  {"from", cooling ? "running" : "cooling"},
+                                  {"to", cooling ? "cooling" : "running"},
+                                  {"cooling", cooling},
+                                  {"reason", reason}};
+    control_.for_each_client([&](ControlConnection& client) {
+        if (client.subscription() && client.subscription()->events) client.event(event);
+    });
+}
+
+void Daemon::begin_shutdown(int signum) {
+    shutting_down_ = true;
+    spdlog::info("{}: stopping every service (send it again to kill them at once)", policies::signal_name(signum));
+    for_each_instance([](Instance& instance) { instance.stop(); });
+    schedule_settle();
+}
+
+// Destroying instances or closing handles from inside their own callbacks is avoided by doing both here,
+// on a zero-delay timer.
+void Daemon::schedule_settle() {
+    if (settle_timer_) uv_timer_start(settle_timer_.get(), on_settle, 0, 0);
+}
+
+void Daemon::on_settle(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->settle(); }
+
+bool Daemon::all_down() const {
+    bool down = true;
+    for_each_instance([&](const Instance& instance) {
+        if (!policies::is_down(instance.state()) || instance.pid() > 0) down = false;
+    });
+    return down;
+}
+
+void Daemon::settle() {
+    std::erase_if(retiring_, [](const auto& instance) { return instance->quiet(); });
+    if (!shutting_down_ || !all_down()) return;
+    if (!swept_) {
+        swept_ = true;
+        kill_escaped_children();
+        pipes_deadline_ = uv_now(loop_) + kPipesGraceMs;
+    }
+    reaper_.reap();
+    bool quiet = OrphanReaper::children().empty();
+    for_each_instance([&](const Instance& instance) { quiet = quiet && instance.quiet(); });
+    if (quiet || uv_now(loop_) >= pipes_deadline_) {
+        if (!quiet) spdlog::warn("some processes or output pipes did not go away; exiting without them");
+        write_status();
+        services_.clear();
+        retiring_.clear();
+        if (cgroups_) {
+            if (Status removed = cgroups_->remove_top(); !removed) {
+                spdlog::warn("cgroups of this daemon stay behind: {}", removed.error().message());
+            }
+        }
+        close_handles();
+        return;
+    }
+    uv_timer_start(settle_timer_.get(), on_settle, 50, 0);
+}
+
+void Daemon::kill_escaped_children() {
+    reaper_.reap();
+    for (const pid_t pid : OrphanReaper::children()) {
+        spdlog::warn("process {} left its service's process group and is still running: killing it", pid);
+        ::kill(pid, SIGKILL);
+    }
+}
+
+void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
+    Instance* victim = nullptr;
+    for_each_instance([&](Instance& instance) {
+        const std::string group = instance.cgroup_name();
+        const bool same_group = !group.empty() && report.task_memcg.ends_with("/" + cgroup_top_ + "/" + group);
+        const bool same_pid = report.pid == instance.pid() || report.pid == instance.last_pid();
+        if (same_group || (same_pid && group.empty())) victim = &instance;
+    });
+    if (victim == nullptr) return;  // another tenant's process
+    std::string text;
+    for (const auto& line : report.lines) text += line + "\n";
+    victim->on_kernel_oom(report.pid, report.global, report.killed_line, text);
+}
+
+void Daemon::close_handles() {
+    control_.close();
+    broker_.close();
+    kmsg_.close();
+    signals_.clear();
+    settle_timer_.close();
+    sample_timer_.close();
+    status_timer_.close();
+    reaper_.close();
+}
+
+}  // namespace corral::supervisor

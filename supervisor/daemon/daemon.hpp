@@ -1,0 +1,114 @@
+#pragma once
+// The daemon: owns the loop's signal handlers and every Instance, applies a Config (at start and on
+// reload), and shuts down cleanly.
+//
+// Shutdown (SIGTERM/SIGINT): every instance is stopped with its stop signal and timeout; once all are
+// down, any process that escaped its process group but is still a child of the daemon (it is a subreaper)
+// is SIGKILLed; once every output pipe has reached EOF, all handles are closed and run() returns 0.
+// A second SIGTERM/SIGINT SIGKILLs what is still running.
+// Reload (SIGHUP): the file is read again; a bad file is reported and changes nothing. Otherwise added
+// services start, removed ones stop, changed ones restart, a change of `instances` alone scales, and
+// unchanged services keep running untouched.
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/uv_handle.hpp"
+#include "supervisor/cgroup/driver.hpp"
+#include "supervisor/config/service_spec.hpp"
+#include "supervisor/control/control_server.hpp"
+#include "supervisor/instance/instance.hpp"
+#include "supervisor/instance/orphan_reaper.hpp"
+#include "supervisor/kmsg/kmsg_reader.hpp"
+
+namespace corral::supervisor {
+
+class Daemon final : private InstanceObserver, private ControlHandler {
+public:
+    // `cgroups` may be null (no cgroups: `why_no_cgroups` says why, for warnings about limits).
+    Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
+           std::string why_no_cgroups);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Opens the control socket, starts every service and runs the loop until shutdown is complete;
+    // returns the exit code. `ready` is called once the socket answers and the services are starting.
+    int run(const std::function<void()>& ready = {});
+
+private:
+    struct Service {
+        std::shared_ptr<const config::ServiceSpec> spec;
+        std::vector<std::unique_ptr<Instance>> instances;
+    };
+
+    struct ReloadOutcome {
+        std::vector<std::string> errors;  // "FILE:LINE:COL: ..."; when set, nothing changed
+        std::vector<std::pair<std::string, std::string>> changes;  // service, action
+    };
+
+    void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
+    void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
+    void on_quiet(Instance& instance) override;
+    void on_cooling(Instance& instance, bool cooling, const std::string& reason) override;
+
+    // daemon_control.cpp: the control socket's commands.
+    void handle_request(ControlConnection& client, const protocol::Request& request) override;
+    nlohmann::json status_json() const;
+    std::vector<Instance*> resolve(const protocol::Target& target) const;
+    void command_lifecycle(ControlConnection& client, const protocol::Request& request);
+    void command_signal(ControlConnection& client, const protocol::Request& request);
+    void command_cooling(ControlConnection& client, const protocol::Request& request);
+    void command_reload(ControlConnection& client, const protocol::Request& request);
+    void command_logs(ControlConnection& client, const protocol::Request& request);
+    void command_postmortem(ControlConnection& client, const protocol::Request& request);
+    static void on_signal(uv_signal_t* handle, int signum);
+    static void on_settle(uv_timer_t* timer);
+    static void on_sample(uv_timer_t* timer);
+    static void on_status(uv_timer_t* timer);
+
+    void handle_signal(int signum);
+    void on_kernel_oom(const kmsg::OomReport& report);
+    ReloadOutcome reload();
+    std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
+    void add_instances(Service& service, unsigned count);
+    void retire_instances(Service& service, unsigned keep);
+    void begin_shutdown(int signum);
+    void schedule_settle();
+    void schedule_status();
+    void sample_memory();
+    void write_status();
+    void settle();
+    void kill_escaped_children();
+    void close_handles();
+    bool all_down() const;
+    template <typename Fn>
+    void for_each_instance(Fn&& fn) const;
+
+    uv_loop_t* loop_;
+    config::Config config_;
+    std::unique_ptr<cgroup::Driver> cgroups_;  // before context_, which points to it
+    std::string why_no_cgroups_;
+    InstanceContext context_;
+    OrphanReaper reaper_;
+    std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
+    kmsg::KmsgReader kmsg_;
+    ipc::Broker broker_;
+    ControlServer control_;
+    policies::TimePoint started_at_;
+    std::vector<Service> services_;                   // in file order
+    std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
+    std::vector<UvHandle<uv_signal_t>> signals_;
+    UvHandle<uv_timer_t> settle_timer_;
+    UvHandle<uv_timer_t> sample_timer_;
+    UvHandle<uv_timer_t> status_timer_;
+    bool running_ = false;  // the initial configuration has been applied
+    bool shutting_down_ = false;
+    bool swept_ = false;
+    uint64_t pipes_deadline_ = 0;
+};
+
+}  // namespace corral::supervisor

@@ -1,0 +1,179 @@
+#include "supervisor/daemon/daemon_start.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "base/exit_codes.hpp"
+#include "base/unique_fd.hpp"
+#include "supervisor/daemon/cgroup_setup.hpp"
+#include "supervisor/daemon/daemon.hpp"
+#include "supervisor/daemon/daemon_log.hpp"
+#include "supervisor/daemon/state_dir.hpp"
+
+namespace corral::supervisor {
+namespace {
+
+constexpr int kReadyTimeoutMs = 30'000;
+
+// Where the end of the start-up is told: stderr in the foreground; in a detached daemon, the pipe to the
+// `corral up -d` that waits for it ("ready <pid>\n", or the error).
+class StartupReport {
+public:
+    StartupReport() = default;
+    explicit StartupReport(int fd) : fd_(fd) {}
+
+    bool detached() const { return static_cast<bool>(fd_); }
+    int fail(const std::string& message) {
+        if (fd_) {
+            (void)!::write(fd_.get(), message.data(), message.size());
+            fd_.reset();
+        } else {
+            std::fprintf(stderr, "corral: %s\n", message.c_str());
+        }
+        return kExitFailed;
+    }
+    void ready() {
+        if (!fd_) return;
+        const std::string text = "ready " + std::to_string(::getpid()) + "\n";
+        (void)!::write(fd_.get(), text.data(), text.size());
+        fd_.reset();
+    }
+
+private:
+    UniqueFd fd_;
+};
+
+// 1000 clients on the control socket, plus two pipes per instance: the default soft limit of 1024 is short.
+void raise_open_files_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+int run_daemon(config::Config config, StartupReport& report) {
+    std::string error;
+    std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
+    if (!state) return report.fail(error);
+    if (!setup_daemon_log(state->daemon_log(), !report.detached(), error)) {
+        spdlog::warn("cannot write {}: {}", state->daemon_log().string(), error);
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+    raise_open_files_limit();
+
+    char exe[PATH_MAX];
+    size_t exe_size = sizeof exe;
+    if (const int rc = uv_exepath(exe, &exe_size); rc < 0) {
+        return report.fail(std::string("cannot find its own executable: ") + uv_strerror(rc));
+    }
+
+    CgroupSetup cgroups = setup_cgroups(config);
+    if (!cgroups.error.empty()) {
+        spdlog::error("{}", cgroups.error);
+        return report.detached() ? report.fail(cgroups.error) : kExitFailed;
+    }
+    const std::string why_no_cgroups = config.supervisor.cgroups == config::CgroupMode::off
+                                           ? "cgroups = \"off\""
+                                           : "cgroups are not available on this host";
+    if (!accept_limits(config, cgroups.driver.get(), why_no_cgroups)) {
+        const std::string message = "refusing to start: cgroups = \"required\" and limits cannot be applied (see " +
+                                    state->daemon_log().string() + ")";
+        spdlog::error("{}", message);
+        return report.detached() ? report.fail(message) : kExitFailed;
+    }
+
+    uv_loop_t loop;
+    if (const int rc = uv_loop_init(&loop); rc < 0) {
+        return report.fail(std::string("cannot create the event loop: ") + uv_strerror(rc));
+    }
+    int code;
+    {
+        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups);
+        code = daemon.run([&] { report.ready(); });
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above
+    if (uv_loop_close(&loop) != 0) spdlog::error("internal error: handles still open at exit");
+    if (code != kExitOk) report.fail("the daemon could not start; see " + state->daemon_log().string());
+    spdlog::shutdown();
+    return code;
+}
+
+// Reads what the detached daemon reports, until EOF or the timeout.
+std::string wait_for_report(int fd) {
+    std::string text;
+    pollfd watch{fd, POLLIN, 0};
+    char buffer[4096];
+    while (::poll(&watch, 1, kReadyTimeoutMs) > 0) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return text;
+}
+
+}  // namespace
+
+int run_in_foreground(config::Config config) {
+    StartupReport report;
+    return run_daemon(std::move(config), report);
+}
+
+int run_detached(config::Config config) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        std::fprintf(stderr, "corral: cannot create a pipe: %s\n", std::strerror(errno));
+        return kExitFailed;
+    }
+    UniqueFd read_end(fds[0]);
+    UniqueFd write_end(fds[1]);
+    const std::string state_dir = config.supervisor.state_dir.string();
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    if (child < 0) {
+        std::fprintf(stderr, "corral: cannot fork: %s\n", std::strerror(errno));
+        return kExitFailed;
+    }
+    if (child == 0) {
+        // Its own session, then a grandchild that is not a session leader: it can never acquire a
+        // controlling terminal, and init (or a subreaper) inherits it.
+        read_end.reset();
+        ::setsid();
+        if (::fork() != 0) ::_exit(0);
+        const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+        if (null > 2) ::close(null);
+        StartupReport report(write_end.release());
+        ::_exit(run_daemon(std::move(config), report));
+    }
+    write_end.reset();
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    const std::string report = wait_for_report(read_end.get());
+    if (report.rfind("ready ", 0) == 0) {
+        const std::string pid = report.substr(6, report.find('\n') - 6);
+        std::printf("corral: daemon started (pid %s); socket %s/corral.sock; log %s/corral.log\n", pid.c_str(),
+                    state_dir.c_str(), state_dir.c_str());
+        return kExitOk;
+    }
+    std::fprintf(stderr, "corral: %s\n",
+                 report.empty() ? ("the daemon did not report back; see " + state_dir + "/corral.log").c_str()
+                                : report.c_str());
+    return kExitFailed;
+}
+
+}  // namespace corral::supervisor

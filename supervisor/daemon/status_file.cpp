@@ -1,0 +1,67 @@
+#include "supervisor/daemon/status_file.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "base/file_text.hpp"
+#include "base/text_format.hpp"
+#include "policies/signal_names.hpp"
+
+namespace corral::supervisor {
+
+nlohmann::json instance_status(const Instance& instance, policies::TimePoint now) {
+    nlohmann::json status = {
+        {"service", instance.spec().name},
+        {"index", instance.index()},
+        {"state", std::string(policies::to_string(instance.state()))},
+        {"pid", instance.pid() > 0 ? nlohmann::json(instance.pid()) : nlohmann::json(nullptr)},
+        {"restarts", instance.restarts()},
+    };
+    const bool up = instance.pid() > 0;
+    status["uptime_ms"] = up ? nlohmann::json(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  now - instance.started_at())
+                                                  .count())
+                             : nlohmann::json(nullptr);
+    const std::string group = instance.cgroup_name();
+    status["cgroup"] = group.empty() ? nlohmann::json(nullptr) : nlohmann::json(group);
+    if (const auto& memory = instance.memory()) {
+        status["memory"] = {
+            {"current", memory->current},   {"peak", memory->peak},
+            {"max", memory->max ? nlohmann::json(*memory->max) : nlohmann::json(nullptr)},
+            {"anon", memory->anon},         {"file", memory->file},
+            {"dirty", memory->dirty},       {"writeback", memory->writeback},
+            {"refault_anon", memory->refault_anon}, {"refault_file", memory->refault_file},
+            {"oom_kills", memory->oom_kills}, {"limit_hits", memory->limit_hits},
+        };
+    } else {
+        status["memory"] = nullptr;
+    }
+    if (const auto& last = instance.last_exit()) {
+        status["last_exit"] = {
+            {"reason", std::string(policies::to_string(last->reason))},
+            {"code", last->status.signal == 0 && !last->status.spawn_failed ? nlohmann::json(last->status.code)
+                                                                            : nlohmann::json(nullptr)},
+            {"signal", last->status.signal != 0 ? nlohmann::json(policies::signal_name(last->status.signal))
+                                                : nlohmann::json(nullptr)},
+            {"at", iso_utc(last->at)},
+            {"postmortem", last->postmortem.empty() ? nlohmann::json(nullptr) : nlohmann::json(last->postmortem)},
+        };
+    } else {
+        status["last_exit"] = nullptr;
+    }
+    status["exits"] = instance.exits_by_reason();
+    return status;
+}
+
+bool write_status_file(const std::filesystem::path& file, const std::vector<const Instance*>& instances) {
+    const auto now = policies::Clock::now();
+    nlohmann::json doc = {{"pid", ::getpid()}, {"instances", nlohmann::json::array()}};
+    for (const Instance* instance : instances) doc["instances"].push_back(instance_status(*instance, now));
+    if (Status written = write_file_atomically(file, doc.dump(2) + "\n"); !written) {
+        spdlog::error("{}", written.error().message());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,146 @@
+#include "supervisor/instance/memory_monitor.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace corral::supervisor {
+namespace {
+
+std::string mib(std::uint64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1fMiB", static_cast<double>(bytes) / (1 << 20));
+    return text;
+}
+
+void drain(int fd) {
+    char buffer[4096];
+    while (::read(fd, buffer, sizeof buffer) > 0) {
+    }
+}
+
+}  // namespace
+
+MemoryMonitor::MemoryMonitor(uv_loop_t* loop, cgroup::Driver& driver, std::string instance, std::string group,
+                             Owner& owner, std::size_t timeline_capacity)
+    : loop_(loop),
+      driver_(driver),
+      instance_(std::move(instance)),
+      group_(std::move(group)),
+      owner_(owner),
+      timeline_(timeline_capacity) {
+    Result<int> fd = driver_.open_oom_watch(group_);
+    if (!fd) {
+        spdlog::warn("{}: out-of-memory events are not watched: {}", instance_, fd.error().message());
+        return;
+    }
+    oom_fd_.reset(*fd);
+    if (oom_poll_.init(uv_poll_init, loop_, oom_fd_.get()) == 0) {
+        oom_poll_.get()->data = this;
+        uv_poll_start(oom_poll_.get(), UV_READABLE, on_oom_ready);
+    }
+}
+
+void MemoryMonitor::start_incarnation(const policies::MemoryWatch& watch) {
+    watch_ = watch;
+    thrash_.reset();
+    acted_ = false;
+    snapshot_taken_ = false;
+    oom_event_seen_ = false;
+    stat_at_oom_.clear();
+    Result<std::uint64_t> kills = driver_.oom_kills(group_);
+    oom_kills_at_start_ = kills ? *kills : 0;
+    if (Status reset = driver_.reset_peak(group_); !reset) spdlog::debug("{}: {}", instance_, reset.error().message());
+    arm_pressure_trigger(watch.thrashing);
+}
+
+void MemoryMonitor::arm_pressure_trigger(const policies::ThrashParams& params) {
+    if (!params.enabled || pressure_poll_) return;
+    const std::filesystem::path file = driver_.pressure_file(group_);
+    if (file.empty()) return;
+    UniqueFd fd(::open(file.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    const auto window_us = std::chrono::duration_cast<std::chrono::microseconds>(policies::kPressureTriggerWindow).count();
+    const std::string trigger =
+        "full " + std::to_string(window_us * params.full_percent / 100) + " " + std::to_string(window_us);
+    if (!fd || ::write(fd.get(), trigger.c_str(), trigger.size() + 1) < 0) {
+        spdlog::warn("{}: cannot arm a memory pressure trigger on {}: {}", instance_, file.string(), std::strerror(errno));
+        return;
+    }
+    pressure_fd_ = std::move(fd);
+    if (pressure_poll_.init(uv_poll_init, loop_, pressure_fd_.get()) == 0) {
+        pressure_poll_.get()->data = this;
+        uv_poll_start(pressure_poll_.get(), UV_PRIORITIZED, on_pressure);
+    }
+}
+
+void MemoryMonitor::on_oom_ready(uv_poll_t* poll, int, int) { static_cast<MemoryMonitor*>(poll->data)->handle_oom_ready(); }
+
+void MemoryMonitor::handle_oom_ready() {
+    drain(oom_fd_.get());
+    Result<std::uint64_t> kills = driver_.oom_kills(group_);
+    if (!kills) {
+        // The group is gone (the eventfd also fires when its cgroup is removed).
+        oom_poll_.close();
+        return;
+    }
+    if (*kills <= oom_kills_at_start_ && oom_event_seen_) return;
+    oom_event_seen_ = true;
+    if (Result<std::string> stat = driver_.memory_stat(group_)) stat_at_oom_ = std::move(*stat);
+    spdlog::warn("{}: out of memory in its cgroup (oom_kill {} -> {})", instance_, oom_kills_at_start_, *kills);
+    owner_.on_oom_event();
+}
+
+void MemoryMonitor::on_pressure(uv_poll_t* poll, int status, int) {
+    auto* self = static_cast<MemoryMonitor*>(poll->data);
+    if (status < 0) {  // the group went away
+        self->pressure_poll_.close();
+        self->pressure_fd_.reset();
+        return;
+    }
+    self->thrash_.on_trigger(policies::Clock::now());
+}
+
+MemoryMonitor::Verdict MemoryMonitor::sample(const cgroup::MemoryStats& stats, std::uint64_t written_bytes_total,
+                                             std::int64_t now_ms, policies::TimePoint now) {
+    double write_rate = 0;
+    if (last_written_ && written_bytes_total >= *last_written_ && now_ms > last_written_ms_) {
+        write_rate = static_cast<double>(written_bytes_total - *last_written_) * 1000.0 /
+                     static_cast<double>(now_ms - last_written_ms_);
+    }
+    last_written_ = written_bytes_total;
+    last_written_ms_ = now_ms;
+    timeline_.add(now_ms, stats, write_rate);
+    last_ = stats;
+    write_rate_ = write_rate;
+    if (acted_) return {};
+
+    const bool thrashing = thrash_.on_sample(watch_.thrashing, now, stats.psi_full_avg10.value_or(0));
+    if (thrashing) {
+        acted_ = true;
+        const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(now - *thrash_.high_since());
+        char why[160];
+        std::snprintf(why, sizeof why, "memory pressure (PSI full) above %u%% for %.1fs: full avg10 %.1f%%, %.0f refaults/s",
+                      watch_.thrashing.full_percent, static_cast<double>(window.count()) / 1000.0,
+                      stats.psi_full_avg10.value_or(0), static_cast<double>(timeline_.samples().back().refaults_per_s));
+        return {Action::kill_thrashing, why};
+    }
+    if (watch_.restart_at) {
+        if (const auto limit = watch_.restart_at->resolve(stats.max); limit && stats.current >= *limit) {
+            acted_ = true;
+            return {Action::restart, "memory " + mib(stats.current) + " reached memory.restart_at " + mib(*limit)};
+        }
+    }
+    if (watch_.snapshot_at && !snapshot_taken_) {
+        if (const auto limit = watch_.snapshot_at->resolve(stats.max); limit && stats.current >= *limit) {
+            snapshot_taken_ = true;
+            return {Action::snapshot, "memory " + mib(stats.current) + " reached memory.snapshot_at " + mib(*limit)};
+        }
+    }
+    return {};
+}
+
+}  // namespace corral::supervisor
