@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/instance_name.hpp"
 #include "ipc/json_message.hpp"
 
 namespace corral::ipc {
@@ -23,7 +24,6 @@ bool worth_logging(std::uint64_t count) {
     return count == 1;
 }
 
-std::string instance_name(const std::string& service, unsigned index) { return service + "#" + std::to_string(index); }
 
 }  // namespace
 

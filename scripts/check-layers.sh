@@ -76,7 +76,7 @@ while IFS= read -r file; do
       status=1
     fi
   done < <(grep -n '^#include "' "$file" | sed -E 's/^([0-9]+):#include "([^"]+)".*/\1:\2/')
-done < <(git ls-files '*.cpp' '*.hpp')
+done < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp')
 
 if [ "$status" -ne 0 ]; then
   echo "check-layers: includes that reach a higher floor (see the table at the top of $0)" >&2

@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "base/instance_name.hpp"
 #include "base/text_format.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
 #include "supervisor/cli/sparkline.hpp"
@@ -94,7 +95,7 @@ std::string facts(const Bundle& bundle, const Style& style) {
     const BundleInfo& info = bundle.info;
     const Json& summary = bundle.summary;
     std::string out;
-    std::string instance = info.service + "#" + std::to_string(info.index);
+    std::string instance = corral::instance_name(info.service, info.index);
     if (const Json* pid = member(summary, "pid"); pid && pid->is_number_integer()) {
         instance += ", pid " + pid->dump();
     }

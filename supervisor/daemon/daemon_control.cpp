@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "base/file_text.hpp"
+#include "base/instance_name.hpp"
 #include "policies/signal_names.hpp"
 #include "supervisor/daemon/daemon.hpp"
 #include "supervisor/daemon/status_file.hpp"
@@ -19,7 +20,7 @@ namespace {
 
 std::string target_text(const protocol::Target& target) {
     if (target.service.empty()) return "all";
-    return target.index ? target.service + "#" + std::to_string(*target.index) : target.service;
+    return target.index ? instance_name(target.service, *target.index) : target.service;
 }
 
 json names_of(const std::vector<Instance*>& instances) {

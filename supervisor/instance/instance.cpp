@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "base/instance_name.hpp"
 #include "ipc/send_buffer.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 
@@ -41,10 +42,10 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
     : context_(context),
       spec_(std::move(spec)),
       index_(index),
-      name_(spec_->name + "#" + std::to_string(index)),
-      out_log_(context.log_dir / (spec_->name + "-" + std::to_string(index) + ".out.log"), spec_->logs.max_size,
+      name_(instance_name(spec_->name, index)),
+      out_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".out.log"), spec_->logs.max_size,
                spec_->logs.keep),
-      err_log_(context.log_dir / (spec_->name + "-" + std::to_string(index) + ".err.log"), spec_->logs.max_size,
+      err_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".err.log"), spec_->logs.max_size,
                spec_->logs.keep) {
     for (auto* timer : {&timer_, &evidence_timer_, &kill_timer_, &cooling_timer_}) {
         if (const int rc = timer->init(uv_timer_init, context_.loop); rc < 0) {

@@ -5,6 +5,7 @@
 
 #include <system_error>
 
+#include "base/instance_name.hpp"
 #include "base/process_info.hpp"
 #include "supervisor/instance/instance.hpp"
 #include "supervisor/postmortem/bundle_writer.hpp"
@@ -21,7 +22,7 @@ constexpr std::chrono::minutes kTimelineSpan{10};
 }  // namespace
 
 std::filesystem::path Instance::diagnostics_dir() const {
-    return context_.supervisor.state_dir / "diagnostics" / (spec_->name + "-" + std::to_string(index_));
+    return context_.supervisor.state_dir / "diagnostics" / instance_file_name(spec_->name, index_);
 }
 
 const std::optional<cgroup::MemoryStats>& Instance::memory() const {

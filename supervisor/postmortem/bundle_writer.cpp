@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/file_text.hpp"
+#include "base/instance_name.hpp"
 #include "base/text_format.hpp"
 #include "policies/signal_names.hpp"
 #include "supervisor/postmortem/bundle_format.hpp"
@@ -84,9 +85,9 @@ void apply_retention(const fs::path& root, const fs::path& instance_dir, const f
 
 Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention) {
     const std::string reason(policies::to_string(input.classification.reason));
-    const std::string instance_name = input.service + "-" + std::to_string(input.index);
+    const std::string instance_dir_name = instance_file_name(input.service, input.index);
     const fs::path root = input.state_dir / kDirectory;
-    const fs::path instance_dir = root / instance_name;
+    const fs::path instance_dir = root / instance_dir_name;
     std::string name = compact_utc(input.ended_at) + "-" + reason;
     std::error_code ec;
     for (int n = 2; fs::exists(instance_dir / name, ec); ++n) name = compact_utc(input.ended_at) + "-" + reason + "-" + std::to_string(n);
@@ -123,7 +124,7 @@ Result<std::string> write_bundle(const BundleInput& input, const config::Postmor
     const auto uptime = std::chrono::duration_cast<std::chrono::milliseconds>(input.ended_at - input.started_at);
     json summary = {
         {"version", kSummaryVersion},
-        {"id", instance_name + "/" + name},
+        {"id", instance_dir_name + "/" + name},
         {"service", input.service},
         {"index", input.index},
         {"pid", input.pid},
@@ -150,7 +151,7 @@ Result<std::string> write_bundle(const BundleInput& input, const config::Postmor
     fs::rename(temp_dir, final_dir, ec);
     if (ec) return sys_error("rename", temp_dir.string(), ec.value());
     apply_retention(root, instance_dir, final_dir, retention);
-    return instance_name + "/" + name;
+    return instance_dir_name + "/" + name;
 }
 
 }  // namespace corral::supervisor::postmortem
