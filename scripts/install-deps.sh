@@ -11,6 +11,7 @@ packages=(
   doctest-dev                                       # tests
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks
+  universal-ctags                                   # scripts/check-sizes.sh finds functions with it
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 
