@@ -199,6 +199,9 @@ BrokerConfig config_of(std::vector<RouteConfig> routes, std::map<std::string, un
     return config;
 }
 
+// One instance of a sending to one instance of b.
+BrokerConfig a_to_b() { return config_of({route("a", "b")}, {{"a", 1}, {"b", 1}}); }
+
 std::string message(int number, std::size_t size = 0) {
     std::string text = R"({"n":)" + std::to_string(number) + R"(,"pad":")";
     text.append(size > text.size() + 2 ? size - text.size() - 2 : 0, 'x');
@@ -217,7 +220,7 @@ bool in_order(const std::vector<std::string>& messages, int first, int count, st
 }  // namespace
 
 TEST_CASE("broker: a message from one instance reaches the other whole and in order") {
-    Harness h(config_of({route("a", "b")}, {{"a", 1}, {"b", 1}}));
+    Harness h(a_to_b());
     NodeEnd& a = h.attach("a", 0);
     NodeEnd& b = h.attach("b", 0);
 
@@ -260,7 +263,7 @@ TEST_CASE("broker: a message from one instance reaches the other whole and in or
 }
 
 TEST_CASE("broker: a malformed or oversized frame is never forwarded, and is counted") {
-    BrokerConfig config = config_of({route("a", "b")}, {{"a", 1}, {"b", 1}});
+    BrokerConfig config = a_to_b();
     config.max_message = 256;
     Harness h(std::move(config));
     NodeEnd& a = h.attach("a", 0);
@@ -300,7 +303,7 @@ TEST_CASE("broker: a malformed or oversized frame is never forwarded, and is cou
 }
 
 TEST_CASE("broker: a receiver that does not read fills its queue, which spills; it gets everything in order once it reads") {
-    BrokerConfig config = config_of({route("a", "b")}, {{"a", 1}, {"b", 1}});
+    BrokerConfig config = a_to_b();
     config.routes[0].queue.max_bytes = 16 << 10;
     config.routes[0].queue.max_messages = 1000;
     config.routes[0].queue.overflow = Overflow::spill;
@@ -343,7 +346,7 @@ TEST_CASE("broker: a receiver that does not read fills its queue, which spills; 
 }
 
 TEST_CASE("broker: a held receiver gets nothing until released, then everything that waited") {
-    Harness h(config_of({route("a", "b")}, {{"a", 1}, {"b", 1}}));
+    Harness h(a_to_b());
     NodeEnd& a = h.attach("a", 0);
     NodeEnd& b = h.attach("b", 0);
     h.broker->hold("b", 0, /*receive=*/true, /*send=*/false);
@@ -366,7 +369,7 @@ TEST_CASE("broker: a held receiver gets nothing until released, then everything 
 }
 
 TEST_CASE("broker: a held sender is not read until released") {
-    Harness h(config_of({route("a", "b")}, {{"a", 1}, {"b", 1}}));
+    Harness h(a_to_b());
     NodeEnd& a = h.attach("a", 0);
     NodeEnd& b = h.attach("b", 0);
     h.broker->hold("a", 0, /*receive=*/false, /*send=*/true);
@@ -387,7 +390,7 @@ TEST_CASE("broker: a held sender is not read until released") {
 }
 
 TEST_CASE("broker: a detached receiver's channel closes; what is sent meanwhile waits for its next channel") {
-    Harness h(config_of({route("a", "b")}, {{"a", 1}, {"b", 1}}));
+    Harness h(a_to_b());
     NodeEnd& a = h.attach("a", 0);
     NodeEnd* b = &h.attach("b", 0);
     for (int i = 0; i < 5; ++i) a.send(message(i));
