@@ -302,7 +302,7 @@ TEST_CASE("broker: a malformed or oversized frame is never forwarded, and is cou
     CHECK(h.finish() == 0);
 }
 
-TEST_CASE("broker: a receiver that does not read fills its queue, which spills; it gets everything in order once it reads") {
+TEST_CASE("broker: a receiver that does not read makes its queue spill, and gets everything in order once it reads") {
     BrokerConfig config = a_to_b();
     config.routes[0].queue.max_bytes = 16 << 10;
     config.routes[0].queue.max_messages = 1000;
@@ -389,7 +389,7 @@ TEST_CASE("broker: a held sender is not read until released") {
     CHECK(h.finish() == 0);
 }
 
-TEST_CASE("broker: a detached receiver's channel closes; what is sent meanwhile waits for its next channel") {
+TEST_CASE("broker: a detached receiver's channel closes, and what is sent meanwhile waits for its next channel") {
     Harness h(a_to_b());
     NodeEnd& a = h.attach("a", 0);
     NodeEnd* b = &h.attach("b", 0);
@@ -419,7 +419,7 @@ TEST_CASE("broker: a detached receiver's channel closes; what is sent meanwhile 
     CHECK(h.finish() == 0);
 }
 
-TEST_CASE("broker: \"$to\" picks the route and the instance; what it cannot place is dropped and counted") {
+TEST_CASE("broker: \"$to\" picks the route and the instance, and what it cannot place is dropped and counted") {
     Harness h(config_of({route("a", "b"), route("a", "c")}, {{"a", 1}, {"b", 2}, {"c", 1}}));
     NodeEnd& a = h.attach("a", 0);
     NodeEnd& b0 = h.attach("b", 0);
