@@ -79,10 +79,20 @@ public:
     void close();
 
 private:
-    struct Endpoint;
+    struct Endpoint;  // broker_parts.hpp
     struct Route;
 
+    // The route from wanted.from to wanted.to, taken out of routes_ (its limiter restarted if its rate
+    // changed), or a new one; configured as `wanted` either way.
+    std::unique_ptr<Route> take_route(const RouteConfig& wanted, policies::TimePoint now);
     void on_frame(Endpoint& sender, std::string_view frame, std::string_view payload);
+    // A json message that may travel: false when it is dropped (malformed, or one of Node's internal
+    // messages), else its "$to", if it has one, in `to`.
+    bool admit_json(Endpoint& sender, std::string_view payload, std::optional<std::string>& to);
+    // The route of `routes` that "$to" ("service" or "service#index") names, with the index it names; null
+    // when it names none of them or its index is not a number.
+    static Route* addressed_route(const std::vector<Route*>& routes, const std::string& to,
+                                  std::optional<unsigned>& index);
     void enqueue(Route& route, std::optional<unsigned> index, std::string_view frame);
     // Hands `frame` to the receiver `target` of `route`, or queues it; true when that queue now blocks its senders.
     bool offer(Route& route, unsigned target, std::string_view frame);

@@ -66,6 +66,15 @@ private:
     enum class Field { none, cmd, to };  // the value being read is that of a top-level "cmd" or "$to"
     enum class Next { value, value_or_close, key, key_or_close, comma_or_close };
 
+    // One step of the walk, from what `next_` says comes next; false on invalid text (error_ says why).
+    bool step();
+    bool after_value();
+    Next close_or(char closer, Next otherwise);
+    bool key();
+    bool comma_or_close();
+    JsonMessage verdict();
+    JsonMessage refusal();
+
     bool value(Field field);
     bool string(std::string* out);
     bool unicode_escape(std::string* out);
@@ -84,6 +93,8 @@ private:
 
     std::string_view text_;
     std::size_t pos_ = 0;
+    Next next_ = Next::value;
+    Field field_ = Field::none;  // of the value that comes next
     std::string open_;  // '{' or '[' per open container, innermost last
     std::string error_;
     std::string key_;   // the last top-level key, unescaped
@@ -101,83 +112,97 @@ void Walker::skip_whitespace() {
 }
 
 JsonMessage Walker::run() {
-    JsonMessage result;
-    Next next = Next::value;
-    Field field = Field::none;
     for (;;) {
         skip_whitespace();
-        switch (next) {
-        case Next::value: {
-            const std::size_t depth = open_.size();
-            if (!value(field)) break;
-            field = Field::none;
-            next = open_.size() == depth ? Next::comma_or_close
-                   : open_.back() == '{' ? Next::key_or_close
-                                         : Next::value_or_close;
-            continue;
+        if (next_ == Next::comma_or_close && open_.empty()) {  // the root value is complete
+            if (at_end()) return verdict();
+            fail("unexpected text after the JSON value");
+            return refusal();
         }
-        case Next::value_or_close:
-            if (next_is(']')) {
-                close();
-                next = Next::comma_or_close;
-            } else {
-                next = Next::value;
-            }
-            continue;
-        case Next::key_or_close:
-            if (next_is('}')) {
-                close();
-                next = Next::comma_or_close;
-            } else {
-                next = Next::key;
-            }
-            continue;
-        case Next::key: {
-            if (!next_is('"')) {
-                fail("expected a string key");
-                break;
-            }
-            // A key at depth 1 belongs to the root, an object (arrays have no keys).
-            const bool top = open_.size() == 1;
-            key_.clear();
-            if (!string(top ? &key_ : nullptr)) break;
-            skip_whitespace();
-            if (!next_is(':')) {
-                fail("expected ':' after an object key");
-                break;
-            }
-            ++pos_;
-            field = !top ? Field::none : key_ == "cmd" ? Field::cmd : key_ == "$to" ? Field::to : Field::none;
-            next = Next::value;
-            continue;
-        }
-        case Next::comma_or_close:
-            if (open_.empty()) {
-                if (!at_end()) {
-                    fail("unexpected text after the JSON value");
-                    break;
-                }
-                result.valid = true;
-                result.internal = cmd_ && is_internal_cmd(*cmd_);
-                result.to = std::move(to_);
-                return result;
-            }
-            if (next_is(',')) {
-                ++pos_;
-                next = open_.back() == '{' ? Next::key : Next::value;
-            } else if (next_is(open_.back() == '{' ? '}' : ']')) {
-                close();
-            } else {
-                fail(at_end() ? "unexpected end of text in an unclosed array or object"
-                              : open_.back() == '{' ? "expected ',' or '}' after an object member"
-                                                    : "expected ',' or ']' after an array element");
-                break;
-            }
-            continue;
-        }
-        result.error = std::move(error_);
-        return result;
+        if (!step()) return refusal();
     }
+}
+
+bool Walker::step() {
+    switch (next_) {
+    case Next::value:
+        return after_value();
+    case Next::value_or_close:
+        next_ = close_or(']', Next::value);
+        return true;
+    case Next::key_or_close:
+        next_ = close_or('}', Next::key);
+        return true;
+    case Next::key:
+        return key();
+    case Next::comma_or_close:
+        break;
+    }
+    return comma_or_close();
+}
+
+// A value, then what may follow it: inside a container just opened, its first member or its end.
+bool Walker::after_value() {
+    const std::size_t depth = open_.size();
+    if (!value(field_)) return false;
+    field_ = Field::none;
+    next_ = open_.size() == depth ? Next::comma_or_close
+            : open_.back() == '{' ? Next::key_or_close
+                                  : Next::value_or_close;
+    return true;
+}
+
+// Right after '[' or '{': the container may end at once.
+Walker::Next Walker::close_or(char closer, Next otherwise) {
+    if (!next_is(closer)) return otherwise;
+    close();
+    return Next::comma_or_close;
+}
+
+// An object key and its ':'.
+bool Walker::key() {
+    if (!next_is('"')) return fail("expected a string key");
+    // A key at depth 1 belongs to the root, an object (arrays have no keys).
+    const bool top = open_.size() == 1;
+    key_.clear();
+    if (!string(top ? &key_ : nullptr)) return false;
+    skip_whitespace();
+    if (!next_is(':')) return fail("expected ':' after an object key");
+    ++pos_;
+    field_ = !top ? Field::none : key_ == "cmd" ? Field::cmd : key_ == "$to" ? Field::to : Field::none;
+    next_ = Next::value;
+    return true;
+}
+
+// After a member or an element: the next one, or the end of its container.
+bool Walker::comma_or_close() {
+    if (next_is(',')) {
+        ++pos_;
+        next_ = open_.back() == '{' ? Next::key : Next::value;
+        return true;
+    }
+    if (next_is(open_.back() == '{' ? '}' : ']')) {
+        close();
+        return true;
+    }
+    return fail(at_end() ? "unexpected end of text in an unclosed array or object"
+                : open_.back() == '{' ? "expected ',' or '}' after an object member"
+                                      : "expected ',' or ']' after an array element");
+}
+
+// A valid text, with the routing fields read on the way.
+JsonMessage Walker::verdict() {
+    JsonMessage result;
+    result.valid = true;
+    result.internal = cmd_ && is_internal_cmd(*cmd_);
+    result.to = std::move(to_);
+    return result;
+}
+
+JsonMessage Walker::refusal() {
+    JsonMessage result;
+    result.error = std::move(error_);
+    return result;
 }
 
 // A value; a container is only opened (pushed on open_).

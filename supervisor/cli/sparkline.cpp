@@ -40,6 +40,77 @@ std::string format_mib(double bytes, int decimals) {
     return text;
 }
 
+// The top of a chart of `height` rows: the limit (0: none) or the highest value, whichever is higher;
+// without a limit, the highest value rounded up to a round number of MiB per row, and at least 1 MiB, so
+// that a few bytes do not make a chart of labels that all read "0".
+double chart_top(double high, double limit, std::size_t height) {
+    if (limit > 0) return std::max(limit, high);
+    const double rows = static_cast<double>(height);
+    return std::max(kMiB, high > 0 ? round_up_mib(high / kMiB / rows) * kMiB * rows : 0.0);
+}
+
+// The rows of a chart: `height` bands of equal height from 0 to `top`, the first one on top.
+struct ChartRows {
+    ChartRows(std::size_t height_, double high, double limit_)
+        : height(height_), limit(limit_), top(chart_top(high, limit_, height_)), limit_row(height_) {
+        for (std::size_t row = 0; limit > 0 && row < height; ++row) {
+            if (row_bottom(row) < limit && limit <= row_top(row)) limit_row = row;
+        }
+    }
+
+    double row_bottom(std::size_t row) const {
+        return top * static_cast<double>(height - 1 - row) / static_cast<double>(height);
+    }
+    double row_top(std::size_t row) const {
+        return top * static_cast<double>(height - row) / static_cast<double>(height);
+    }
+
+    std::size_t height;
+    double limit;           // 0: none
+    double top;
+    std::size_t limit_row;  // the row holding the limit; `height` for none
+};
+
+// Each row's label: the value a full block in it stands for, or the limit in the limit's row. Whole MiB
+// when every label is one, else one decimal (two below 10 MiB).
+std::vector<std::string> row_labels(const ChartRows& rows) {
+    std::vector<double> values;
+    for (std::size_t row = 0; row < rows.height; ++row) {
+        values.push_back(row == rows.limit_row ? rows.limit : rows.row_top(row));
+    }
+    int decimals = 0;
+    for (const double v : values) {
+        if (std::abs(v / kMiB - std::round(v / kMiB)) > 0.005) decimals = rows.top >= 10 * kMiB ? 1 : 2;
+    }
+    std::vector<std::string> labels;
+    for (const double v : values) labels.push_back(format_mib(v, decimals));
+    return labels;
+}
+
+// One row of bars: each column's part in this row, in eighths; dashes where nothing reaches the limit.
+std::string bars(const ChartRows& rows, std::size_t row, const std::vector<double>& columns) {
+    const double bottom = rows.row_bottom(row);
+    const double top = rows.row_top(row);
+    std::string line;
+    for (const double v : columns) {
+        long eighths = 0;
+        if (!std::isnan(v) && v >= top) {
+            eighths = 8;
+        } else if (!std::isnan(v) && v > bottom) {
+            eighths = std::lround((v - bottom) / (top - bottom) * 8);
+            if (eighths == 0 && row + 1 == rows.height) eighths = 1;  // anything above zero shows
+        }
+        if (eighths > 0) {
+            line += kBlocks[static_cast<std::size_t>(eighths - 1)];
+        } else if (row == rows.limit_row) {
+            line += kDash;
+        } else {
+            line += ' ';
+        }
+    }
+    return line;
+}
+
 }  // namespace
 
 std::size_t display_width(const std::string& text) {
@@ -89,62 +160,17 @@ std::vector<std::string> chart(const std::vector<double>& values, std::size_t wi
     const std::vector<double> columns = resample_max(values, width);
     const double high = highest(columns);
     if (std::isnan(high) || height == 0) return {"no samples"};
-    // A plain double: GCC 12 sees optional<double> as maybe uninitialized below.
-    const double limit_value = limit.value_or(0.0);
-    const bool has_limit = limit_value > 0;
-
-    double top = 0;
-    if (has_limit) {
-        top = std::max(limit_value, high);
-    } else {
-        // At least 1 MiB, so that a few bytes do not make a chart of labels that all read "0".
-        const double rows = static_cast<double>(height);
-        top = std::max(kMiB, high > 0 ? round_up_mib(high / kMiB / rows) * kMiB * rows : 0.0);
-    }
-    const auto row_low = [&](std::size_t row) { return top * static_cast<double>(height - 1 - row) / static_cast<double>(height); };
-    const auto row_high = [&](std::size_t row) { return top * static_cast<double>(height - row) / static_cast<double>(height); };
-    std::size_t limit_row = height;  // none
-    for (std::size_t row = 0; has_limit && row < height; ++row) {
-        if (row_low(row) < limit_value && limit_value <= row_high(row)) limit_row = row;
-    }
-
-    // Labels: whole MiB when every label is one, else one decimal (two below 10 MiB).
-    std::vector<double> label_values;
-    for (std::size_t row = 0; row < height; ++row) label_values.push_back(row == limit_row ? limit_value : row_high(row));
-    int decimals = 0;
-    for (const double v : label_values) {
-        if (std::abs(v / kMiB - std::round(v / kMiB)) > 0.005) decimals = top >= 10 * kMiB ? 1 : 2;
-    }
-    std::vector<std::string> labels;
+    // The limit as a plain double: GCC 12 sees optional<double> as maybe uninitialized.
+    const ChartRows rows(height, high, limit.value_or(0.0));
+    const std::vector<std::string> labels = row_labels(rows);
     std::size_t label_width = 0;
-    for (const double v : label_values) {
-        labels.push_back(format_mib(v, decimals));
-        label_width = std::max(label_width, labels.back().size());
-    }
+    for (const auto& label : labels) label_width = std::max(label_width, label.size());
 
     std::vector<std::string> lines;
     for (std::size_t row = 0; row < height; ++row) {
-        const double low = row_low(row);
-        const double row_top = row_high(row);
         std::string line(label_width - labels[row].size(), ' ');
-        line += labels[row] + " ┤";
-        for (const double v : columns) {
-            long eighths = 0;
-            if (!std::isnan(v) && v >= row_top) {
-                eighths = 8;
-            } else if (!std::isnan(v) && v > low) {
-                eighths = std::lround((v - low) / (row_top - low) * 8);
-                if (eighths == 0 && row + 1 == height) eighths = 1;  // anything above zero shows
-            }
-            if (eighths > 0) {
-                line += kBlocks[static_cast<std::size_t>(eighths - 1)];
-            } else if (row == limit_row) {
-                line += kDash;
-            } else {
-                line += ' ';
-            }
-        }
-        if (row == limit_row) line += " memory.max";
+        line += labels[row] + " ┤" + bars(rows, row, columns);
+        if (row == rows.limit_row) line += " memory.max";
         lines.push_back(std::move(line));
     }
     if (x_axis) {

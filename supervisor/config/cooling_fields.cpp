@@ -51,12 +51,17 @@ std::string_view above_example(CoolingTrigger trigger) {
     return "";
 }
 
-// "<N>%" within [min, max], or nullopt.
-std::optional<std::uint64_t> percent_in(const toml::node& value, std::uint64_t min, std::uint64_t max) {
+// "<N>%" from 1% to `most`% of `whole`; anything else is reported with `example`.
+std::optional<std::uint64_t> read_percent(Diagnostics& diagnostics, const std::string& path, const toml::node& value,
+                                          std::uint64_t most, std::string_view whole, std::string_view example) {
     const auto* text = value.as_string();
     const auto percent = text != nullptr ? parse_percent(text->get()) : std::nullopt;
-    if (!percent || *percent < min || *percent > max) return std::nullopt;
-    return percent;
+    if (percent && *percent >= 1 && *percent <= most) return percent;
+    diagnostics.error(value, invalid("value", path,
+                                     "a whole percentage of " + std::string(whole) + " from 1% to " +
+                                         std::to_string(most) + "% such as \"" + std::string(example) + "\"",
+                                     value));
+    return std::nullopt;
 }
 
 // The threshold in the unit of the trigger (policies/cooling.hpp). Returns false after reporting.
@@ -89,28 +94,14 @@ bool read_above(Diagnostics& diagnostics, const TableReader& cooling, const toml
             return false;
         }
         case CoolingTrigger::memory: {
-            const auto percent = percent_in(value, 1, kMostMemoryPercent);
-            if (!percent) {
-                diagnostics.error(value, invalid("value", path,
-                                                 "a whole percentage of memory.max from 1% to " +
-                                                     std::to_string(kMostMemoryPercent) + "% such as \"80%\"",
-                                                 value));
-                return false;
-            }
-            params.threshold = static_cast<double>(*percent) / 100.0;
-            return true;
+            const auto percent = read_percent(diagnostics, path, value, kMostMemoryPercent, "memory.max", "80%");
+            if (percent) params.threshold = static_cast<double>(*percent) / 100.0;
+            return percent.has_value();
         }
         case CoolingTrigger::pressure: {
-            const auto percent = percent_in(value, 1, kMostPressurePercent);
-            if (!percent) {
-                diagnostics.error(value, invalid("value", path,
-                                                 "a whole percentage of time from 1% to " +
-                                                     std::to_string(kMostPressurePercent) + "% such as \"50%\"",
-                                                 value));
-                return false;
-            }
-            params.threshold = static_cast<double>(*percent);
-            return true;
+            const auto percent = read_percent(diagnostics, path, value, kMostPressurePercent, "time", "50%");
+            if (percent) params.threshold = static_cast<double>(*percent);
+            return percent.has_value();
         }
         case CoolingTrigger::schedule: break;
     }
@@ -155,6 +146,57 @@ bool check_trigger_needs(Diagnostics& diagnostics, const TableReader& service, c
     return true;
 }
 
+// `trigger`, which is required.
+Field read_trigger(Diagnostics& diagnostics, TableReader& cooling, CoolingTrigger& out) {
+    const Field trigger = read_choice(diagnostics, cooling, "trigger", kTriggerNames, kTriggers, out);
+    if (trigger == Field::absent) {
+        std::string expected = "one of ";
+        for (std::size_t i = 0; i < std::size(kTriggerNames); ++i) {
+            expected += (i > 0 ? ", " : "") + quote(kTriggerNames[i]);
+        }
+        diagnostics.error(cooling.table().source().begin, "missing required key \"trigger\" in [" + cooling.path() +
+                                                              "] (expected " + expected + ")");
+    }
+    return trigger;
+}
+
+// above, for and resume_below are about a threshold: required (above) or allowed only when the trigger
+// has one; with a wrong trigger only what can be checked without it is. Returns false after reporting.
+bool read_threshold(Diagnostics& diagnostics, TableReader& cooling, Field trigger, CoolingParams& params) {
+    const bool schedule = trigger == Field::valid && params.trigger == CoolingTrigger::schedule;
+    bool ok = true;
+    if (const toml::node* above = cooling.take("above")) {
+        if (schedule) {
+            report_not_for_schedule(diagnostics, cooling, "above", *above);
+            ok = false;
+        } else if (trigger == Field::valid && !read_above(diagnostics, cooling, *above, params)) {
+            ok = false;
+        }
+    } else if (trigger == Field::valid && !schedule) {
+        const std::string_view name = kTriggerNames[static_cast<std::size_t>(params.trigger)];
+        diagnostics.error(cooling.table().source().begin,
+                          "missing required key \"above\" in [" + cooling.path() + "] (expected " +
+                              std::string(above_example(params.trigger)) + " for trigger " + quote(name) + ")");
+        ok = false;
+    }
+    if (schedule) {
+        for (const std::string_view key : {"for", "resume_below"}) {
+            if (const toml::node* value = cooling.take(key)) {
+                report_not_for_schedule(diagnostics, cooling, key, *value);
+                ok = false;
+            }
+        }
+        return ok;
+    }
+    if (cooling.read_duration("for", kShortest, kLongest, params.sustain) == Field::invalid) ok = false;
+    if (const toml::node* value = cooling.take("resume_below")) {
+        const auto percent = read_percent(diagnostics, cooling.path_of("resume_below"), *value, 100, "above", "80%");
+        if (percent) params.resume_below = static_cast<double>(*percent) / 100.0;
+        else ok = false;
+    }
+    return ok;
+}
+
 }  // namespace
 
 void read_cooling(Diagnostics& diagnostics, TableReader& service, const ServiceSpec& spec,
@@ -165,55 +207,10 @@ void read_cooling(Diagnostics& diagnostics, TableReader& service, const ServiceS
     CoolingParams params;
 
     const toml::node* trigger_value = table->get("trigger");
-    const Field trigger = read_choice(diagnostics, cooling, "trigger", kTriggerNames, kTriggers, params.trigger);
-    if (trigger == Field::absent) {
-        std::string expected = "one of ";
-        for (std::size_t i = 0; i < std::size(kTriggerNames); ++i) {
-            expected += (i > 0 ? ", " : "") + quote(kTriggerNames[i]);
-        }
-        diagnostics.error(table->source().begin, "missing required key \"trigger\" in [" + cooling.path() +
-                                                     "] (expected " + expected + ")");
-    }
+    const Field trigger = read_trigger(diagnostics, cooling, params.trigger);
     bool ok = trigger == Field::valid;
     if (ok) ok = check_trigger_needs(diagnostics, service, cooling, spec, *trigger_value, params.trigger);
-    const bool schedule = trigger == Field::valid && params.trigger == CoolingTrigger::schedule;
-
-    // above, for and resume_below are about a threshold: required (above) or allowed only when the trigger
-    // has one; with a wrong trigger only what can be checked without it is.
-    if (const toml::node* above = cooling.take("above")) {
-        if (schedule) {
-            report_not_for_schedule(diagnostics, cooling, "above", *above);
-            ok = false;
-        } else if (trigger == Field::valid && !read_above(diagnostics, cooling, *above, params)) {
-            ok = false;
-        }
-    } else if (trigger == Field::valid && !schedule) {
-        const std::string_view name = kTriggerNames[static_cast<std::size_t>(params.trigger)];
-        diagnostics.error(table->source().begin, "missing required key \"above\" in [" + cooling.path() +
-                                                     "] (expected " + std::string(above_example(params.trigger)) +
-                                                     " for trigger " + quote(name) + ")");
-        ok = false;
-    }
-    if (schedule) {
-        for (const std::string_view key : {"for", "resume_below"}) {
-            if (const toml::node* value = cooling.take(key)) {
-                report_not_for_schedule(diagnostics, cooling, key, *value);
-                ok = false;
-            }
-        }
-    } else {
-        if (cooling.read_duration("for", kShortest, kLongest, params.sustain) == Field::invalid) ok = false;
-        if (const toml::node* value = cooling.take("resume_below")) {
-            if (const auto percent = percent_in(*value, 1, 100)) {
-                params.resume_below = static_cast<double>(*percent) / 100.0;
-            } else {
-                diagnostics.error(*value, invalid("value", cooling.path_of("resume_below"),
-                                                  "a whole percentage of above from 1% to 100% such as \"80%\"",
-                                                  *value));
-                ok = false;
-            }
-        }
-    }
+    if (!read_threshold(diagnostics, cooling, trigger, params)) ok = false;
     if (cooling.read_duration("work", kShortest, kLongest, params.work) == Field::invalid) ok = false;
     if (cooling.read_duration("cool", kShortest, kLongest, params.cool) == Field::invalid) ok = false;
     if (read_choice(diagnostics, cooling, "mode", kModeNames, kModes, params.mode) == Field::invalid) ok = false;

@@ -146,11 +146,7 @@ private:
         const bool after_space_in_value = value_ended_by_space_;
         value_ended_by_space_ = false;
         if (in_value_) {
-            if (!is_value_terminator(c.code)) {
-                if (toml_whitespace_check_breaks_on(c.code)) return reject_outside(c);
-                scan_.next(c);
-                return true;
-            }
+            if (!is_value_terminator(c.code)) return within_value(c);
             in_value_ = false;
             value_ended_by_space_ = c.code == ' ';
         } else if (after_space_in_value && c.code >= '0' && c.code <= '9') {
@@ -158,23 +154,27 @@ private:
             scan_.next(c);
             return true;
         }
+        return between_tokens(c);
+    }
 
+    // A character of a bare value.
+    bool within_value(const Char& c) {
+        if (toml_whitespace_check_breaks_on(c.code)) return reject_outside(c);
+        scan_.next(c);
+        return true;
+    }
+
+    // Between keys and values: what starts a comment, a string or a value, and the structure around them.
+    bool between_tokens(const Char& c) {
         const bool top_level = nesting_.empty();
         switch (c.code) {
             case '#':
                 state_ = State::comment;
                 break;
             case '"':
-            case '\'': {
-                const auto quote = static_cast<char>(c.code);
-                if (scan_.run_of(quote) >= 3) {
-                    scan_.skip_ascii(3);
-                    state_ = quote == '"' ? State::multi_line_basic : State::multi_line_literal;
-                    return true;
-                }
-                state_ = quote == '"' ? State::basic : State::literal;
+            case '\'':
+                if (open_string(static_cast<char>(c.code))) return true;
                 break;
-            }
             case '\n':
                 if (top_level) expect_key_ = true;
                 break;
@@ -211,6 +211,18 @@ private:
         }
         scan_.next(c);
         return true;
+    }
+
+    // At an opening quote. True when it opened a multi-line string, whose three quotes are skipped
+    // already; else the one quote is the caller's to skip.
+    bool open_string(char quote) {
+        if (scan_.run_of(quote) >= 3) {
+            scan_.skip_ascii(3);
+            state_ = quote == '"' ? State::multi_line_basic : State::multi_line_literal;
+            return true;
+        }
+        state_ = quote == '"' ? State::basic : State::literal;
+        return false;
     }
 
     // false: stop looking (toml++ stops at an error of its own before anything that matters).

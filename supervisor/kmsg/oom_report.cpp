@@ -182,17 +182,8 @@ void OomReportAssembler::add_line(std::string_view line) {
 
 OomReport OomReportAssembler::finish(const KilledProcess& killed, std::string_view message) {
     OomReport report;
-    report.pid = killed.pid;
-    report.task = killed.task;
-    report.global = killed.global;
+    static_cast<KilledProcess&>(report) = killed;
     report.killed_line = std::string(message);
-    report.total_vm_kb = killed.total_vm_kb;
-    report.anon_rss_kb = killed.anon_rss_kb;
-    report.file_rss_kb = killed.file_rss_kb;
-    report.shmem_rss_kb = killed.shmem_rss_kb;
-    report.pgtables_kb = killed.pgtables_kb;
-    report.uid = killed.uid;
-    report.oom_score_adj = killed.oom_score_adj;
 
     // An open report whose summary names another victim lost its own end: it is not this kill's.
     const bool ours = open_ && (!summary_ || !summary_->pid || *summary_->pid == killed.pid);

@@ -34,19 +34,13 @@
 
 namespace corral::supervisor::kmsg {
 
-struct OomReport {
-    pid_t pid = 0;               // the killed process (from the "Killed process" record)
+// What the kernel prints in the "Killed process" record.
+struct KilledProcess {
+    pid_t pid = 0;               // the killed process
     std::string task;            // its comm, e.g. "node"
-    std::string task_memcg;      // the victim's memory cgroup ("" when the summary was lost)
-    std::string oom_memcg;       // the cgroup whose limit was hit ("" for a global OOM or when lost)
-    bool global = false;         // a machine-wide OOM ("global_oom", "Out of memory: ...")
-    std::string constraint;      // CONSTRAINT_MEMCG, CONSTRAINT_NONE, CONSTRAINT_CPUSET, ... ("" when lost)
-    std::string invoker;         // comm of the task whose allocation failed ("" when the start was lost)
-    bool start_lost = false;     // no "invoked oom-killer" record was seen for this kill
-    std::vector<std::string> lines;  // the report's records in order, start to kill, capped
-    std::string killed_line;     // the "Killed process" record
+    bool global = false;         // a machine-wide OOM ("Out of memory: ...")
 
-    // Sizes of the victim when it was killed, from the killed line; 0 when the kernel did not print them.
+    // Sizes of the victim when it was killed; 0 when the kernel did not print them.
     std::uint64_t total_vm_kb = 0;
     std::uint64_t anon_rss_kb = 0;
     std::uint64_t file_rss_kb = 0;
@@ -56,18 +50,15 @@ struct OomReport {
     std::optional<int> oom_score_adj;
 };
 
-// What the kernel prints in the "Killed process" record.
-struct KilledProcess {
-    pid_t pid = 0;
-    std::string task;
-    bool global = false;
-    std::uint64_t total_vm_kb = 0;
-    std::uint64_t anon_rss_kb = 0;
-    std::uint64_t file_rss_kb = 0;
-    std::uint64_t shmem_rss_kb = 0;
-    std::uint64_t pgtables_kb = 0;
-    std::optional<std::uint32_t> uid;
-    std::optional<int> oom_score_adj;
+// A whole report: what its "Killed process" record says, and what the records before it said.
+struct OomReport : KilledProcess {
+    std::string task_memcg;      // the victim's memory cgroup ("" when the summary was lost)
+    std::string oom_memcg;       // the cgroup whose limit was hit ("" for a global OOM or when lost)
+    std::string constraint;      // CONSTRAINT_MEMCG, CONSTRAINT_NONE, CONSTRAINT_CPUSET, ... ("" when lost)
+    std::string invoker;         // comm of the task whose allocation failed ("" when the start was lost)
+    bool start_lost = false;     // no "invoked oom-killer" record was seen for this kill
+    std::vector<std::string> lines;  // the report's records in order, start to kill, capped
+    std::string killed_line;     // the "Killed process" record
 };
 
 // What the "oom-kill:constraint=..." summary record says.

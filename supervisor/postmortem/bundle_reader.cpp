@@ -119,6 +119,82 @@ bool matches(const InstanceFilter& filter, const std::string& service, unsigned 
 
 std::string bundle_directory_name(const BundleInfo& info) { return info.id.substr(info.id.find('/') + 1); }
 
+// The cells of one line of memory.csv, without the blanks around them.
+std::vector<std::string_view> split_csv_line(std::string_view line) {
+    std::vector<std::string_view> cells;
+    for (std::size_t start = 0;;) {
+        const auto comma = line.find(',', start);
+        std::string_view cell = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
+        while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) cell.remove_prefix(1);
+        while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t' || cell.back() == '\r')) {
+            cell.remove_suffix(1);
+        }
+        cells.push_back(cell);
+        if (comma == std::string_view::npos) return cells;
+        start = comma + 1;
+    }
+}
+
+// A first line of names, not numbers.
+bool is_header(const std::vector<std::string_view>& cells) {
+    double number = 0;
+    const bool numeric =
+        std::from_chars(cells[0].data(), cells[0].data() + cells[0].size(), number).ec == std::errc{};
+    return !numeric && !cells[0].empty();
+}
+
+// Which column of memory.csv fills which field of a sample, as a header names them.
+class MemoryCsvColumns {
+public:
+    explicit MemoryCsvColumns(std::string_view header) {
+        const auto names = split_csv_line(header);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            Field field = nullptr;
+            for (const auto& [name, target] : kFields) {
+                if (names[i] == name) field = target;
+            }
+            if (names[i] == "time_ms") time_column_ = i;
+            columns_.push_back(field);
+        }
+    }
+
+    // The sample of one row; nullopt without a time or with a cell that is not a number.
+    std::optional<MemorySample> read(const std::vector<std::string_view>& cells) const {
+        MemorySample sample;
+        if (time_column_ >= cells.size()) return std::nullopt;
+        const std::string_view time = cells[time_column_];
+        if (time.empty() ||
+            std::from_chars(time.data(), time.data() + time.size(), sample.time_ms).ptr != time.data() + time.size()) {
+            return std::nullopt;
+        }
+        for (std::size_t i = 0; i < cells.size() && i < columns_.size(); ++i) {
+            if (columns_[i] == nullptr || cells[i].empty()) continue;
+            double value = 0;
+            const auto [end, ec] = std::from_chars(cells[i].data(), cells[i].data() + cells[i].size(), value);
+            if (ec != std::errc{} || end != cells[i].data() + cells[i].size()) return std::nullopt;
+            sample.*columns_[i] = value;
+        }
+        return sample;
+    }
+
+private:
+    using Field = std::optional<double> MemorySample::*;
+    static constexpr std::pair<std::string_view, Field> kFields[] = {
+        {"current", &MemorySample::current},
+        {"anon", &MemorySample::anon},
+        {"file", &MemorySample::file},
+        {"dirty", &MemorySample::dirty},
+        {"writeback", &MemorySample::writeback},
+        {"refaults_per_s", &MemorySample::refaults_per_s},
+        {"psi_some_avg10", &MemorySample::psi_some_avg10},
+        {"psi_full_avg10", &MemorySample::psi_full_avg10},
+        {"write_bytes_per_s", &MemorySample::write_bytes_per_s},
+    };
+
+    std::vector<Field> columns_;          // column number -> the field it fills (nullptr: none)
+    std::size_t time_column_ = SIZE_MAX;  // no time column: no row is readable
+};
+
 }  // namespace
 
 std::optional<InstanceFilter> parse_instance_filter(std::string_view text) {
@@ -217,51 +293,7 @@ Resolution resolve_bundle(const std::vector<BundleInfo>& bundles, std::string_vi
 }
 
 std::vector<MemorySample> parse_memory_csv(std::string_view text, std::vector<std::string>* problems) {
-    using Field = std::optional<double> MemorySample::*;
-    static const std::pair<std::string_view, Field> kFields[] = {
-        {"current", &MemorySample::current},
-        {"anon", &MemorySample::anon},
-        {"file", &MemorySample::file},
-        {"dirty", &MemorySample::dirty},
-        {"writeback", &MemorySample::writeback},
-        {"refaults_per_s", &MemorySample::refaults_per_s},
-        {"psi_some_avg10", &MemorySample::psi_some_avg10},
-        {"psi_full_avg10", &MemorySample::psi_full_avg10},
-        {"write_bytes_per_s", &MemorySample::write_bytes_per_s},
-    };
-    const auto split = [](std::string_view line) {
-        std::vector<std::string_view> cells;
-        for (std::size_t start = 0;;) {
-            const auto comma = line.find(',', start);
-            std::string_view cell = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
-            while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) cell.remove_prefix(1);
-            while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t' || cell.back() == '\r')) {
-                cell.remove_suffix(1);
-            }
-            cells.push_back(cell);
-            if (comma == std::string_view::npos) return cells;
-            start = comma + 1;
-        }
-    };
-
-    // Column number -> the field it fills (nullptr: none); the time's column apart.
-    std::vector<Field> columns;
-    std::size_t time_column = 0;
-    const auto use_header = [&](std::string_view header) {
-        columns.clear();
-        time_column = SIZE_MAX;  // no time column: no row is readable
-        const auto names = split(header);
-        for (std::size_t i = 0; i < names.size(); ++i) {
-            Field field = nullptr;
-            for (const auto& [name, target] : kFields) {
-                if (names[i] == name) field = target;
-            }
-            if (names[i] == "time_ms") time_column = i;
-            columns.push_back(field);
-        }
-    };
-    use_header(kMemoryCsvHeader);
-
+    MemoryCsvColumns columns(kMemoryCsvHeader);
     std::vector<MemorySample> samples;
     std::size_t bad_rows = 0;
     std::size_t first_bad_line = 0;
@@ -271,30 +303,14 @@ std::vector<MemorySample> parse_memory_csv(std::string_view text, std::vector<st
         const std::string_view line = text.substr(start, newline == std::string_view::npos ? newline : newline - start);
         start = newline == std::string_view::npos ? text.size() : newline + 1;
         ++line_number;
-        const auto cells = split(line);
+        const auto cells = split_csv_line(line);
         if (cells.size() == 1 && cells[0].empty()) continue;
-        double number = 0;
-        const bool numeric = std::from_chars(cells[0].data(), cells[0].data() + cells[0].size(), number).ec == std::errc{};
-        if (line_number == 1 && !numeric && !cells[0].empty()) {  // a header: names, not numbers
-            use_header(line);
+        if (line_number == 1 && is_header(cells)) {
+            columns = MemoryCsvColumns(line);
             continue;
         }
-        MemorySample sample;
-        bool good = time_column < cells.size();
-        if (good) {
-            const std::string_view time = cells[time_column];
-            good = std::from_chars(time.data(), time.data() + time.size(), sample.time_ms).ptr == time.data() + time.size() &&
-                   !time.empty();
-        }
-        for (std::size_t i = 0; good && i < cells.size() && i < columns.size(); ++i) {
-            if (columns[i] == nullptr || cells[i].empty()) continue;
-            double value = 0;
-            const auto [end, ec] = std::from_chars(cells[i].data(), cells[i].data() + cells[i].size(), value);
-            good = ec == std::errc{} && end == cells[i].data() + cells[i].size();
-            if (good) sample.*columns[i] = value;
-        }
-        if (good) {
-            samples.push_back(sample);
+        if (auto sample = columns.read(cells)) {
+            samples.push_back(*sample);
         } else if (bad_rows++ == 0) {
             first_bad_line = line_number;
         }

@@ -81,50 +81,49 @@ void apply_retention(const fs::path& root, const fs::path& instance_dir, const f
     }
 }
 
-}  // namespace
-
-Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention) {
-    const std::string reason(policies::to_string(input.classification.reason));
-    const std::string instance_dir_name = instance_file_name(input.service, input.index);
-    const fs::path root = input.state_dir / kDirectory;
-    const fs::path instance_dir = root / instance_dir_name;
-    std::string name = compact_utc(input.ended_at) + "-" + reason;
+// "<time>-<reason>", or "<time>-<reason>-2", -3, ... when an earlier death took that name already.
+std::string unused_bundle_name(const fs::path& instance_dir, const std::string& base) {
+    std::string name = base;
     std::error_code ec;
-    for (int n = 2; fs::exists(instance_dir / name, ec); ++n) name = compact_utc(input.ended_at) + "-" + reason + "-" + std::to_string(n);
-    const fs::path final_dir = instance_dir / name;
-    const fs::path temp_dir = instance_dir / (name + std::string(kTempSuffix));
-    fs::create_directories(temp_dir, ec);
-    if (ec) return sys_error("create", temp_dir.string(), ec.value());
+    for (int n = 2; fs::exists(instance_dir / name, ec); ++n) name = base + "-" + std::to_string(n);
+    return name;
+}
 
+// The bundle's text files (an empty one is left out); returns the names written.
+Result<std::vector<std::string>> write_files(const BundleInput& input, const fs::path& temp_dir) {
     std::vector<std::string> files;
-    const auto add = [&](std::string_view file, const std::string& text) -> Status {
-        if (text.empty()) return {};
-        if (Status written = write_text(temp_dir / file, text); !written) return written;
-        files.emplace_back(file);
-        return {};
-    };
     for (const auto& [file, text] : std::initializer_list<std::pair<std::string_view, std::string>>{
              {kKernelLog, input.kernel_log},
              {kMemoryStat, input.memory_stat},
              {kMemoryCsv, input.memory_csv},
              {kStdoutTail, tail_lines(input.stdout_log, kTailLines)},
              {kStderrTail, tail_lines(input.stderr_log, kTailLines)}}) {
-        if (Status written = add(file, text); !written) return written.error();
+        if (text.empty()) continue;
+        if (Status written = write_text(temp_dir / file, text); !written) return written.error();
+        files.emplace_back(file);
     }
-    // Node's own diagnostics (heap snapshots, fatal-error reports) move in whole.
-    if (!input.diagnostics_dir.empty()) {
-        for (const auto& entry : fs::directory_iterator(input.diagnostics_dir, ec)) {
-            if (!entry.is_regular_file(ec)) continue;
-            const fs::path target = temp_dir / entry.path().filename();
-            fs::rename(entry.path(), target, ec);
-            if (!ec) files.push_back(entry.path().filename().string());
-        }
-    }
+    return files;
+}
 
+// Node's own diagnostics (heap snapshots, fatal-error reports) move in whole; adds their names to `files`.
+void move_diagnostics(const fs::path& diagnostics_dir, const fs::path& temp_dir, std::vector<std::string>& files) {
+    if (diagnostics_dir.empty()) return;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(diagnostics_dir, ec)) {
+        if (!entry.is_regular_file(ec)) continue;
+        const fs::path target = temp_dir / entry.path().filename();
+        fs::rename(entry.path(), target, ec);
+        if (!ec) files.push_back(entry.path().filename().string());
+    }
+}
+
+// summary.json (bundle_format.hpp).
+json summary_json(const BundleInput& input, const std::string& id, const std::string& reason,
+                  const std::vector<std::string>& files) {
     const auto uptime = std::chrono::duration_cast<std::chrono::milliseconds>(input.ended_at - input.started_at);
-    json summary = {
+    return {
         {"version", kSummaryVersion},
-        {"id", instance_dir_name + "/" + name},
+        {"id", id},
         {"service", input.service},
         {"index", input.index},
         {"pid", input.pid},
@@ -147,6 +146,26 @@ Result<std::string> write_bundle(const BundleInput& input, const config::Postmor
         {"memory", {{"peak", optional_number(input.peak)}, {"last", optional_number(input.last)}, {"max", optional_number(input.max)}}},
         {"files", files},
     };
+}
+
+}  // namespace
+
+Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention) {
+    const std::string reason(policies::to_string(input.classification.reason));
+    const std::string instance_dir_name = instance_file_name(input.service, input.index);
+    const fs::path root = input.state_dir / kDirectory;
+    const fs::path instance_dir = root / instance_dir_name;
+    const std::string name = unused_bundle_name(instance_dir, compact_utc(input.ended_at) + "-" + reason);
+    const fs::path final_dir = instance_dir / name;
+    const fs::path temp_dir = instance_dir / (name + std::string(kTempSuffix));
+    std::error_code ec;
+    fs::create_directories(temp_dir, ec);
+    if (ec) return sys_error("create", temp_dir.string(), ec.value());
+
+    Result<std::vector<std::string>> files = write_files(input, temp_dir);
+    if (!files) return files.error();
+    move_diagnostics(input.diagnostics_dir, temp_dir, *files);
+    const json summary = summary_json(input, instance_dir_name + "/" + name, reason, *files);
     if (Status written = write_text(temp_dir / kSummary, summary.dump(2) + "\n"); !written) return written.error();
     fs::rename(temp_dir, final_dir, ec);
     if (ec) return sys_error("rename", temp_dir.string(), ec.value());
