@@ -1,7 +1,6 @@
 #include "supervisor/instance/instance.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -9,7 +8,6 @@
 #include <map>
 
 #include "base/instance_name.hpp"
-#include "ipc/send_buffer.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 
 extern char** environ;
@@ -190,22 +188,8 @@ void Instance::spawn() {
     request.stdout_pipe = out->pipe();
     request.stderr_pipe = err->pipe();
     request.group = group_.get();
-    // The Node IPC channel: a socketpair (Node needs a socket, with a pipe it silently disconnects); the
-    // instance's end goes to fd 3, the daemon's end to the broker.
-    UniqueFd channel_ours;
-    UniqueFd channel_theirs;
-    std::size_t channel_buffer = 0;
-    if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
-        int pair[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
-            channel_ours.reset(pair[0]);
-            channel_theirs.reset(pair[1]);
-            request.ipc_fd = channel_theirs.get();
-            channel_buffer = ipc::widen_send_buffer(channel_theirs.get());
-        } else {
-            spdlog::error("{}: no IPC channel: cannot create a socket pair: {}", name_, std::strerror(errno));
-        }
-    }
+    std::optional<ipc::ChannelSocket> channel = open_channel();
+    if (channel) request.ipc_fd = channel->theirs.get();
 
     const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_);
     if (rc < 0) {
@@ -216,9 +200,9 @@ void Instance::spawn() {
         return;
     }
     last_pid_ = incarnation_->pid();
-    if (channel_ours) {
+    if (channel) {
         const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
-        context_.broker->attach(spec_->name, index_, mode, channel_ours.release(), channel_buffer);
+        context_.broker->attach(spec_->name, index_, mode, channel->ours.release(), channel->their_send_buffer);
     }
     started_wall_ = std::chrono::system_clock::now();
     out->start();
@@ -226,6 +210,18 @@ void Instance::spawn() {
     stderr_capture_ = err.get();
     captures_.push_back(std::move(out));
     captures_.push_back(std::move(err));
+}
+
+bool Instance::has_channel() const { return context_.broker != nullptr && spec_->ipc != config::IpcMode::off; }
+
+std::optional<ipc::ChannelSocket> Instance::open_channel() const {
+    if (!has_channel()) return std::nullopt;
+    Result<ipc::ChannelSocket> socket = ipc::make_channel_socket();
+    if (!socket) {
+        spdlog::error("{}: no IPC channel: {}", name_, socket.error().message());
+        return std::nullopt;
+    }
+    return std::move(*socket);
 }
 
 std::vector<std::string> Instance::child_environment() const {
@@ -237,7 +233,7 @@ std::vector<std::string> Instance::child_environment() const {
         vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
     }
     for (const auto& [name, value] : spec_->env) vars[name] = value;
-    if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
+    if (has_channel()) {
         vars["NODE_CHANNEL_FD"] = "3";
         if (spec_->ipc == config::IpcMode::advanced) vars["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
     }

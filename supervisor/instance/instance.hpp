@@ -20,6 +20,7 @@
 
 #include "base/uv_handle.hpp"
 #include "ipc/broker.hpp"
+#include "ipc/channel_socket.hpp"
 #include "policies/cooling.hpp"
 #include "policies/exit_classification.hpp"
 #include "policies/lifecycle.hpp"
@@ -163,6 +164,8 @@ private:
     void apply(const policies::Decision& decision);
     void spawn();
     void arm_timer(policies::EventKind event, policies::Duration delay);
+    bool has_channel() const;
+    std::optional<ipc::ChannelSocket> open_channel() const;
     std::vector<std::string> child_environment() const;
     policies::LifecyclePolicy lifecycle_policy() const;
 
