@@ -9,6 +9,7 @@
 
 #include "base/instance_name.hpp"
 #include "supervisor/instance/exec_shim.hpp"
+#include "supervisor/instance/required_timer.hpp"
 
 extern char** environ;
 
@@ -44,15 +45,11 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       out_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".out.log"), spec_->logs.max_size,
                spec_->logs.keep),
       err_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".err.log"), spec_->logs.max_size,
-               spec_->logs.keep) {
-    for (auto* timer : {&timer_, &evidence_timer_, &kill_timer_, &cooling_timer_}) {
-        if (const int rc = timer->init(uv_timer_init, context_.loop); rc < 0) {
-            spdlog::critical("{}: cannot create a timer: {}", name_, uv_strerror(rc));
-            std::abort();  // without timers the instance can neither restart nor stop safely
-        }
-        timer->get()->data = this;
-    }
-}
+               spec_->logs.keep),
+      timer_(required_timer(context.loop, name_, this)),
+      evidence_timer_(required_timer(context.loop, name_, this)),
+      kill_timer_(required_timer(context.loop, name_, this)),
+      cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, context.cgroups}) {}
 
 Instance::~Instance() {
     // The daemon destroys only quiet instances; anything still running here would escape supervision.
@@ -63,17 +60,17 @@ void Instance::start() { handle({EventKind::start}); }
 
 // A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).
 void Instance::stop() {
-    set_frozen(false);
+    cooling_.thaw();
     handle({EventKind::stop});
 }
 
 void Instance::restart() {
-    set_frozen(false);
+    cooling_.thaw();
     handle({EventKind::restart});
 }
 
 void Instance::kill_now() {
-    set_frozen(false);
+    cooling_.thaw();
     if (incarnation_) incarnation_->signal_group(SIGKILL);
 }
 
@@ -262,15 +259,19 @@ void Instance::on_exec(const ExecReport& report) {
         }
         return;
     }
-    start_cooling(policies::Clock::now());
+    cooling_.start(spec_->cooling, cgroup_name(), policies::Clock::now());
     handle({EventKind::exec_ok});
+}
+
+void Instance::on_cooling(bool cooling, const std::string& reason) {
+    if (context_.observer != nullptr) context_.observer->on_cooling(*this, cooling, reason);
 }
 
 void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
-    end_cooling();
+    cooling_.end();
     uv_timer_stop(kill_timer_.get());
     pending_exit_ = PendingExit{status, std::chrono::system_clock::now()};
     if (policies::needs_more_evidence(evidence_for(status))) {

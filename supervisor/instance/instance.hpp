@@ -3,7 +3,8 @@
 // carried out here with an Incarnation (the running process), one timer (restart delay or stop timeout)
 // and two output captures feeding the instance's log files. With a cgroup, a MemoryMonitor watches its
 // memory, and every death is classified (policies::classify_exit) and, except a clean requested stop,
-// written up as a post-mortem bundle before the lifecycle hears of it (instance_death.cpp).
+// written up as a post-mortem bundle before the lifecycle hears of it (instance_death.cpp). Cool periods
+// are the CoolingController's.
 //
 // Ownership: the Daemon owns Instances and destroys one only when quiet() (down, no process, no open
 // pipe). Incarnations and captures are owned here; an Incarnation is dropped inside its own on_gone.
@@ -27,6 +28,7 @@
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/config/service_spec.hpp"
+#include "supervisor/instance/cooling_controller.hpp"
 #include "supervisor/instance/incarnation.hpp"
 #include "supervisor/instance/log_file.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
@@ -72,7 +74,7 @@ struct LastExit {
     std::string postmortem;  // bundle id, "" when none was written
 };
 
-class Instance final : private IncarnationOwner, private MemoryMonitor::Owner {
+class Instance final : private IncarnationOwner, private MemoryMonitor::Owner, private CoolingController::Owner {
 public:
     Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index);
     ~Instance();
@@ -106,16 +108,14 @@ public:
     void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
     pid_t last_pid() const { return last_pid_; }
 
-    // corral cool / corral heat (instance_cooling.cpp); nullopt when the instance is not running.
-    std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long);
-    std::optional<policies::CoolingTransition> heat();
-    struct CoolingState {
-        policies::CoolingMode mode = policies::CoolingMode::hold;
-        std::optional<policies::Duration> left;  // nullopt: until corral heat
-        std::string reason;
-    };
+    // corral cool / corral heat; nullopt when the instance is not running.
+    std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long) {
+        return cooling_.cool(for_how_long);
+    }
+    std::optional<policies::CoolingTransition> heat() { return cooling_.heat(); }
+    using CoolingState = CoolingController::State;
     // nullopt while working or not running.
-    std::optional<CoolingState> cooling_state(policies::TimePoint now) const;
+    std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
     const std::optional<LastExit>& last_exit() const { return last_exit_; }
     const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
     const std::filesystem::path& out_log() const { return out_log_.path(); }
@@ -136,6 +136,8 @@ private:
     void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
     void on_oom_event() override;
+    bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
+    void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);
     static void on_evidence_timeout(uv_timer_t* timer);
     static void on_kill_timeout(uv_timer_t* timer);
@@ -149,13 +151,6 @@ private:
     std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit);
     void act_on_memory(const MemoryMonitor::Verdict& verdict);
 
-    // instance_cooling.cpp: cool periods, carried out with the broker (hold) and the cgroup (freeze).
-    void start_cooling(policies::TimePoint now);
-    void sample_cooling(const cgroup::MemoryStats* stats, std::int64_t now_ms, policies::TimePoint now);
-    void carry_out(const std::optional<policies::CoolingTransition>& transition, policies::TimePoint now);
-    void set_frozen(bool frozen);
-    void end_cooling();  // the incarnation is gone
-    static void on_cooling_timer(uv_timer_t* timer);
     void prepare_memory_watch();
     // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
     std::filesystem::path diagnostics_dir() const;
@@ -197,12 +192,7 @@ private:
     std::optional<LastExit> last_exit_;
     std::map<std::string, unsigned> exits_by_reason_;
 
-    std::optional<policies::CoolingPolicy> cooling_;  // while an incarnation runs
-    bool cooling_carried_out_ = false;                 // held by the broker (and frozen, in freeze mode)
-    bool frozen_ = false;
-    UvHandle<uv_timer_t> cooling_timer_;
-    std::optional<std::pair<std::uint64_t, std::uint64_t>> ipc_sent_;  // messages, bytes at ipc_sent_ms_
-    std::int64_t ipc_sent_ms_ = 0;
+    CoolingController cooling_;
 };
 
 }  // namespace corral::supervisor

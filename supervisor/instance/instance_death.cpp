@@ -65,7 +65,7 @@ void Instance::sample_memory(std::int64_t now_ms, policies::TimePoint now) {
             spdlog::debug("{}: {}", name_, stats.error().message());
         }
     }
-    sample_cooling(sampled ? &*sampled : nullptr, now_ms, now);
+    cooling_.sample(spec_->cooling, sampled ? &*sampled : nullptr, monitor_ ? monitor_->write_rate() : 0, now_ms, now);
 }
 
 void Instance::act_on_memory(const MemoryMonitor::Verdict& verdict) {
