@@ -47,8 +47,10 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       err_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".err.log"), spec_->logs.max_size,
                spec_->logs.keep),
       timer_(required_timer(context.loop, name_, this)),
-      evidence_timer_(required_timer(context.loop, name_, this)),
       kill_timer_(required_timer(context.loop, name_, this)),
+      death_(context.loop, *this,
+             {name_, spec_->name, index_, context.supervisor.state_dir, context.supervisor.postmortem,
+              out_log_.path(), err_log_.path()}),
       cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, context.cgroups}) {}
 
 Instance::~Instance() {
@@ -82,7 +84,7 @@ void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
 }
 
 bool Instance::quiet() const {
-    if (!policies::is_down(lifecycle_.state) || incarnation_ || pending_exit_) return false;
+    if (!policies::is_down(lifecycle_.state) || incarnation_ || death_.open()) return false;
     for (const auto& capture : captures_) {
         if (!capture->closed()) return false;
     }
@@ -150,10 +152,7 @@ void Instance::on_timer(uv_timer_t* timer) {
 
 void Instance::on_capture_closed(void* self) {
     auto* instance = static_cast<Instance*>(self);
-    if (instance->pending_exit_ && !policies::needs_more_evidence(instance->evidence_for(instance->pending_exit_->status))) {
-        instance->conclude_exit();
-        return;
-    }
+    if (instance->death_.reconsider()) return;
     if (instance->quiet()) instance->context_.observer->on_quiet(*instance);
 }
 
@@ -201,7 +200,7 @@ void Instance::spawn() {
         const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
         context_.broker->attach(spec_->name, index_, mode, channel->ours.release(), channel->their_send_buffer);
     }
-    started_wall_ = std::chrono::system_clock::now();
+    death_.begin(last_pid_, std::chrono::system_clock::now(), monitor_.get());
     out->start();
     err->start();
     stderr_capture_ = err.get();
@@ -273,14 +272,18 @@ void Instance::on_gone(const policies::ExitStatus& status) {
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
     cooling_.end();
     uv_timer_stop(kill_timer_.get());
-    pending_exit_ = PendingExit{status, std::chrono::system_clock::now()};
-    if (policies::needs_more_evidence(evidence_for(status))) {
-        // The SIGKILL of an OOM kill can outrun the cgroup's counter and the kernel's report.
-        uv_timer_start(evidence_timer_.get(), on_evidence_timeout,
-                       static_cast<uint64_t>(policies::kEvidenceWait.count()), 0);
-        return;
-    }
-    conclude_exit();
+    death_.exited(status);
+}
+
+DeathInvestigation::Circumstances Instance::circumstances() const {
+    const bool stderr_open = stderr_capture_ != nullptr && !stderr_capture_->closed();
+    return {lifecycle_.state == State::stopping, stderr_open, lifecycle_.restarts, spec_->limits,
+            spec_->node_diagnostics ? diagnostics_dir() : std::filesystem::path()};
+}
+
+void Instance::on_death_concluded(const DeathInvestigation::Conclusion& conclusion) {
+    handle({EventKind::gone, conclusion.status, conclusion.cause});
+    if (quiet()) context_.observer->on_quiet(*this);
 }
 
 }  // namespace corral::supervisor

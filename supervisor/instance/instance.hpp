@@ -2,12 +2,11 @@
 // One instance of a service (`api#0`): a state machine whose decisions come from policies::decide(),
 // carried out here with an Incarnation (the running process), one timer (restart delay or stop timeout)
 // and two output captures feeding the instance's log files. With a cgroup, a MemoryMonitor watches its
-// memory, and every death is classified (policies::classify_exit) and, except a clean requested stop,
-// written up as a post-mortem bundle before the lifecycle hears of it (instance_death.cpp). Cool periods
-// are the CoolingController's.
+// memory (instance_memory.cpp). Every death is investigated by a DeathInvestigation before the
+// lifecycle hears of it; cool periods are the CoolingController's.
 //
 // Ownership: the Daemon owns Instances and destroys one only when quiet() (down, no process, no open
-// pipe). Incarnations and captures are owned here; an Incarnation is dropped inside its own on_gone.
+// pipe, no death under investigation). Incarnations and captures are owned here; an Incarnation is dropped inside its own on_gone.
 #include <sys/types.h>
 #include <uv.h>
 
@@ -23,12 +22,12 @@
 #include "ipc/broker.hpp"
 #include "ipc/channel_socket.hpp"
 #include "policies/cooling.hpp"
-#include "policies/exit_classification.hpp"
 #include "policies/lifecycle.hpp"
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance/cooling_controller.hpp"
+#include "supervisor/instance/death_investigation.hpp"
 #include "supervisor/instance/incarnation.hpp"
 #include "supervisor/instance/log_file.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
@@ -66,15 +65,10 @@ struct InstanceContext {
     ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
 };
 
-// How the latest incarnation ended, for status.
-struct LastExit {
-    policies::ExitReason reason = policies::ExitReason::exit_code;
-    policies::ExitStatus status;
-    std::chrono::system_clock::time_point at;
-    std::string postmortem;  // bundle id, "" when none was written
-};
-
-class Instance final : private IncarnationOwner, private MemoryMonitor::Owner, private CoolingController::Owner {
+class Instance final : private IncarnationOwner,
+                       private MemoryMonitor::Owner,
+                       private DeathInvestigation::Owner,
+                       private CoolingController::Owner {
 public:
     Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index);
     ~Instance();
@@ -105,7 +99,9 @@ public:
     void sample_memory(std::int64_t now_ms, policies::TimePoint now);
     const std::optional<cgroup::MemoryStats>& memory() const;
     // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
-    void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
+    void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report) {
+        death_.note_kernel_oom(pid, global, killed_line, report);
+    }
     pid_t last_pid() const { return last_pid_; }
 
     // corral cool / corral heat; nullopt when the instance is not running.
@@ -116,39 +112,26 @@ public:
     using CoolingState = CoolingController::State;
     // nullopt while working or not running.
     std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
-    const std::optional<LastExit>& last_exit() const { return last_exit_; }
-    const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
+    const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
+    const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
     const std::filesystem::path& out_log() const { return out_log_.path(); }
     const std::filesystem::path& err_log() const { return err_log_.path(); }
 
 private:
-    struct KernelOom {
-        pid_t pid = 0;
-        bool global = false;
-        std::string killed_line;
-        std::string report;
-    };
-    struct PendingExit {
-        policies::ExitStatus status;
-        std::chrono::system_clock::time_point ended_at;
-    };
-
     void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
-    void on_oom_event() override;
+    void on_oom_event() override { death_.reconsider(); }
+    DeathInvestigation::Circumstances circumstances() const override;
+    void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override;
     bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
     void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);
-    static void on_evidence_timeout(uv_timer_t* timer);
     static void on_kill_timeout(uv_timer_t* timer);
     static void on_capture_closed(void* self);
     static void on_stdout_lines(void* self, std::string_view lines);
     static void on_stderr_lines(void* self, std::string_view lines);
 
-    // instance_death.cpp: from the exit to the lifecycle's `gone`.
-    policies::ExitEvidence evidence_for(const policies::ExitStatus& status) const;
-    void conclude_exit();
-    std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit);
+    // instance_memory.cpp: the memory watch and what is done about it.
     void act_on_memory(const MemoryMonitor::Verdict& verdict);
 
     void prepare_memory_watch();
@@ -177,20 +160,12 @@ private:
     std::unique_ptr<MemoryMonitor> monitor_;
     std::unique_ptr<Incarnation> incarnation_;
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
-    std::chrono::system_clock::time_point started_wall_;
     UvHandle<uv_timer_t> timer_;
     policies::EventKind timer_event_ = policies::EventKind::backoff_elapsed;
 
-    // Evidence about the current incarnation's death, gathered while it runs and just after it exits.
-    std::vector<KernelOom> kernel_ooms_;
-    bool heap_oom_on_stderr_ = false;
-    std::optional<std::string> thrashing_;     // corral is killing it for thrashing: the measurement
-    std::optional<std::string> memory_limit_;  // corral is restarting it at memory.restart_at
-    std::optional<PendingExit> pending_exit_;  // exited; waiting (briefly) for OOM evidence
-    UvHandle<uv_timer_t> evidence_timer_;
     UvHandle<uv_timer_t> kill_timer_;  // a memory restart that the stop signal did not finish
-    std::optional<LastExit> last_exit_;
-    std::map<std::string, unsigned> exits_by_reason_;
+
+    DeathInvestigation death_;  // reads monitor_
 
     CoolingController cooling_;
 };
