@@ -1,21 +1,27 @@
 #pragma once
-// One instance of a service (`api#0`): a state machine whose decisions come from policies::decide(),
-// carried out here with an Incarnation (the running process), one timer (restart delay or stop timeout)
-// and two output captures feeding the instance's log files. With a cgroup, a MemoryMonitor watches its
-// memory (instance_memory.cpp). Every death is investigated by a DeathInvestigation before the
-// lifecycle hears of it; cool periods are the CoolingController's.
+// One instance of a service (`api#0`): its lifecycle, a state machine whose decisions come from
+// policies::decide(), carried out here by spawning Incarnations (the running process) and with one timer
+// (the restart delay or the stop timeout). The rest is delegated to objects of their own:
+//   InstanceOutput      the two log files and the captures of the incarnations' stdout and stderr;
+//   DeathInvestigation  from an exit to the lifecycle's `gone`: evidence, classification, post-mortem;
+//   CoolingController   cool periods, carried out with the broker (hold) and the cgroup (freeze);
+//   MemoryMonitor       with a cgroup: OOM events, pressure and samples (and MemoryActions, what is
+//                       done about them: heap snapshots, a restart at memory.restart_at, a kill for
+//                       thrashing).
 //
 // Ownership: the Daemon owns Instances and destroys one only when quiet() (down, no process, no open
-// pipe, no death under investigation). Incarnations and captures are owned here; an Incarnation is dropped inside its own on_gone.
+// pipe, no death under investigation). Everything above is owned here; an Incarnation is dropped inside
+// its own on_gone.
 #include <sys/types.h>
 #include <uv.h>
 
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/uv_handle.hpp"
@@ -29,10 +35,10 @@
 #include "supervisor/instance/cooling_controller.hpp"
 #include "supervisor/instance/death_investigation.hpp"
 #include "supervisor/instance/incarnation.hpp"
-#include "supervisor/instance/log_file.hpp"
+#include "supervisor/instance/instance_output.hpp"
+#include "supervisor/instance/memory_actions.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
-#include "supervisor/instance/output_capture.hpp"
 
 namespace corral::supervisor {
 
@@ -67,6 +73,7 @@ struct InstanceContext {
 
 class Instance final : private IncarnationOwner,
                        private MemoryMonitor::Owner,
+                       private InstanceOutput::Owner,
                        private DeathInvestigation::Owner,
                        private CoolingController::Owner {
 public:
@@ -95,7 +102,7 @@ public:
     // The instance's cgroup ("api/0"), or "" without one.
     std::string cgroup_name() const { return group_ ? group_->name() : std::string(); }
     // Reads the cgroup's memory accounting and acts on it (memory.snapshot_at, memory.restart_at,
-    // thrashing); no-op without a cgroup.
+    // thrashing, cooling); no-op without a cgroup, but for cooling.
     void sample_memory(std::int64_t now_ms, policies::TimePoint now);
     const std::optional<cgroup::MemoryStats>& memory() const;
     // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
@@ -114,60 +121,52 @@ public:
     std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
     const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
     const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
-    const std::filesystem::path& out_log() const { return out_log_.path(); }
-    const std::filesystem::path& err_log() const { return err_log_.path(); }
+    const std::filesystem::path& out_log() const { return output_.out_log(); }
+    const std::filesystem::path& err_log() const { return output_.err_log(); }
 
 private:
     void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
     void on_oom_event() override { death_.reconsider(); }
+    void on_lines(std::string_view stream, std::string_view lines) override;
+    void on_capture_closed() override;
     DeathInvestigation::Circumstances circumstances() const override;
     void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override;
     bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
     void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);
-    static void on_kill_timeout(uv_timer_t* timer);
-    static void on_capture_closed(void* self);
-    static void on_stdout_lines(void* self, std::string_view lines);
-    static void on_stderr_lines(void* self, std::string_view lines);
-
-    // instance_memory.cpp: the memory watch and what is done about it.
-    void act_on_memory(const MemoryMonitor::Verdict& verdict);
-
-    void prepare_memory_watch();
-    // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
-    std::filesystem::path diagnostics_dir() const;
 
     void handle(const policies::Event& event);
     void apply(const policies::Decision& decision);
-    void spawn();
     void arm_timer(policies::EventKind event, policies::Duration delay);
+    policies::LifecyclePolicy lifecycle_policy() const;
+
+    // instance_spawn.cpp: a new incarnation.
+    void spawn();
+    bool make_group();
+    void prepare_memory_watch();
+    void prepare_diagnostics();
     bool has_channel() const;
     std::optional<ipc::ChannelSocket> open_channel() const;
     std::vector<std::string> child_environment() const;
-    policies::LifecyclePolicy lifecycle_policy() const;
+    // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
+    std::filesystem::path diagnostics_dir() const;
 
     InstanceContext context_;
     std::shared_ptr<const config::ServiceSpec> spec_;
     unsigned index_;
     std::string name_;
     policies::InstanceState lifecycle_;
-    LogFile out_log_;
-    LogFile err_log_;
-    std::vector<std::unique_ptr<OutputCapture>> captures_;  // after the logs: destroyed before them
-    const OutputCapture* stderr_capture_ = nullptr;         // the current incarnation's, in captures_
-    std::unique_ptr<InstanceGroup> group_;                  // outlives the incarnation that points to it
+    InstanceOutput output_;
+    std::unique_ptr<InstanceGroup> group_;  // outlives the incarnation that points to it
     std::unique_ptr<MemoryMonitor> monitor_;
+    DeathInvestigation death_;  // reads monitor_
+    CoolingController cooling_;
     std::unique_ptr<Incarnation> incarnation_;
+    std::unique_ptr<MemoryActions> memory_actions_;  // with monitor_; acts on incarnation_
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
     UvHandle<uv_timer_t> timer_;
     policies::EventKind timer_event_ = policies::EventKind::backoff_elapsed;
-
-    UvHandle<uv_timer_t> kill_timer_;  // a memory restart that the stop signal did not finish
-
-    DeathInvestigation death_;  // reads monitor_
-
-    CoolingController cooling_;
 };
 
 }  // namespace corral::supervisor
