@@ -30,7 +30,14 @@ REGISTER_LISTENER("counting", 1, CountingListener);
 
 }  // namespace
 
+// A test binary that re-runs itself as a child process (STYLE.md) defines this: it returns the child's
+// exit code when argv is a child's command line, -1 otherwise. Weak: other binaries leave it null.
+__attribute__((weak)) int corral_test_child_main(int argc, char** argv);
+
 int main(int argc, char** argv) {
+    if (corral_test_child_main != nullptr) {
+        if (const int code = corral_test_child_main(argc, argv); code >= 0) return code;
+    }
     doctest::Context context(argc, argv);
     const int result = context.run();
     if (context.shouldExit()) return result;

@@ -1,18 +1,13 @@
 #include "supervisor/instance/instance.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
-#include <map>
 
 #include "base/instance_name.hpp"
-#include "ipc/send_buffer.hpp"
-#include "supervisor/instance/exec_shim.hpp"
-
-extern char** environ;
+#include "base/process_info.hpp"
+#include "supervisor/instance/required_timer.hpp"
 
 namespace corral::supervisor {
 
@@ -21,12 +16,6 @@ using policies::EventKind;
 using policies::State;
 
 namespace {
-
-// Variables a Node parent sets for its own child; inherited by accident they would make a Node service
-// open a channel to nothing.
-bool inherited_by_accident(std::string_view name) {
-    return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID";
-}
 
 spdlog::level::level_enum level_for(State to) {
     switch (to) {
@@ -43,18 +32,12 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       spec_(std::move(spec)),
       index_(index),
       name_(instance_name(spec_->name, index)),
-      out_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".out.log"), spec_->logs.max_size,
-               spec_->logs.keep),
-      err_log_(context.log_dir / (instance_file_name(spec_->name, index) + ".err.log"), spec_->logs.max_size,
-               spec_->logs.keep) {
-    for (auto* timer : {&timer_, &evidence_timer_, &kill_timer_, &cooling_timer_}) {
-        if (const int rc = timer->init(uv_timer_init, context_.loop); rc < 0) {
-            spdlog::critical("{}: cannot create a timer: {}", name_, uv_strerror(rc));
-            std::abort();  // without timers the instance can neither restart nor stop safely
-        }
-        timer->get()->data = this;
-    }
-}
+      output_(context.loop, *this, context.log_dir, instance_file_name(spec_->name, index), spec_->logs),
+      death_(context.loop, *this,
+             {name_, spec_->name, index_, context.supervisor.state_dir, context.supervisor.postmortem,
+              output_.out_log(), output_.err_log()}),
+      cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, context.cgroups}),
+      timer_(required_timer(context.loop, name_, this)) {}
 
 Instance::~Instance() {
     // The daemon destroys only quiet instances; anything still running here would escape supervision.
@@ -65,33 +48,28 @@ void Instance::start() { handle({EventKind::start}); }
 
 // A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).
 void Instance::stop() {
-    set_frozen(false);
+    cooling_.thaw();
     handle({EventKind::stop});
 }
 
 void Instance::restart() {
-    set_frozen(false);
+    cooling_.thaw();
     handle({EventKind::restart});
 }
 
 void Instance::kill_now() {
-    set_frozen(false);
+    cooling_.thaw();
     if (incarnation_) incarnation_->signal_group(SIGKILL);
 }
 
 void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
     if (group_ && spec->limits != spec_->limits) group_->set_limits(spec->limits);
     spec_ = std::move(spec);
-    out_log_.set_limits(spec_->logs.max_size, spec_->logs.keep);
-    err_log_.set_limits(spec_->logs.max_size, spec_->logs.keep);
+    output_.set_limits(spec_->logs);
 }
 
 bool Instance::quiet() const {
-    if (!policies::is_down(lifecycle_.state) || incarnation_ || pending_exit_) return false;
-    for (const auto& capture : captures_) {
-        if (!capture->closed()) return false;
-    }
-    return true;
+    return policies::is_down(lifecycle_.state) && !incarnation_ && !death_.open() && output_.closed();
 }
 
 policies::LifecyclePolicy Instance::lifecycle_policy() const {
@@ -153,109 +131,6 @@ void Instance::on_timer(uv_timer_t* timer) {
     self->handle({self->timer_event_});
 }
 
-void Instance::on_capture_closed(void* self) {
-    auto* instance = static_cast<Instance*>(self);
-    if (instance->pending_exit_ && !policies::needs_more_evidence(instance->evidence_for(instance->pending_exit_->status))) {
-        instance->conclude_exit();
-        return;
-    }
-    if (instance->quiet()) instance->context_.observer->on_quiet(*instance);
-}
-
-void Instance::spawn() {
-    if (context_.cgroups != nullptr && !group_) {
-        group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_),
-                                       spec_->limits);
-        if (!group_ && context_.cgroups_required) {
-            handle({EventKind::gone, policies::ExitStatus{.code = 0, .signal = 0, .spawn_failed = true}});
-            return;
-        }
-    }
-    prepare_memory_watch();
-    std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
-    stderr_capture_ = nullptr;
-    out_log_.create();
-    err_log_.create();
-    const bool timestamps = spec_->logs.timestamps;
-    auto out = std::make_unique<OutputCapture>(context_.loop, out_log_, timestamps, on_capture_closed, this);
-    auto err = std::make_unique<OutputCapture>(context_.loop, err_log_, timestamps, on_capture_closed, this);
-    out->set_line_hook(on_stdout_lines);
-    err->set_line_hook(on_stderr_lines);
-
-    SpawnRequest request;
-    request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()),
-                                  group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command);
-    request.env = child_environment();
-    request.cwd = spec_->cwd;
-    request.stdout_pipe = out->pipe();
-    request.stderr_pipe = err->pipe();
-    request.group = group_.get();
-    // The Node IPC channel: a socketpair (Node needs a socket, with a pipe it silently disconnects); the
-    // instance's end goes to fd 3, the daemon's end to the broker.
-    UniqueFd channel_ours;
-    UniqueFd channel_theirs;
-    std::size_t channel_buffer = 0;
-    if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
-        int pair[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
-            channel_ours.reset(pair[0]);
-            channel_theirs.reset(pair[1]);
-            request.ipc_fd = channel_theirs.get();
-            channel_buffer = ipc::widen_send_buffer(channel_theirs.get());
-        } else {
-            spdlog::error("{}: no IPC channel: cannot create a socket pair: {}", name_, std::strerror(errno));
-        }
-    }
-
-    const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_);
-    if (rc < 0) {
-        spdlog::error("{}: cannot start {}: {}", name_, spec_->command.front(), uv_strerror(rc));
-        out->abandon();
-        err->abandon();
-        handle({EventKind::gone, policies::ExitStatus{.code = 0, .signal = 0, .spawn_failed = true}});
-        return;
-    }
-    last_pid_ = incarnation_->pid();
-    if (channel_ours) {
-        const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
-        context_.broker->attach(spec_->name, index_, mode, channel_ours.release(), channel_buffer);
-    }
-    started_wall_ = std::chrono::system_clock::now();
-    out->start();
-    err->start();
-    stderr_capture_ = err.get();
-    captures_.push_back(std::move(out));
-    captures_.push_back(std::move(err));
-}
-
-std::vector<std::string> Instance::child_environment() const {
-    std::map<std::string, std::string> vars;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        const std::string_view text = *entry;
-        const auto eq = text.find('=');
-        if (eq == std::string_view::npos || inherited_by_accident(text.substr(0, eq))) continue;
-        vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
-    }
-    for (const auto& [name, value] : spec_->env) vars[name] = value;
-    if (context_.broker != nullptr && spec_->ipc != config::IpcMode::off) {
-        vars["NODE_CHANNEL_FD"] = "3";
-        if (spec_->ipc == config::IpcMode::advanced) vars["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
-    }
-    if (spec_->node_diagnostics) {
-        // Quoted for NODE_OPTIONS, which splits at spaces.
-        const std::string dir = "\"" + diagnostics_dir().string() + "\"";
-        std::string& options = vars["NODE_OPTIONS"];
-        options += std::string(options.empty() ? "" : " ") + "--report-on-fatalerror --report-directory=" + dir;
-        if (spec_->memory_watch.snapshot_at) options += " --diagnostic-dir=" + dir + " --heapsnapshot-signal=SIGUSR2";
-    }
-    vars["CORRAL_SERVICE"] = spec_->name;
-    vars["CORRAL_INSTANCE"] = std::to_string(index_);
-    std::vector<std::string> env;
-    env.reserve(vars.size());
-    for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
-    return env;
-}
-
 void Instance::on_exec(const ExecReport& report) {
     if (report.error != 0) {
         // The shim exits 127 and on_gone follows.
@@ -266,7 +141,7 @@ void Instance::on_exec(const ExecReport& report) {
         }
         return;
     }
-    start_cooling(policies::Clock::now());
+    cooling_.start(spec_->cooling, cgroup_name(), policies::Clock::now());
     handle({EventKind::exec_ok});
 }
 
@@ -274,16 +149,59 @@ void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
-    end_cooling();
-    uv_timer_stop(kill_timer_.get());
-    pending_exit_ = PendingExit{status, std::chrono::system_clock::now()};
-    if (policies::needs_more_evidence(evidence_for(status))) {
-        // The SIGKILL of an OOM kill can outrun the cgroup's counter and the kernel's report.
-        uv_timer_start(evidence_timer_.get(), on_evidence_timeout,
-                       static_cast<uint64_t>(policies::kEvidenceWait.count()), 0);
-        return;
+    cooling_.end();
+    if (memory_actions_) memory_actions_->incarnation_gone();
+    death_.exited(status);
+}
+
+DeathInvestigation::Circumstances Instance::circumstances() const {
+    return {lifecycle_.state == State::stopping, output_.stderr_open(), lifecycle_.restarts, spec_->limits,
+            spec_->node_diagnostics ? diagnostics_dir() : std::filesystem::path()};
+}
+
+void Instance::on_death_concluded(const DeathInvestigation::Conclusion& conclusion) {
+    handle({EventKind::gone, conclusion.status, conclusion.cause});
+    if (quiet()) context_.observer->on_quiet(*this);
+}
+
+void Instance::on_lines(std::string_view stream, std::string_view lines) {
+    if (stream == "err") death_.note_stderr(lines);
+    context_.observer->on_output(*this, stream, lines);
+}
+
+void Instance::on_capture_closed() {
+    if (death_.reconsider()) return;
+    if (quiet()) context_.observer->on_quiet(*this);
+}
+
+void Instance::on_cooling(bool cooling, const std::string& reason) {
+    if (context_.observer != nullptr) context_.observer->on_cooling(*this, cooling, reason);
+}
+
+const std::optional<cgroup::MemoryStats>& Instance::memory() const {
+    static const std::optional<cgroup::MemoryStats> none;
+    return monitor_ ? monitor_->last() : none;
+}
+
+void Instance::sample_memory(std::int64_t now_ms, policies::TimePoint now) {
+    std::optional<cgroup::MemoryStats> sampled;
+    if (group_ && monitor_) {
+        Result<cgroup::MemoryStats> stats = group_->memory();
+        if (stats) {
+            Result<std::vector<pid_t>> pids = context_.cgroups->procs(group_->name());
+            const std::uint64_t written = pids ? written_bytes(*pids) : 0;
+            const MemoryMonitor::Verdict verdict = monitor_->sample(*stats, written, now_ms, now);
+            if (verdict.action != MemoryMonitor::Action::none && incarnation_) {
+                if (verdict.action == MemoryMonitor::Action::restart) death_.note_memory_limit(verdict.why);
+                if (verdict.action == MemoryMonitor::Action::kill_thrashing) death_.note_thrashing(verdict.why);
+                memory_actions_->carry_out(verdict, *incarnation_, spec_->stop);
+            }
+            sampled = *stats;
+        } else {
+            spdlog::debug("{}: {}", name_, stats.error().message());
+        }
     }
-    conclude_exit();
+    cooling_.sample(spec_->cooling, sampled ? &*sampled : nullptr, monitor_ ? monitor_->write_rate() : 0, now_ms, now);
 }
 
 }  // namespace corral::supervisor

@@ -1,36 +1,44 @@
 #pragma once
-// One instance of a service (`api#0`): a state machine whose decisions come from policies::decide(),
-// carried out here with an Incarnation (the running process), one timer (restart delay or stop timeout)
-// and two output captures feeding the instance's log files. With a cgroup, a MemoryMonitor watches its
-// memory, and every death is classified (policies::classify_exit) and, except a clean requested stop,
-// written up as a post-mortem bundle before the lifecycle hears of it (instance_death.cpp).
+// One instance of a service (`api#0`): its lifecycle, a state machine whose decisions come from
+// policies::decide(), carried out here by spawning Incarnations (the running process) and with one timer
+// (the restart delay or the stop timeout). The rest is delegated to objects of their own:
+//   InstanceOutput      the two log files and the captures of the incarnations' stdout and stderr;
+//   DeathInvestigation  from an exit to the lifecycle's `gone`: evidence, classification, post-mortem;
+//   CoolingController   cool periods, carried out with the broker (hold) and the cgroup (freeze);
+//   MemoryMonitor       with a cgroup: OOM events, pressure and samples (and MemoryActions, what is
+//                       done about them: heap snapshots, a restart at memory.restart_at, a kill for
+//                       thrashing).
 //
 // Ownership: the Daemon owns Instances and destroys one only when quiet() (down, no process, no open
-// pipe). Incarnations and captures are owned here; an Incarnation is dropped inside its own on_gone.
+// pipe, no death under investigation). Everything above is owned here; an Incarnation is dropped inside
+// its own on_gone.
 #include <sys/types.h>
 #include <uv.h>
 
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/uv_handle.hpp"
 #include "ipc/broker.hpp"
+#include "ipc/channel_socket.hpp"
 #include "policies/cooling.hpp"
-#include "policies/exit_classification.hpp"
 #include "policies/lifecycle.hpp"
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/config/service_spec.hpp"
+#include "supervisor/instance/cooling_controller.hpp"
+#include "supervisor/instance/death_investigation.hpp"
 #include "supervisor/instance/incarnation.hpp"
-#include "supervisor/instance/log_file.hpp"
+#include "supervisor/instance/instance_output.hpp"
+#include "supervisor/instance/memory_actions.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
-#include "supervisor/instance/output_capture.hpp"
 
 namespace corral::supervisor {
 
@@ -63,15 +71,11 @@ struct InstanceContext {
     ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
 };
 
-// How the latest incarnation ended, for status.
-struct LastExit {
-    policies::ExitReason reason = policies::ExitReason::exit_code;
-    policies::ExitStatus status;
-    std::chrono::system_clock::time_point at;
-    std::string postmortem;  // bundle id, "" when none was written
-};
-
-class Instance final : private IncarnationOwner, private MemoryMonitor::Owner {
+class Instance final : private IncarnationOwner,
+                       private MemoryMonitor::Owner,
+                       private InstanceOutput::Owner,
+                       private DeathInvestigation::Owner,
+                       private CoolingController::Owner {
 public:
     Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index);
     ~Instance();
@@ -98,108 +102,71 @@ public:
     // The instance's cgroup ("api/0"), or "" without one.
     std::string cgroup_name() const { return group_ ? group_->name() : std::string(); }
     // Reads the cgroup's memory accounting and acts on it (memory.snapshot_at, memory.restart_at,
-    // thrashing); no-op without a cgroup.
+    // thrashing, cooling); no-op without a cgroup, but for cooling.
     void sample_memory(std::int64_t now_ms, policies::TimePoint now);
     const std::optional<cgroup::MemoryStats>& memory() const;
     // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
-    void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
+    void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report) {
+        death_.note_kernel_oom(pid, global, killed_line, report);
+    }
     pid_t last_pid() const { return last_pid_; }
 
-    // corral cool / corral heat (instance_cooling.cpp); nullopt when the instance is not running.
-    std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long);
-    std::optional<policies::CoolingTransition> heat();
-    struct CoolingState {
-        policies::CoolingMode mode = policies::CoolingMode::hold;
-        std::optional<policies::Duration> left;  // nullopt: until corral heat
-        std::string reason;
-    };
+    // corral cool / corral heat; nullopt when the instance is not running.
+    std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long) {
+        return cooling_.cool(for_how_long);
+    }
+    std::optional<policies::CoolingTransition> heat() { return cooling_.heat(); }
+    using CoolingState = CoolingController::State;
     // nullopt while working or not running.
-    std::optional<CoolingState> cooling_state(policies::TimePoint now) const;
-    const std::optional<LastExit>& last_exit() const { return last_exit_; }
-    const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
-    const std::filesystem::path& out_log() const { return out_log_.path(); }
-    const std::filesystem::path& err_log() const { return err_log_.path(); }
+    std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
+    const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
+    const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
+    const std::filesystem::path& out_log() const { return output_.out_log(); }
+    const std::filesystem::path& err_log() const { return output_.err_log(); }
 
 private:
-    struct KernelOom {
-        pid_t pid = 0;
-        bool global = false;
-        std::string killed_line;
-        std::string report;
-    };
-    struct PendingExit {
-        policies::ExitStatus status;
-        std::chrono::system_clock::time_point ended_at;
-    };
-
     void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
-    void on_oom_event() override;
+    void on_oom_event() override { death_.reconsider(); }
+    void on_lines(std::string_view stream, std::string_view lines) override;
+    void on_capture_closed() override;
+    DeathInvestigation::Circumstances circumstances() const override;
+    void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override;
+    bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
+    void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);
-    static void on_evidence_timeout(uv_timer_t* timer);
-    static void on_kill_timeout(uv_timer_t* timer);
-    static void on_capture_closed(void* self);
-    static void on_stdout_lines(void* self, std::string_view lines);
-    static void on_stderr_lines(void* self, std::string_view lines);
-
-    // instance_death.cpp: from the exit to the lifecycle's `gone`.
-    policies::ExitEvidence evidence_for(const policies::ExitStatus& status) const;
-    void conclude_exit();
-    std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit);
-    void act_on_memory(const MemoryMonitor::Verdict& verdict);
-
-    // instance_cooling.cpp: cool periods, carried out with the broker (hold) and the cgroup (freeze).
-    void start_cooling(policies::TimePoint now);
-    void sample_cooling(const cgroup::MemoryStats* stats, std::int64_t now_ms, policies::TimePoint now);
-    void carry_out(const std::optional<policies::CoolingTransition>& transition, policies::TimePoint now);
-    void set_frozen(bool frozen);
-    void end_cooling();  // the incarnation is gone
-    static void on_cooling_timer(uv_timer_t* timer);
-    void prepare_memory_watch();
-    // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
-    std::filesystem::path diagnostics_dir() const;
 
     void handle(const policies::Event& event);
     void apply(const policies::Decision& decision);
-    void spawn();
     void arm_timer(policies::EventKind event, policies::Duration delay);
-    std::vector<std::string> child_environment() const;
     policies::LifecyclePolicy lifecycle_policy() const;
+
+    // instance_spawn.cpp: a new incarnation.
+    void spawn();
+    bool make_group();
+    void prepare_memory_watch();
+    void prepare_diagnostics();
+    bool has_channel() const;
+    std::optional<ipc::ChannelSocket> open_channel() const;
+    std::vector<std::string> child_environment() const;
+    // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
+    std::filesystem::path diagnostics_dir() const;
 
     InstanceContext context_;
     std::shared_ptr<const config::ServiceSpec> spec_;
     unsigned index_;
     std::string name_;
     policies::InstanceState lifecycle_;
-    LogFile out_log_;
-    LogFile err_log_;
-    std::vector<std::unique_ptr<OutputCapture>> captures_;  // after the logs: destroyed before them
-    const OutputCapture* stderr_capture_ = nullptr;         // the current incarnation's, in captures_
-    std::unique_ptr<InstanceGroup> group_;                  // outlives the incarnation that points to it
+    InstanceOutput output_;
+    std::unique_ptr<InstanceGroup> group_;  // outlives the incarnation that points to it
     std::unique_ptr<MemoryMonitor> monitor_;
+    DeathInvestigation death_;  // reads monitor_
+    CoolingController cooling_;
     std::unique_ptr<Incarnation> incarnation_;
+    std::unique_ptr<MemoryActions> memory_actions_;  // with monitor_; acts on incarnation_
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
-    std::chrono::system_clock::time_point started_wall_;
     UvHandle<uv_timer_t> timer_;
     policies::EventKind timer_event_ = policies::EventKind::backoff_elapsed;
-
-    // Evidence about the current incarnation's death, gathered while it runs and just after it exits.
-    std::vector<KernelOom> kernel_ooms_;
-    bool heap_oom_on_stderr_ = false;
-    std::optional<std::string> thrashing_;     // corral is killing it for thrashing: the measurement
-    std::optional<std::string> memory_limit_;  // corral is restarting it at memory.restart_at
-    std::optional<PendingExit> pending_exit_;  // exited; waiting (briefly) for OOM evidence
-    UvHandle<uv_timer_t> evidence_timer_;
-    UvHandle<uv_timer_t> kill_timer_;  // a memory restart that the stop signal did not finish
-    std::optional<LastExit> last_exit_;
-    std::map<std::string, unsigned> exits_by_reason_;
-
-    std::optional<policies::CoolingPolicy> cooling_;  // while an incarnation runs
-    bool cooling_carried_out_ = false;                 // held by the broker (and frozen, in freeze mode)
-    bool frozen_ = false;
-    UvHandle<uv_timer_t> cooling_timer_;
-    std::optional<std::pair<std::uint64_t, std::uint64_t>> ipc_sent_;  // messages, bytes at ipc_sent_ms_
-    std::int64_t ipc_sent_ms_ = 0;
 };
 
 }  // namespace corral::supervisor

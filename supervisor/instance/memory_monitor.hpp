@@ -59,6 +59,10 @@ public:
     const std::optional<cgroup::MemoryStats>& last() const { return last_; }
     // Bytes per second the group wrote to storage between the last two samples.
     double write_rate() const { return write_rate_; }
+    // Read from the cgroup now, for the evidence of a death.
+    Result<std::uint64_t> oom_kills_now() const { return driver_.oom_kills(group_); }
+    Result<cgroup::MemoryStats> memory_now() const { return driver_.memory(group_); }
+    Result<std::string> memory_stat_now() const { return driver_.memory_stat(group_); }
 
 private:
     static void on_oom_ready(uv_poll_t* poll, int status, int events);

@@ -25,13 +25,12 @@ public:
     OutputCapture& operator=(const OutputCapture&) = delete;
 
     uv_pipe_t* pipe() const { return pipe_.get(); }
-    // Starts reading once uv_spawn has connected the pipe; a failed spawn leaves nothing to read.
+    // Starts reading once uv_spawn has connected the pipe. After a failed spawn there is nothing to read:
+    // the capture is destroyed instead, which closes the pipe.
     void start();
     // `hook(context, lines)` sees every batch of whole lines before it is written (stderr scanning).
     using LineHook = void (*)(void* context, std::string_view lines);
     void set_line_hook(LineHook hook) { line_hook_ = hook; }
-    // Gives up on a pipe that uv_spawn never connected.
-    void abandon() { pipe_.close(); }
     bool closed() const { return !pipe_; }
 
 private:

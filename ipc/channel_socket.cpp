@@ -1,8 +1,9 @@
-#include "ipc/send_buffer.hpp"
+#include "ipc/channel_socket.hpp"
 
 #include <sys/socket.h>
 
 namespace corral::ipc {
+namespace {
 
 std::size_t widen_send_buffer(int fd) {
     const int size = kInstanceSendBuffer;
@@ -13,6 +14,16 @@ std::size_t widen_send_buffer(int fd) {
     socklen_t length = sizeof granted;
     if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &granted, &length) != 0 || granted < 0) return 0;
     return static_cast<std::size_t>(granted);
+}
+
+}  // namespace
+
+Result<ChannelSocket> make_channel_socket() {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return sys_error("create", "a socket pair");
+    ChannelSocket socket{UniqueFd(pair[0]), UniqueFd(pair[1]), 0};
+    socket.their_send_buffer = widen_send_buffer(socket.theirs.get());
+    return socket;
 }
 
 }  // namespace corral::ipc

@@ -1,0 +1,34 @@
+#pragma once
+// The socket pair of an instance's Node IPC channel. Node needs a socket: with a pipe the child silently
+// disconnects. Ownership: both ends come back as UniqueFds; the instance's end is handed to the child at
+// fd 3 (the daemon closes its copy after the spawn), the daemon's end to the broker.
+//
+// The send buffer of the instance's end is widened. Node writes one message per send(); on a Unix stream
+// socket each is its own skb, charged to the sender's SO_SNDBUF at its true size (about 2.3 KB for a 1 KiB
+// message). With the default 208 KiB, about 90 messages fit, and Node only flushes its write queue once per
+// turn of its event loop: a sender that send()s thousands of messages per turn keeps the rest in its own
+// memory, however eagerly the broker reads (the article's leak). With a wide buffer each flush hands the
+// broker thousands of messages, and a sender that writes in bursts (2000 messages per turn of its loop:
+// 4.6 MB) can run ahead of the broker by several bursts before Node keeps anything. The memory is kernel
+// socket buffers, used only while the broker is behind.
+#include <cstddef>
+
+#include "base/sys_result.hpp"
+#include "base/unique_fd.hpp"
+
+namespace corral::ipc {
+
+inline constexpr int kInstanceSendBuffer = 16 << 20;  // the kernel doubles it
+
+struct ChannelSocket {
+    UniqueFd ours;    // the daemon's end, for the broker
+    UniqueFd theirs;  // the instance's end, for fd 3 of its process
+    // The send buffer the kernel gave the instance's end (0 if it cannot be read).
+    std::size_t their_send_buffer = 0;
+};
+
+// A close-on-exec AF_UNIX stream pair. The instance's end gets SO_SNDBUFFORCE when permitted
+// (CAP_NET_ADMIN), else SO_SNDBUF (capped at net.core.wmem_max); best effort: the channel works either way.
+Result<ChannelSocket> make_channel_socket();
+
+}  // namespace corral::ipc

@@ -1,0 +1,159 @@
+#include "supervisor/instance/death_investigation.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "supervisor/instance/required_timer.hpp"
+#include "supervisor/postmortem/bundle_writer.hpp"
+
+namespace corral::supervisor {
+namespace {
+
+constexpr std::string_view kHeapOom = "JavaScript heap out of memory";
+
+// What the lifecycle's log line says beyond describe(status).
+std::string cause_of(const policies::Classification& classification, const policies::ExitStatus& status) {
+    switch (classification.reason) {
+        case policies::ExitReason::exit_code:
+        case policies::ExitReason::signal: return {};
+        case policies::ExitReason::oom_kill:
+        case policies::ExitReason::oom_kill_global: return std::string(policies::explain(classification.reason));
+        default: return std::string(policies::explain(classification.reason)) + ", " + policies::describe(status);
+    }
+}
+
+}  // namespace
+
+DeathInvestigation::DeathInvestigation(uv_loop_t* loop, Owner& owner, Setup setup)
+    : owner_(owner), setup_(std::move(setup)), timer_(required_timer(loop, setup_.name, this)) {}
+
+void DeathInvestigation::begin(pid_t pid, std::chrono::system_clock::time_point started_at,
+                               const MemoryMonitor* memory) {
+    pid_ = pid;
+    started_at_ = started_at;
+    memory_ = memory;
+    kernel_ooms_.clear();
+    heap_oom_on_stderr_ = false;
+    thrashing_.reset();
+    memory_limit_.reset();
+}
+
+void DeathInvestigation::note_stderr(std::string_view lines) {
+    if (lines.find(kHeapOom) != std::string_view::npos) heap_oom_on_stderr_ = true;
+}
+
+void DeathInvestigation::note_kernel_oom(pid_t pid, bool global, const std::string& killed_line,
+                                         const std::string& report) {
+    kernel_ooms_.push_back({pid, global, killed_line, report});
+    if (pid == pid_) {
+        spdlog::warn("{} [pid {}]: the kernel's {} OOM killer killed it", setup_.name, pid,
+                     global ? "global" : "memory cgroup");
+    } else {
+        spdlog::warn("{}: the kernel's OOM killer killed process {} of its cgroup", setup_.name, pid);
+    }
+    reconsider();
+}
+
+void DeathInvestigation::note_thrashing(std::string why) { thrashing_ = std::move(why); }
+
+void DeathInvestigation::note_memory_limit(std::string why) { memory_limit_ = std::move(why); }
+
+void DeathInvestigation::exited(const policies::ExitStatus& status) {
+    pending_ = PendingExit{status, std::chrono::system_clock::now()};
+    if (policies::needs_more_evidence(weigh(status, owner_.circumstances()))) {
+        uv_timer_start(timer_.get(), on_timeout, static_cast<uint64_t>(policies::kEvidenceWait.count()), 0);
+        return;
+    }
+    conclude();
+}
+
+bool DeathInvestigation::reconsider() {
+    if (!pending_ || policies::needs_more_evidence(weigh(pending_->status, owner_.circumstances()))) return false;
+    conclude();
+    return true;
+}
+
+void DeathInvestigation::on_timeout(uv_timer_t* timer) { static_cast<DeathInvestigation*>(timer->data)->conclude(); }
+
+policies::ExitEvidence DeathInvestigation::weigh(const policies::ExitStatus& status, const Circumstances& now) const {
+    policies::ExitEvidence e;
+    e.status = status;
+    e.stop_requested = now.stop_requested;
+    if (memory_ != nullptr) {
+        e.oom_kills_before = memory_->oom_kills_at_start();
+        Result<std::uint64_t> kills = memory_->oom_kills_now();
+        e.oom_kills_after = kills ? *kills : e.oom_kills_before;
+        e.oom_event = memory_->oom_event_seen();
+    }
+    for (const KernelOom& oom : kernel_ooms_) {
+        if (oom.pid != pid_) continue;
+        e.kernel_killed_line = oom.killed_line;
+        e.kernel_global = oom.global;
+    }
+    e.heap_oom_on_stderr = heap_oom_on_stderr_;
+    e.stderr_open = now.stderr_open;
+    e.thrashing = thrashing_;
+    e.memory_limit = memory_limit_;
+    return e;
+}
+
+void DeathInvestigation::conclude() {
+    if (!pending_) return;
+    uv_timer_stop(timer_.get());
+    const PendingExit exit = *pending_;
+    const Circumstances now = owner_.circumstances();
+    const policies::ExitEvidence evidence = weigh(exit.status, now);
+    Conclusion conclusion{policies::classify_exit(evidence), exit.status, {}};
+    const policies::ExitReason reason = conclusion.classification.reason;
+    LastExit last{reason, exit.status, exit.ended_at, {}};
+    if (policies::wants_postmortem(evidence)) last.postmortem = write_postmortem(conclusion.classification, exit, now);
+    last_exit_ = last;
+    ++exits_by_reason_[std::string(policies::to_string(reason))];
+    pending_.reset();
+    conclusion.cause = cause_of(conclusion.classification, exit.status);
+    owner_.on_death_concluded(conclusion);
+}
+
+std::string DeathInvestigation::write_postmortem(const policies::Classification& classification,
+                                                 const PendingExit& exit, const Circumstances& now) const {
+    postmortem::BundleInput input;
+    input.state_dir = setup_.state_dir;
+    input.service = setup_.service;
+    input.index = setup_.index;
+    input.pid = pid_;
+    input.classification = classification;
+    input.status = exit.status;
+    input.started_at = started_at_;
+    input.ended_at = exit.ended_at;
+    input.restarts = now.restarts;
+    input.limits = now.limits;
+    for (const KernelOom& oom : kernel_ooms_) input.kernel_log += oom.report;
+    add_memory(input);
+    input.stdout_log = setup_.stdout_log;
+    input.stderr_log = setup_.stderr_log;
+    input.diagnostics_dir = now.diagnostics_dir;
+    Result<std::string> id = postmortem::write_bundle(input, setup_.retention);
+    if (!id) {
+        spdlog::error("{}: no post-mortem: {}", setup_.name, id.error().message());
+        return {};
+    }
+    spdlog::info("{}: post-mortem {} ({})", setup_.name, *id, policies::explain(classification.reason));
+    return *id;
+}
+
+// The memory of the cgroup: its peak and limit now, the last sample, memory.stat (as read when it ran out
+// of memory, else now) and the timeline of samples.
+void DeathInvestigation::add_memory(postmortem::BundleInput& input) const {
+    if (memory_ == nullptr) return;
+    if (Result<cgroup::MemoryStats> now = memory_->memory_now()) {
+        input.peak = now->peak;
+        input.max = now->max;
+    }
+    if (memory_->last()) input.last = memory_->last()->current;
+    input.memory_stat = memory_->stat_at_oom();
+    input.memory_csv = memory_->timeline().size() > 0 ? memory_->timeline().to_csv() : std::string();
+    if (input.memory_stat.empty()) {
+        if (Result<std::string> stat = memory_->memory_stat_now()) input.memory_stat = *stat;
+    }
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,143 @@
+#pragma once
+// The death investigation of one instance: the road from an incarnation's exit to the lifecycle's `gone`.
+// While the incarnation runs, and just after it exits, it gathers the evidence of a memory death: the
+// kernel's OOM reports, V8's "JavaScript heap out of memory" on stderr, corral's own kills for thrashing
+// and memory.restart_at, and the cgroup's oom_kill counter and OOM event (read from the MemoryMonitor).
+// At the exit it waits, at most policies::kEvidenceWait, for evidence still on its way (the SIGKILL of an
+// OOM kill can outrun the counter and the kernel's report; V8's last words can still be in the stderr
+// pipe), classifies the death (policies::classify_exit), writes the post-mortem bundle (all but a clean
+// requested stop get one), remembers the last exit and counts exits by reason, and tells its owner.
+//
+// Ownership: the Instance owns one for its whole life. It owns its evidence and its timer. The
+// MemoryMonitor given to begin() belongs to the instance and outlives every incarnation. The owner hears
+// on_death_concluded() once per exit, after open() is false again; it may start the next incarnation
+// from inside that call.
+#include <sys/types.h>
+#include <uv.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/uv_handle.hpp"
+#include "policies/exit_classification.hpp"
+#include "supervisor/cgroup/limits.hpp"
+#include "supervisor/config/service_spec.hpp"
+#include "supervisor/instance/memory_monitor.hpp"
+
+namespace corral::supervisor {
+
+namespace postmortem {
+struct BundleInput;
+}
+
+// How the latest incarnation ended, for status.
+struct LastExit {
+    policies::ExitReason reason = policies::ExitReason::exit_code;
+    policies::ExitStatus status;
+    std::chrono::system_clock::time_point at;
+    std::string postmortem;  // bundle id, "" when none was written
+};
+
+class DeathInvestigation {
+public:
+    // What the instance says about itself whenever the evidence is weighed: it can change while the
+    // investigation waits (a stop asked for meanwhile, stderr reaching EOF, a reload).
+    struct Circumstances {
+        bool stop_requested = false;  // the user (or a reload) asked for this stop
+        bool stderr_open = false;     // the incarnation's stderr has not reached EOF
+        unsigned restarts = 0;
+        cgroup::Limits limits;
+        std::filesystem::path diagnostics_dir;  // Node's reports and heap snapshots; "" for none
+    };
+
+    struct Conclusion {
+        policies::Classification classification;
+        policies::ExitStatus status;
+        std::string cause;  // for the lifecycle's log line; "" when describe(status) says it all
+    };
+
+    class Owner {
+    public:
+        virtual Circumstances circumstances() const = 0;
+        virtual void on_death_concluded(const Conclusion& conclusion) = 0;
+
+    protected:
+        ~Owner() = default;
+    };
+
+    // Who the instance is and where its post-mortems and logs go; fixed for its life.
+    struct Setup {
+        std::string name;  // "api#0", for log lines
+        std::string service;
+        unsigned index = 0;
+        std::filesystem::path state_dir;
+        config::PostmortemSpec retention;
+        std::filesystem::path stdout_log;
+        std::filesystem::path stderr_log;
+    };
+
+    DeathInvestigation(uv_loop_t* loop, Owner& owner, Setup setup);
+    DeathInvestigation(const DeathInvestigation&) = delete;
+    DeathInvestigation& operator=(const DeathInvestigation&) = delete;
+
+    // A new incarnation runs as `pid`: the evidence about the last one is dropped. `memory` watches the
+    // instance's cgroup; null without one.
+    void begin(pid_t pid, std::chrono::system_clock::time_point started_at, const MemoryMonitor* memory);
+
+    // Evidence, as it comes (a kernel report can come just before or just after the exit).
+    void note_stderr(std::string_view lines);
+    void note_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
+    void note_thrashing(std::string why);     // corral is killing it for thrashing: the measurement
+    void note_memory_limit(std::string why);  // corral is restarting it at memory.restart_at
+
+    // The incarnation is gone: concludes now, or when the evidence is in, or after kEvidenceWait.
+    void exited(const policies::ExitStatus& status);
+    // Something the evidence depends on changed (stderr closed, the cgroup reported an OOM); concludes
+    // an open investigation if it now can. True when it concluded.
+    bool reconsider();
+    // An exit waits for its verdict.
+    bool open() const { return pending_.has_value(); }
+
+    const std::optional<LastExit>& last_exit() const { return last_exit_; }
+    const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
+
+private:
+    struct KernelOom {
+        pid_t pid = 0;
+        bool global = false;
+        std::string killed_line;
+        std::string report;
+    };
+    struct PendingExit {
+        policies::ExitStatus status;
+        std::chrono::system_clock::time_point ended_at;
+    };
+
+    static void on_timeout(uv_timer_t* timer);
+    policies::ExitEvidence weigh(const policies::ExitStatus& status, const Circumstances& now) const;
+    void conclude();
+    std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit,
+                                 const Circumstances& now) const;
+    void add_memory(postmortem::BundleInput& input) const;
+
+    Owner& owner_;
+    Setup setup_;
+    pid_t pid_ = 0;
+    std::chrono::system_clock::time_point started_at_;
+    const MemoryMonitor* memory_ = nullptr;
+    std::vector<KernelOom> kernel_ooms_;
+    bool heap_oom_on_stderr_ = false;
+    std::optional<std::string> thrashing_;
+    std::optional<std::string> memory_limit_;
+    std::optional<PendingExit> pending_;
+    UvHandle<uv_timer_t> timer_;
+    std::optional<LastExit> last_exit_;
+    std::map<std::string, unsigned> exits_by_reason_;
+};
+
+}  // namespace corral::supervisor

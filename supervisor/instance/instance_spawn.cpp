@@ -1,0 +1,139 @@
+// Instance: a new incarnation. Its cgroup (made once, before the first start), its memory watch, its
+// output captures, its Node IPC channel and its environment, then the exec shim.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <map>
+#include <system_error>
+
+#include "base/instance_name.hpp"
+#include "ipc/channel_socket.hpp"
+#include "supervisor/instance/exec_shim.hpp"
+#include "supervisor/instance/instance.hpp"
+
+extern char** environ;
+
+namespace corral::supervisor {
+
+using policies::EventKind;
+
+namespace {
+
+constexpr std::chrono::minutes kTimelineSpan{10};
+constexpr policies::ExitStatus kSpawnFailed{.code = 0, .signal = 0, .spawn_failed = true};
+
+// Variables a Node parent sets for its own child; inherited by accident they would make a Node service
+// open a channel to nothing.
+bool inherited_by_accident(std::string_view name) {
+    return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID";
+}
+
+}  // namespace
+
+void Instance::spawn() {
+    if (!make_group()) {
+        handle({EventKind::gone, kSpawnFailed});
+        return;
+    }
+    prepare_diagnostics();
+    prepare_memory_watch();
+    const InstanceOutput::Pipes pipes = output_.prepare(spec_->logs.timestamps);
+    SpawnRequest request;
+    request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()),
+                                  group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command);
+    request.env = child_environment();
+    request.cwd = spec_->cwd;
+    request.stdout_pipe = pipes.out;
+    request.stderr_pipe = pipes.err;
+    request.group = group_.get();
+    std::optional<ipc::ChannelSocket> channel = open_channel();
+    if (channel) request.ipc_fd = channel->theirs.get();
+
+    if (const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_); rc < 0) {
+        spdlog::error("{}: cannot start {}: {}", name_, spec_->command.front(), uv_strerror(rc));
+        output_.abandon();
+        handle({EventKind::gone, kSpawnFailed});
+        return;
+    }
+    last_pid_ = incarnation_->pid();
+    if (channel) {
+        const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
+        context_.broker->attach(spec_->name, index_, mode, channel->ours.release(), channel->their_send_buffer);
+    }
+    death_.begin(last_pid_, std::chrono::system_clock::now(), monitor_.get());
+    output_.started();
+}
+
+// False when the instance may not start: its cgroup could not be made and cgroups are required.
+bool Instance::make_group() {
+    if (context_.cgroups == nullptr || group_) return true;
+    group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_), spec_->limits);
+    return group_ || !context_.cgroups_required;
+}
+
+void Instance::prepare_memory_watch() {
+    if (!group_) return;
+    if (!monitor_) {
+        const auto interval = std::max<std::int64_t>(1, context_.supervisor.sample_interval.count());
+        const auto capacity = static_cast<std::size_t>(std::chrono::milliseconds(kTimelineSpan).count() / interval);
+        MemoryMonitor::Owner& owner = *this;  // a private base: make_unique cannot convert it
+        monitor_ = std::make_unique<MemoryMonitor>(context_.loop, *context_.cgroups, name_, group_->name(), owner,
+                                                   capacity);
+        memory_actions_ = std::make_unique<MemoryActions>(context_.loop, *context_.cgroups, name_, group_->name());
+    }
+    monitor_->start_incarnation(spec_->memory_watch);
+}
+
+// What an earlier incarnation left without dying (a snapshot before a clean stop) goes.
+void Instance::prepare_diagnostics() {
+    if (!spec_->node_diagnostics) return;
+    std::error_code ec;
+    std::filesystem::remove_all(diagnostics_dir(), ec);
+    std::filesystem::create_directories(diagnostics_dir(), ec);
+}
+
+std::filesystem::path Instance::diagnostics_dir() const {
+    return context_.supervisor.state_dir / "diagnostics" / instance_file_name(spec_->name, index_);
+}
+
+bool Instance::has_channel() const { return context_.broker != nullptr && spec_->ipc != config::IpcMode::off; }
+
+std::optional<ipc::ChannelSocket> Instance::open_channel() const {
+    if (!has_channel()) return std::nullopt;
+    Result<ipc::ChannelSocket> socket = ipc::make_channel_socket();
+    if (!socket) {
+        spdlog::error("{}: no IPC channel: {}", name_, socket.error().message());
+        return std::nullopt;
+    }
+    return std::move(*socket);
+}
+
+std::vector<std::string> Instance::child_environment() const {
+    std::map<std::string, std::string> vars;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text = *entry;
+        const auto eq = text.find('=');
+        if (eq == std::string_view::npos || inherited_by_accident(text.substr(0, eq))) continue;
+        vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+    }
+    for (const auto& [name, value] : spec_->env) vars[name] = value;
+    if (has_channel()) {
+        vars["NODE_CHANNEL_FD"] = "3";
+        if (spec_->ipc == config::IpcMode::advanced) vars["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
+    }
+    if (spec_->node_diagnostics) {
+        // Quoted for NODE_OPTIONS, which splits at spaces.
+        const std::string dir = "\"" + diagnostics_dir().string() + "\"";
+        std::string& options = vars["NODE_OPTIONS"];
+        options += std::string(options.empty() ? "" : " ") + "--report-on-fatalerror --report-directory=" + dir;
+        if (spec_->memory_watch.snapshot_at) options += " --diagnostic-dir=" + dir + " --heapsnapshot-signal=SIGUSR2";
+    }
+    vars["CORRAL_SERVICE"] = spec_->name;
+    vars["CORRAL_INSTANCE"] = std::to_string(index_);
+    std::vector<std::string> env;
+    env.reserve(vars.size());
+    for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
+    return env;
+}
+
+}  // namespace corral::supervisor

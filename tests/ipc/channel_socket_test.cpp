@@ -1,0 +1,31 @@
+#include "ipc/channel_socket.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using corral::ipc::make_channel_socket;
+
+TEST_CASE("channel socket: a connected close-on-exec stream pair whose instance end has a wide send buffer") {
+    auto socket = make_channel_socket();
+    REQUIRE(socket);
+    for (const int fd : {socket->ours.get(), socket->theirs.get()}) {
+        CHECK((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+        int type = 0;
+        socklen_t length = sizeof type;
+        REQUIRE(::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0);
+        CHECK(type == SOCK_STREAM);
+    }
+    int granted = 0;
+    socklen_t length = sizeof granted;
+    REQUIRE(::getsockopt(socket->theirs.get(), SOL_SOCKET, SO_SNDBUF, &granted, &length) == 0);
+    CHECK(socket->their_send_buffer == static_cast<std::size_t>(granted));
+    CHECK(socket->their_send_buffer > 0);
+
+    // What the instance writes, the daemon reads.
+    REQUIRE(::write(socket->theirs.get(), "{}\n", 3) == 3);
+    char text[4] = {};
+    CHECK(::read(socket->ours.get(), text, sizeof text) == 3);
+    CHECK(std::string_view(text, 3) == "{}\n");
+}

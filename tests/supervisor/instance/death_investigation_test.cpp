@@ -1,0 +1,201 @@
+// The death investigation on a real loop: its evidence timer runs, post-mortems are written into a
+// temporary state directory. The owner is a fake that answers with plain values.
+#include "supervisor/instance/death_investigation.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <vector>
+
+#include "supervisor/postmortem/bundle_reader.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/uv_loop.hpp"
+
+using corral::policies::ExitReason;
+using corral::policies::ExitStatus;
+using corral::supervisor::DeathInvestigation;
+using corral::test::Loop;
+using corral::test::TempDir;
+
+namespace {
+
+constexpr pid_t kPid = 4242;
+constexpr char kKilled[] = "Memory cgroup out of memory: Killed process 4242 (node) total-vm:1000kB";
+
+struct Owner final : DeathInvestigation::Owner {
+    DeathInvestigation::Circumstances now;
+    std::vector<DeathInvestigation::Conclusion> conclusions;
+    std::uint64_t concluded_at = 0;  // loop time
+    uv_loop_t* loop = nullptr;
+
+    DeathInvestigation::Circumstances circumstances() const override { return now; }
+    void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override {
+        conclusions.push_back(conclusion);
+        concluded_at = uv_now(loop);
+    }
+};
+
+// A fresh investigation of instance api#0 whose incarnation kPid runs (no cgroup).
+struct Case {
+    TempDir state;
+    Loop loop;
+    Owner owner;
+    std::unique_ptr<DeathInvestigation> investigation;
+
+    Case() {
+        investigation = std::make_unique<DeathInvestigation>(
+            loop.get(), owner,
+            DeathInvestigation::Setup{"api#0", "api", 0, state.path(), {}, state / "api-0.out.log",
+                                      state / "api-0.err.log"});
+        owner.loop = loop.get();
+        investigation->begin(kPid, std::chrono::system_clock::now(), nullptr);
+    }
+    // The investigation goes (closing its timer), the loop runs empty and closes.
+    int close() {
+        investigation.reset();
+        return loop.close();
+    }
+    ExitReason reason() const { return owner.conclusions.at(0).classification.reason; }
+    std::optional<corral::supervisor::postmortem::Bundle> bundle() const {
+        const auto& last = investigation->last_exit();
+        if (!last || last->postmortem.empty()) return std::nullopt;
+        return corral::supervisor::postmortem::load_bundle(state.path(), last->postmortem);
+    }
+};
+
+const ExitStatus kKilledBySigkill{.code = 0, .signal = SIGKILL};
+
+}  // namespace
+
+TEST_CASE("death investigation: an exit with a code is concluded at once and written up") {
+    Case c;
+    c.investigation->exited({.code = 1, .signal = 0});
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK_FALSE(c.investigation->open());
+    CHECK(c.reason() == ExitReason::exit_code);
+    CHECK(c.owner.conclusions[0].status.code == 1);
+    CHECK(c.owner.conclusions[0].cause.empty());
+    REQUIRE(c.investigation->last_exit());
+    CHECK(c.investigation->last_exit()->reason == ExitReason::exit_code);
+    const auto bundle = c.bundle();
+    REQUIRE(bundle);
+    CHECK(bundle->info.reason == "exit-code");
+    CHECK(bundle->summary["pid"] == kPid);
+    CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"exit-code", 1}});
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+    CHECK(c.owner.conclusions.size() == 1);
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: a SIGKILL nobody explains is concluded after the evidence wait, as a signal") {
+    Case c;
+    const std::uint64_t exited_at = uv_now(c.loop.get());
+    c.investigation->exited(kKilledBySigkill);
+    CHECK(c.owner.conclusions.empty());
+    CHECK(c.investigation->open());
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.owner.concluded_at - exited_at >= static_cast<std::uint64_t>(corral::policies::kEvidenceWait.count()));
+    CHECK(c.reason() == ExitReason::signal);
+    CHECK_FALSE(c.investigation->open());
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: the kernel's report arriving after the exit concludes early, as an OOM kill") {
+    Case c;
+    const std::uint64_t exited_at = uv_now(c.loop.get());
+    c.investigation->exited(kKilledBySigkill);
+    corral::UvHandle<uv_timer_t> report;
+    REQUIRE(report.init(uv_timer_init, c.loop.get()) == 0);
+    report.get()->data = c.investigation.get();
+    uv_timer_start(report.get(), [](uv_timer_t* timer) {
+        static_cast<DeathInvestigation*>(timer->data)->note_kernel_oom(kPid, false, kKilled, "oom-kill report\n");
+    }, 10, 0);
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.owner.concluded_at - exited_at < static_cast<std::uint64_t>(corral::policies::kEvidenceWait.count()));
+    CHECK(c.reason() == ExitReason::oom_kill);
+    CHECK(c.owner.conclusions[0].cause == corral::policies::explain(ExitReason::oom_kill));
+    const auto bundle = c.bundle();
+    REQUIRE(bundle);
+    CHECK(bundle->info.reason == "oom-kill");
+    report.close();
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: a kernel report about another process is kept for the post-mortem, not taken as the cause") {
+    Case c;
+    c.investigation->exited(kKilledBySigkill);
+    c.investigation->note_kernel_oom(kPid + 1, false, "Killed process 4243 (node)", "other report\n");
+    CHECK(c.investigation->open());
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.reason() == ExitReason::signal);
+    const auto bundle = c.bundle();
+    REQUIRE(bundle);
+    const auto& files = bundle->files;
+    CHECK(std::any_of(files.begin(), files.end(), [](const auto& file) { return file.name == "kernel.log"; }));
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: an abort waits for stderr, and V8's last words make it a heap OOM") {
+    Case c;
+    c.owner.now.stderr_open = true;
+    const ExitStatus aborted{.code = 0, .signal = SIGABRT};
+    c.investigation->exited(aborted);
+    CHECK(c.owner.conclusions.empty());
+    CHECK_FALSE(c.investigation->reconsider());  // nothing new yet
+
+    c.investigation->note_stderr("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n");
+    CHECK(c.investigation->reconsider());
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.reason() == ExitReason::v8_heap_oom);
+    CHECK(c.owner.conclusions[0].cause ==
+          std::string(corral::policies::explain(ExitReason::v8_heap_oom)) + ", " + corral::policies::describe(aborted));
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+    CHECK(c.owner.conclusions.size() == 1);
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: corral's own thrashing kill needs no more evidence") {
+    Case c;
+    c.investigation->note_thrashing("memory pressure (PSI full) above 40% for 10.0s");
+    c.investigation->exited(kKilledBySigkill);
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.reason() == ExitReason::thrashing);
+    CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"thrashing", 1}});
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: a new incarnation starts with no evidence from the last one") {
+    Case c;
+    c.investigation->note_memory_limit("memory 200.0MiB reached memory.restart_at 200.0MiB");
+    c.investigation->begin(kPid + 1, std::chrono::system_clock::now(), nullptr);
+    c.investigation->exited(kKilledBySigkill);
+    CHECK(c.investigation->open());
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.reason() == ExitReason::signal);
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: a clean requested stop gets no post-mortem") {
+    Case c;
+    c.owner.now.stop_requested = true;
+    c.investigation->exited({.code = 0, .signal = 0});
+
+    REQUIRE(c.owner.conclusions.size() == 1);
+    REQUIRE(c.investigation->last_exit());
+    CHECK(c.investigation->last_exit()->postmortem.empty());
+    CHECK(corral::supervisor::postmortem::list_bundles(c.state.path(), "").empty());
+    CHECK(c.close() == 0);
+}
