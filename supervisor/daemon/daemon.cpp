@@ -120,6 +120,11 @@ void Daemon::for_each_instance(Fn&& fn) const {
 
 void Daemon::on_signal(uv_signal_t* handle, int signum) { static_cast<Daemon*>(handle->data)->handle_signal(signum); }
 
+// The shutdown command stops the daemon as SIGTERM does.
+void Daemon::shut_down() {
+    if (!shutting_down_) begin_shutdown(SIGTERM);
+}
+
 void Daemon::handle_signal(int signum) {
     if (signum == SIGHUP) {
         if (!shutting_down_) reload();
@@ -241,30 +246,11 @@ void Daemon::retire_instances(Service& service, unsigned keep) {
 void Daemon::on_transition(Instance& instance, State from, State to, const std::string& reason) {
     if (policies::is_down(to)) schedule_settle();
     schedule_status();
-    const nlohmann::json event = {{"time", iso_utc(std::chrono::system_clock::now())},
-                                  {"instance", instance.name()},
-                                  {"from", std::string(policies::to_string(from))},
-                                  {"to", std::string(policies::to_string(to))},
-                                  {"reason", reason}};
-    control_.for_each_client([&](ControlConnection& client) {
-        if (client.subscription() && client.subscription()->events) client.event(event);
-    });
+    control_.publish_transition(instance, from, to, reason);
 }
 
 void Daemon::on_output(Instance& instance, std::string_view stream, std::string_view lines) {
-    control_.for_each_client([&](ControlConnection& client) {
-        const auto& follow = client.subscription();
-        if (!follow || !follow->instances.contains(instance.name()) || !(stream == "out" ? follow->out : follow->err)) {
-            return;
-        }
-        for (std::size_t start = 0; start < lines.size();) {
-            const std::size_t end = lines.find('\n', start);
-            client.event({{"instance", instance.name()}, {"stream", stream},
-                          {"line", lines.substr(start, end - start)}});
-            if (end == std::string_view::npos || !client.subscription()) break;
-            start = end + 1;
-        }
-    });
+    control_.publish_output(instance, stream, lines);
 }
 
 void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }
@@ -293,18 +279,9 @@ void Daemon::write_status() {
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
 
-// In the events stream as a pseudo-transition, so that `corral events` shows it in line with the others.
 void Daemon::on_cooling(Instance& instance, bool cooling, const std::string& reason) {
     schedule_status();
-    const nlohmann::json event = {{"time", iso_utc(std::chrono::system_clock::now())},
-                                  {"instance", instance.name()},
-                                  {"from", cooling ? "running" : "cooling"},
-                                  {"to", cooling ? "cooling" : "running"},
-                                  {"cooling", cooling},
-                                  {"reason", reason}};
-    control_.for_each_client([&](ControlConnection& client) {
-        if (client.subscription() && client.subscription()->events) client.event(event);
-    });
+    control_.publish_cooling(instance, cooling, reason);
 }
 
 void Daemon::begin_shutdown(int signum) {

@@ -1,11 +1,12 @@
 #pragma once
 // The daemon: owns the loop's signal handlers and every Instance, applies a Config (at start and on
-// reload), and shuts down cleanly.
+// reload), samples memory, keeps the status file, and shuts down cleanly. The control socket's commands are
+// the ControlService's, which asks the daemon for what it needs through DaemonControl.
 //
-// Shutdown (SIGTERM/SIGINT): every instance is stopped with its stop signal and timeout; once all are
-// down, any process that escaped its process group but is still a child of the daemon (it is a subreaper)
-// is SIGKILLed; once every output pipe has reached EOF, all handles are closed and run() returns 0.
-// A second SIGTERM/SIGINT SIGKILLs what is still running.
+// Shutdown (SIGTERM/SIGINT, or the `shutdown` command): every instance is stopped with its stop signal and
+// timeout; once all are down, any process that escaped its process group but is still a child of the daemon
+// (it is a subreaper) is SIGKILLed; once every output pipe has reached EOF, all handles are closed and run()
+// returns 0. A second SIGTERM/SIGINT SIGKILLs what is still running.
 // Reload (SIGHUP): the file is read again; a bad file is reported and changes nothing. Otherwise added
 // services start, removed ones stop, changed ones restart, a change of `instances` alone scales, and
 // unchanged services keep running untouched.
@@ -14,19 +15,20 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/uv_handle.hpp"
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
-#include "supervisor/control/control_server.hpp"
+#include "supervisor/daemon/control_service.hpp"
 #include "supervisor/instance/instance.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
 
 namespace corral::supervisor {
 
-class Daemon final : private InstanceObserver, private ControlHandler {
+class Daemon final : private InstanceObserver, private DaemonControl {
 public:
     // `cgroups` may be null (no cgroups: `why_no_cgroups` says why, for warnings about limits).
     Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
@@ -45,26 +47,20 @@ private:
         std::vector<std::unique_ptr<Instance>> instances;
     };
 
-    struct ReloadOutcome {
-        std::vector<std::string> errors;  // "FILE:LINE:COL: ..."; when set, nothing changed
-        std::vector<std::pair<std::string, std::string>> changes;  // service, action
-    };
-
     void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
     void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
     void on_quiet(Instance& instance) override;
     void on_cooling(Instance& instance, bool cooling, const std::string& reason) override;
 
-    // daemon_control.cpp: the control socket's commands.
-    void handle_request(ControlConnection& client, const protocol::Request& request) override;
-    nlohmann::json status_json() const;
-    std::vector<Instance*> resolve(const protocol::Target& target) const;
-    void command_lifecycle(ControlConnection& client, const protocol::Request& request);
-    void command_signal(ControlConnection& client, const protocol::Request& request);
-    void command_cooling(ControlConnection& client, const protocol::Request& request);
-    void command_reload(ControlConnection& client, const protocol::Request& request);
-    void command_logs(ControlConnection& client, const protocol::Request& request);
-    void command_postmortem(ControlConnection& client, const protocol::Request& request);
+    // DaemonControl (daemon_status.cpp for resolve and status_json).
+    std::vector<Instance*> resolve(const protocol::Target& target) const override;
+    nlohmann::json status_json() const override;
+    ReloadOutcome reload() override;
+    void shut_down() override;
+    bool shutting_down() const override { return shutting_down_; }
+    const std::filesystem::path& state_dir() const override { return config_.supervisor.state_dir; }
+    const std::filesystem::path& config_file() const override { return config_.file; }
+
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
     static void on_sample(uv_timer_t* timer);
@@ -72,7 +68,6 @@ private:
 
     void handle_signal(int signum);
     void on_kernel_oom(const kmsg::OomReport& report);
-    ReloadOutcome reload();
     std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
     void add_instances(Service& service, unsigned count);
     void retire_instances(Service& service, unsigned keep);
@@ -97,7 +92,7 @@ private:
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
     ipc::Broker broker_;
-    ControlServer control_;
+    ControlService control_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
