@@ -3,10 +3,11 @@
 // reload), samples memory, keeps the status file, and shuts down cleanly. The control socket's commands are
 // the ControlService's, which asks the daemon for what it needs through DaemonControl.
 //
-// Shutdown (SIGTERM/SIGINT, or the `shutdown` command): every instance is stopped with its stop signal and
-// timeout; once all are down, any process that escaped its process group but is still a child of the daemon
-// (it is a subreaper) is SIGKILLed; once every output pipe has reached EOF, all handles are closed and run()
-// returns 0. A second SIGTERM/SIGINT SIGKILLs what is still running.
+// Shutdown follows the phase table of policies/daemon_phase.hpp. SIGTERM/SIGINT (or the `shutdown` command)
+// stops every instance with its stop signal and timeout; once all are down, any process that escaped its
+// process group but is still a child of the daemon (it is a subreaper) is SIGKILLed; once every output pipe
+// has reached EOF (or a grace period is over), all handles are closed and run() returns 0. A second
+// SIGTERM/SIGINT SIGKILLs what is still running.
 // Reload (SIGHUP): the file is read again; a bad file is reported and changes nothing. Otherwise added
 // services start, removed ones stop, changed ones restart, a change of `instances` alone scales, and
 // unchanged services keep running untouched.
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "base/uv_handle.hpp"
+#include "policies/daemon_phase.hpp"
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/daemon/control_service.hpp"
@@ -57,12 +59,13 @@ private:
     nlohmann::json status_json() const override;
     ReloadOutcome reload() override;
     void shut_down() override;
-    bool shutting_down() const override { return shutting_down_; }
+    bool shutting_down() const override { return policies::is_stopping(phase_); }
     const std::filesystem::path& state_dir() const override { return config_.supervisor.state_dir; }
     const std::filesystem::path& config_file() const override { return config_.file; }
 
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
+    static void on_pipes_deadline(uv_timer_t* timer);
     static void on_sample(uv_timer_t* timer);
     static void on_status(uv_timer_t* timer);
 
@@ -71,15 +74,19 @@ private:
     std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
     void add_instances(Service& service, unsigned count);
     void retire_instances(Service& service, unsigned keep);
-    void begin_shutdown(int signum);
+    // daemon_shutdown.cpp. Feeds `event` to the phase table, logs the transition, carries out its action.
+    void advance(policies::PhaseEvent event, std::string_view cause = {});
+    void carry_out(policies::PhaseAction action);
     void schedule_settle();
     void schedule_status();
     void sample_memory();
     void write_status();
     void settle();
-    void kill_escaped_children();
+    void sweep();
+    void finish();
     void close_handles();
     bool all_down() const;
+    bool everything_quiet() const;
     template <typename Fn>
     void for_each_instance(Fn&& fn) const;
 
@@ -98,12 +105,18 @@ private:
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;
     UvHandle<uv_timer_t> settle_timer_;
+    UvHandle<uv_timer_t> pipes_timer_;  // sweeping: how long output pipes may stay open
     UvHandle<uv_timer_t> sample_timer_;
     UvHandle<uv_timer_t> status_timer_;
-    bool running_ = false;  // the initial configuration has been applied
-    bool shutting_down_ = false;
-    bool swept_ = false;
-    uint64_t pipes_deadline_ = 0;
+    policies::DaemonPhase phase_ = policies::DaemonPhase::starting;
 };
+
+template <typename Fn>
+void Daemon::for_each_instance(Fn&& fn) const {
+    for (const auto& service : services_) {
+        for (const auto& instance : service.instances) fn(*instance);
+    }
+    for (const auto& instance : retiring_) fn(*instance);
+}
 
 }  // namespace corral::supervisor
