@@ -42,26 +42,27 @@ json log_line(const Instance& instance, std::string_view stream, std::string_vie
 
 ControlService::ControlService(uv_loop_t* loop, DaemonControl& daemon) : daemon_(daemon), server_(loop, *this) {}
 
-void ControlService::handle_request(Client& client, const protocol::Request& request) {
-    std::visit([&](const auto& command) { answer(client, request.id, command); }, request.command);
-}
-
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Version&) {
     client.reply(id, {{"version", CORRAL_VERSION}, {"protocol", protocol::kProtocolVersion}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Status&) {
     client.reply(id, daemon_.status_json());
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Start& command) {
     change_state(client, id, command, &Instance::start);
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Stop& command) {
     change_state(client, id, command, &Instance::stop);
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Restart& command) {
     change_state(client, id, command, &Instance::restart);
 }
@@ -88,6 +89,7 @@ void ControlService::change_state(Client& client, std::int64_t id, const Command
     client.reply(id, {{"instances", names_of(instances)}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Signal& command) {
     const std::vector<Instance*> instances = found(client, id, command.target);
     if (instances.empty()) return;
@@ -100,11 +102,13 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Sig
     client.reply(id, {{"instances", names_of(signalled)}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Cool& command) {
     change_cooling(client, id, command.name, command.target,
                    [&](Instance& instance) { return instance.cool(command.duration); });
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Heat& command) {
     change_cooling(client, id, command.name, command.target, [](Instance& instance) { return instance.heat(); });
 }
@@ -130,6 +134,7 @@ void ControlService::change_cooling(Client& client, std::int64_t id, std::string
     client.reply(id, {{"instances", std::move(changed)}, {"not_running", std::move(not_running)}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Reload&) {
     if (daemon_.shutting_down()) {
         client.fail(id, ErrorCode::shutting_down, "the daemon is stopping");
@@ -148,6 +153,7 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Rel
     client.reply(id, {{"changes", std::move(changes)}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Logs& command) {
     const std::vector<Instance*> instances = found(client, id, command.target);
     if (instances.empty()) return;
@@ -173,6 +179,7 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Log
     client.reply(id, {{"lines", std::move(lines)}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Postmortem& command) {
     // A target was checked as one, and filters as the text it was given as ("all" names no service).
     const std::string filter = command.target ? protocol::target_text(*command.target) : std::string();
@@ -207,6 +214,7 @@ void ControlService::show_postmortem(Client& client, std::int64_t id,
     client.reply_ordered(id, postmortem::bundle_json(*bundle));
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Events&) {
     Subscription subscription;
     subscription.id = id;
@@ -215,9 +223,15 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Eve
     client.reply(id, {{"stream", true}});
 }
 
+template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Shutdown&) {
     client.reply(id, json::object());
     daemon_.shut_down();
+}
+
+// After every answer<>: a specialization must be seen before it is used.
+void ControlService::handle_request(Client& client, const protocol::Request& request) {
+    std::visit([&](const auto& command) { answer(client, request.id, command); }, request.command);
 }
 
 void ControlService::publish_transition(const Instance& instance, policies::State from, policies::State to,

@@ -28,9 +28,7 @@ Read<To> convert(const Read<From>& read) {
     return static_cast<To>(std::get<From>(read));
 }
 
-}  // namespace
-
-Read<Target> TargetCodec::read(const json& value) {
+Read<Target> read_target(const json& value) {
     if (!value.is_string()) return Mismatch::wrong_type;
     std::string ignored;
     auto target = parse_target(value.get_ref<const std::string&>(), ignored);
@@ -38,9 +36,9 @@ Read<Target> TargetCodec::read(const json& value) {
     return std::move(*target);
 }
 
-json TargetCodec::write(const Target& value) { return target_text(value); }
+json write_target(const Target& value) { return target_text(value); }
 
-Read<SignalArg> SignalCodec::read(const json& value) {
+Read<SignalArg> read_signal(const json& value) {
     if (value.is_string()) {
         const auto& text = value.get_ref<const std::string&>();
         const auto number = policies::signal_from_name(text);
@@ -54,42 +52,54 @@ Read<SignalArg> SignalCodec::read(const json& value) {
     return SignalArg{*known, std::nullopt};
 }
 
-json SignalCodec::write(const SignalArg& value) { return value.text ? json(*value.text) : json(value.number); }
+json write_signal(const SignalArg& value) { return value.text ? json(*value.text) : json(value.number); }
 
-Read<unsigned> LinesCodec::read(const json& value) {
+Read<unsigned> read_lines(const json& value) {
     return convert<unsigned>(integer_within(value, 0, kMostLogLines));
 }
 
-json LinesCodec::write(const unsigned& value) { return value; }
+json write_lines(const unsigned& value) { return value; }
 
-Read<LogStream> StreamCodec::read(const json& value) {
+Read<LogStream> read_stream(const json& value) {
     if (!value.is_string()) return Mismatch::wrong_type;
     const auto found = std::find(std::begin(kStreamNames), std::end(kStreamNames), value.get_ref<const std::string&>());
     if (found == std::end(kStreamNames)) return Mismatch::bad_value;
     return static_cast<LogStream>(found - std::begin(kStreamNames));
 }
 
-json StreamCodec::write(const LogStream& value) { return std::string(kStreamNames[static_cast<std::size_t>(value)]); }
+json write_stream(const LogStream& value) { return std::string(kStreamNames[static_cast<std::size_t>(value)]); }
 
-Read<bool> FollowCodec::read(const json& value) {
+Read<bool> read_follow(const json& value) {
     if (!value.is_boolean()) return Mismatch::wrong_type;
     return value.get<bool>();
 }
 
-json FollowCodec::write(const bool& value) { return value; }
+json write_follow(const bool& value) { return value; }
 
-Read<std::string> ShowCodec::read(const json& value) {
+Read<std::string> read_show(const json& value) {
     if (!value.is_string()) return Mismatch::wrong_type;
     if (value.get_ref<const std::string&>().empty()) return Mismatch::bad_value;
     return value.get<std::string>();
 }
 
-json ShowCodec::write(const std::string& value) { return value; }
+json write_show(const std::string& value) { return value; }
 
-Read<std::chrono::milliseconds> MillisCodec::read(const json& value) {
+Read<std::chrono::milliseconds> read_millis(const json& value) {
     return convert<std::chrono::milliseconds>(integer_within(value, 1, kMostCoolMs));
 }
 
-json MillisCodec::write(const std::chrono::milliseconds& value) { return value.count(); }
+json write_millis(const std::chrono::milliseconds& value) { return value.count(); }
+
+}  // namespace
+
+const Codec<Target> kTargetCodec{"a service name, NAME#INDEX or \"all\"", read_target, write_target};
+const Codec<SignalArg> kSignalCodec{"a signal name such as \"SIGUSR2\" or \"USR2\", or a signal number", read_signal,
+                                    write_signal};
+const Codec<unsigned> kLinesCodec{"an integer from 0 to 10000", read_lines, write_lines};
+const Codec<LogStream> kStreamCodec{"one of \"out\", \"err\" or \"both\"", read_stream, write_stream};
+const Codec<bool> kFollowCodec{"a boolean", read_follow, write_follow};
+const Codec<std::string> kShowCodec{"a post-mortem id or a prefix of one", read_show, write_show};
+const Codec<std::chrono::milliseconds> kMillisCodec{"an integer from 1 to 86400000 (milliseconds)", read_millis,
+                                                    write_millis};
 
 }  // namespace corral::protocol::detail

@@ -1,7 +1,7 @@
 #pragma once
 // The arguments of each command: a codec per kind of value (how one argument is read from its JSON value,
 // checked, and written back, and the form an error message asks for), and the list of arguments each command
-// takes, in the order they are checked (Fields<Command>). Internal to supervisor/protocol/: parse_command and
+// takes, in the order they are checked (Fields<Command>). Internal to supervisor/protocol/: read_command and
 // encode_arguments are built on these two tables, so a command's arguments are spelt in one place.
 #include <chrono>
 #include <optional>
@@ -21,61 +21,37 @@ enum class Mismatch { wrong_type, bad_value };
 template <typename T>
 using Read = std::variant<T, Mismatch>;
 
-struct TargetCodec {
-    using Value = Target;
-    static constexpr std::string_view form = "a service name, NAME#INDEX or \"all\"";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
+// How one kind of argument is read from its JSON value and checked, and written back; `form` is what an
+// error message says the argument must be.
+template <typename V>
+struct Codec {
+    using Value = V;
+    std::string_view form;
+    Read<V> (*read)(const nlohmann::json& value);
+    nlohmann::json (*write)(const V& value);
 };
-struct SignalCodec {
-    using Value = SignalArg;
-    static constexpr std::string_view form = "a signal name such as \"SIGUSR2\" or \"USR2\", or a signal number";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
-};
-struct LinesCodec {
-    using Value = unsigned;
-    static constexpr std::string_view form = "an integer from 0 to 10000";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
-};
-struct StreamCodec {
-    using Value = LogStream;
-    static constexpr std::string_view form = "one of \"out\", \"err\" or \"both\"";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
-};
-struct FollowCodec {
-    using Value = bool;
-    static constexpr std::string_view form = "a boolean";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
-};
-struct ShowCodec {
-    using Value = std::string;
-    static constexpr std::string_view form = "a post-mortem id or a prefix of one";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
-};
-struct MillisCodec {
-    using Value = std::chrono::milliseconds;
-    static constexpr std::string_view form = "an integer from 1 to 86400000 (milliseconds)";
-    static Read<Value> read(const nlohmann::json& value);
-    static nlohmann::json write(const Value& value);
-};
+
+extern const Codec<Target> kTargetCodec;
+extern const Codec<SignalArg> kSignalCodec;
+extern const Codec<unsigned> kLinesCodec;
+extern const Codec<LogStream> kStreamCodec;
+extern const Codec<bool> kFollowCodec;
+extern const Codec<std::string> kShowCodec;
+extern const Codec<std::chrono::milliseconds> kMillisCodec;
 
 // One argument of a command: its name on the wire, where it lives in the command's struct, and its codec.
-// A member of type std::optional<Codec::Value> is an argument the request may leave out.
-template <typename Codec, typename Command, typename Member>
+// A member of type std::optional<Value> is an argument the request may leave out.
+template <typename Command, typename Member, typename Value>
 struct Field {
-    using CodecType = Codec;
     std::string_view name;
     Member Command::*member;
+    const Codec<Value>* codec;
 };
 
-template <typename Codec, typename Command, typename Member>
-constexpr Field<Codec, Command, Member> field(std::string_view name, Member Command::*member) {
-    return {name, member};
+template <typename Command, typename Member, typename Value>
+constexpr Field<Command, Member, Value> field(std::string_view name, Member Command::*member,
+                                              const Codec<Value>& codec) {
+    return {name, member, &codec};
 }
 
 // Whether a Field's member is an argument the request may leave out.
@@ -91,28 +67,28 @@ struct Fields {
 };
 template <CommandName Name>
 struct Fields<TargetCommand<Name>> {
-    static constexpr auto list = std::tuple{field<TargetCodec>("target", &TargetCommand<Name>::target)};
+    static constexpr auto list = std::tuple{field("target", &TargetCommand<Name>::target, kTargetCodec)};
 };
 template <>
 struct Fields<Signal> {
     static constexpr auto list =
-        std::tuple{field<TargetCodec>("target", &Signal::target), field<SignalCodec>("signal", &Signal::signal)};
+        std::tuple{field("target", &Signal::target, kTargetCodec), field("signal", &Signal::signal, kSignalCodec)};
 };
 template <>
 struct Fields<Cool> {
     static constexpr auto list =
-        std::tuple{field<TargetCodec>("target", &Cool::target), field<MillisCodec>("for_ms", &Cool::duration)};
+        std::tuple{field("target", &Cool::target, kTargetCodec), field("for_ms", &Cool::duration, kMillisCodec)};
 };
 template <>
 struct Fields<Logs> {
-    static constexpr auto list = std::tuple{
-        field<TargetCodec>("target", &Logs::target), field<LinesCodec>("lines", &Logs::lines),
-        field<StreamCodec>("stream", &Logs::stream), field<FollowCodec>("follow", &Logs::follow)};
+    static constexpr auto list =
+        std::tuple{field("target", &Logs::target, kTargetCodec), field("lines", &Logs::lines, kLinesCodec),
+                   field("stream", &Logs::stream, kStreamCodec), field("follow", &Logs::follow, kFollowCodec)};
 };
 template <>
 struct Fields<Postmortem> {
-    static constexpr auto list = std::tuple{field<TargetCodec>("target", &Postmortem::target),
-                                            field<ShowCodec>("show", &Postmortem::show)};
+    static constexpr auto list =
+        std::tuple{field("target", &Postmortem::target, kTargetCodec), field("show", &Postmortem::show, kShowCodec)};
 };
 
 }  // namespace corral::protocol::detail

@@ -12,13 +12,13 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T, typename Codec, typename Member>
-void write_field(const detail::Field<Codec, T, Member>& field, const T& command, json& args) {
+template <typename T, typename Member, typename Value>
+void write_field(const detail::Field<T, Member, Value>& field, const T& command, json& args) {
     const Member& value = command.*field.member;
     if constexpr (detail::kOptional<Member>) {
-        if (value) args[std::string(field.name)] = Codec::write(*value);
+        if (value) args[std::string(field.name)] = field.codec->write(*value);
     } else {
-        args[std::string(field.name)] = Codec::write(value);
+        args[std::string(field.name)] = field.codec->write(value);
     }
 }
 

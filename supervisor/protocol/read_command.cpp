@@ -34,22 +34,22 @@ std::optional<std::string> unknown_argument(const json& args) {
 }
 
 // Reads one argument into `command`; false, with the message in `problem`, when it is missing or refused.
-template <typename T, typename Codec, typename Member>
-bool read_field(const Field<Codec, T, Member>& field, const json& args, T& command, std::optional<std::string>& problem) {
+template <typename T, typename Member, typename Value>
+bool read_field(const Field<T, Member, Value>& field, const json& args, T& command, std::optional<std::string>& problem) {
     const auto found = args.find(field.name);
     if (found == args.end()) {
         if constexpr (kOptional<Member>) return true;
         problem = "missing argument " + quoted_name(field.name) + " for " + quoted_name(T::name) + " (expected " +
-                  std::string(Codec::form) + ")";
+                  std::string(field.codec->form) + ")";
         return false;
     }
-    auto read = Codec::read(*found);
-    if (auto* value = std::get_if<typename Codec::Value>(&read)) {
+    auto read = field.codec->read(*found);
+    if (auto* value = std::get_if<Value>(&read)) {
         command.*field.member = std::move(*value);
         return true;
     }
-    problem = std::get<Mismatch>(read) == Mismatch::wrong_type ? wrong_type(field.name, Codec::form, *found)
-                                                                : bad_value(field.name, Codec::form, *found);
+    problem = std::get<Mismatch>(read) == Mismatch::wrong_type ? wrong_type(field.name, field.codec->form, *found)
+                                                                : bad_value(field.name, field.codec->form, *found);
     return false;
 }
 
