@@ -1,6 +1,8 @@
 #pragma once
 // The control protocol between the CLI (and scripts) and the daemon, over <state_dir>/corral.sock:
-// newline-delimited JSON, versioned.
+// newline-delimited JSON, versioned. This header includes the whole of it: the commands as types
+// (commands.hpp, target.hpp), reading and writing request lines (request.hpp), replies and stream events
+// (replies.hpp), error codes (error_code.hpp). arguments, read_command and messages are internal to the folder.
 //
 //   request   {"v":1,"id":7,"cmd":"restart","args":{"target":"api#0"}}
 //   reply     {"id":7,"ok":true,"result":{...}}
