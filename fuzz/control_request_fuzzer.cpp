@@ -1,6 +1,6 @@
 // libFuzzer target: arbitrary bytes as one control-socket request line. parse_request must never throw or
-// crash, and whatever it accepts must survive the trip through make_request (the CLI's side) unchanged,
-// and be answerable with reply_ok / reply_error as one line of valid JSON.
+// crash; whatever it accepts must survive the trip through encode_request (the CLI's side) as the same typed
+// request, and be answerable with reply_ok / reply_error as one line of valid JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +14,7 @@
 
 namespace {
 
+using corral::protocol::ErrorCode;
 using corral::protocol::ProtocolError;
 using corral::protocol::Request;
 
@@ -31,20 +32,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (const auto* error = std::get_if<ProtocolError>(&parsed)) {
         // "failed" would mean parse_request caught an exception it did not expect.
-        if (error->code.empty() || error->code == "failed" || error->message.empty()) std::abort();
+        if (error->code == ErrorCode::failed || error->message.empty()) std::abort();
         check_line(corral::protocol::reply_error(error->id, error->code, error->message));
         return 0;
     }
 
     const auto& request = std::get<Request>(parsed);
-    const std::string again = corral::protocol::make_request(request.id, request.cmd, request.args);
+    const std::string again = corral::protocol::encode_request(request.id, request.command);
     check_line(again);
     const auto reparsed = corral::protocol::parse_request(std::string_view(again).substr(0, again.size() - 1));
     const auto* same = std::get_if<Request>(&reparsed);
-    if (same == nullptr || same->id != request.id || same->cmd != request.cmd || same->args != request.args) {
-        std::abort();
-    }
-    check_line(corral::protocol::reply_ok(request.id, request.args));
-    check_line(corral::protocol::stream_event(request.id, {{"args", request.args}, {"cmd", request.cmd}}));
+    if (same == nullptr || *same != request) std::abort();
+    const nlohmann::json args = corral::protocol::encode_arguments(request.command);
+    check_line(corral::protocol::reply_ok(request.id, args));
+    const std::string name(name_of(request.command));
+    check_line(corral::protocol::stream_event(request.id, {{"args", args}, {"cmd", name}}));
     return 0;
 }

@@ -1,5 +1,6 @@
 // corral's command line. `corral __exec` (the exec shim) is dispatched before anything else is set up:
-// it runs before every start of every service.
+// it runs before every start of every service. The client commands are ClientCli's; up, run and
+// postmortem are added here.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -19,54 +20,112 @@
 using namespace corral;
 using namespace corral::supervisor;
 
-int main(int argc, char** argv) {
-    if (argc > 1 && std::strcmp(argv[1], kExecShimCommand) == 0) return exec_shim_main(argc, argv);
+namespace {
 
-    // Everything after "--" is the command of `corral run`, passed through untouched.
-    std::vector<std::string> command;
-    int cli_argc = argc;
+// `corral up [FILE] [-d]`.
+struct UpCli {
+    CLI::App* app = nullptr;
+    std::string file = "corral.toml";
+    bool detach = false;
+
+    explicit UpCli(CLI::App& parent) {
+        app = parent.add_subcommand("up", "Supervise every service of a service file (in the foreground; -d detaches)");
+        app->add_option("file", file, "The service file")->capture_default_str();
+        app->add_flag("-d,--detach", detach, "Run in the background; return once the daemon answers");
+    }
+};
+
+// `corral run [options] -- CMD ARGS...`.
+struct RunCli {
+    CLI::App* app = nullptr;
+    RunOptions options;
+
+    explicit RunCli(CLI::App& parent) {
+        app = parent.add_subcommand("run", "Supervise one command without a service file: corral run [options] -- CMD ARGS...");
+        app->add_option("--name", options.name, "Service name (default: derived from the command)");
+        app->add_option("--restart", options.restart, "always | on-failure | never")->capture_default_str();
+        app->add_option("--instances", options.instances, "How many copies to run")
+            ->check(CLI::Range(1, 1024))
+            ->capture_default_str();
+        app->add_option("--state-dir", options.state_dir, "Logs and state go here")->capture_default_str();
+        app->add_flag("-d,--detach", options.detach, "Run in the background; return once the daemon answers");
+        app->prefix_command();  // `corral run node app.js --port 3` works without "--" too
+    }
+};
+
+// `corral postmortem [TARGET] [--show ID] [--json] [--state-dir DIR | -c FILE]`.
+struct PostmortemCli {
+    CLI::App* app = nullptr;
+    cli::PostmortemOptions options;
+    std::string target, show, state_dir, config;
+
+    explicit PostmortemCli(CLI::App& parent) {
+        app = parent.add_subcommand(
+            "postmortem", "Read what the daemon kept of dead instances: why they died, memory before death, last output");
+        app->add_option("target", target, "NAME or NAME#INDEX: only that service or instance");
+        app->add_option("--show", show, "Show one post-mortem: its ID, a unique prefix, or the part after the '/'");
+        app->add_flag("--json", options.json, "Print JSON instead of text");
+        CLI::Option* state_dir_option = app->add_option(
+            "--state-dir", state_dir, "The state directory (default: the service file's, else ./.corral)");
+        app->add_option("-c,--config", config,
+                        "Read the state directory from this service file (default ./corral.toml)")
+            ->excludes(state_dir_option);
+    }
+
+    // What was given of an option or argument: nullopt when it was not.
+    std::optional<std::string> given(const char* name, const std::string& value) const {
+        return app->count(name) > 0 ? std::optional<std::string>(value) : std::nullopt;
+    }
+
+    int run() {
+        const auto state_dir_flag = given("--state-dir", state_dir);
+        const auto config_file = given("--config", config);
+        const auto resolved = cli::resolve_state_dir(
+            state_dir_flag ? std::optional<std::filesystem::path>(*state_dir_flag) : std::nullopt,
+            config_file ? std::optional<std::filesystem::path>(*config_file) : std::nullopt);
+        if (!resolved) return kExitUsage;
+        options.state_dir = *resolved;
+        options.target = given("target", target);
+        options.show = given("--show", show);
+        options.color = cli::color_wanted(STDOUT_FILENO);
+        return cli::postmortem_command(options);
+    }
+};
+
+// Everything after "--" goes to `command` (the command of `corral run`, passed through untouched); returns
+// how many arguments CLI11 parses.
+int split_at_dashes(int argc, char** argv, std::vector<std::string>& command) {
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--") == 0) {
             command.assign(argv + i + 1, argv + argc);
-            cli_argc = i;
-            break;
+            return i;
         }
     }
+    return argc;
+}
+
+// Only `corral run` takes a command after "--"; false after saying so for `who` ("corral up").
+bool nothing_after_dashes(const std::vector<std::string>& command, const char* who) {
+    if (command.empty()) return true;
+    std::fprintf(stderr, "%s: unexpected arguments after --\n", who);
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], kExecShimCommand) == 0) return exec_shim_main(argc, argv);
+
+    std::vector<std::string> command;
+    const int cli_argc = split_at_dashes(argc, argv, command);
 
     CLI::App app{"corral: a supervising process manager for Node.js services"};
     app.set_version_flag("--version", std::string("corral ") + CORRAL_VERSION);
     app.require_subcommand(1);
-
-    std::string file = "corral.toml";
-    bool detach = false;
-    CLI::App* up = app.add_subcommand("up", "Supervise every service of a service file (in the foreground; -d detaches)");
-    up->add_option("file", file, "The service file")->capture_default_str();
-    up->add_flag("-d,--detach", detach, "Run in the background; return once the daemon answers");
-
-    RunOptions run_options;
-    CLI::App* run = app.add_subcommand("run", "Supervise one command without a service file: corral run [options] -- CMD ARGS...");
-    run->add_option("--name", run_options.name, "Service name (default: derived from the command)");
-    run->add_option("--restart", run_options.restart, "always | on-failure | never")->capture_default_str();
-    run->add_option("--instances", run_options.instances, "How many copies to run")
-        ->check(CLI::Range(1, 1024))
-        ->capture_default_str();
-    run->add_option("--state-dir", run_options.state_dir, "Logs and state go here")->capture_default_str();
-    run->add_flag("-d,--detach", run_options.detach, "Run in the background; return once the daemon answers");
-    run->prefix_command();  // `corral run node app.js --port 3` works without "--" too
-
-    cli::PostmortemOptions pm_options;
-    std::string pm_target, pm_show, pm_state_dir, pm_config;
-    CLI::App* pm = app.add_subcommand(
-        "postmortem", "Read what the daemon kept of dead instances: why they died, memory before death, last output");
-    pm->add_option("target", pm_target, "NAME or NAME#INDEX: only that service or instance");
-    pm->add_option("--show", pm_show, "Show one post-mortem: its ID, a unique prefix, or the part after the '/'");
-    pm->add_flag("--json", pm_options.json, "Print JSON instead of text");
-    CLI::Option* pm_state_dir_option =
-        pm->add_option("--state-dir", pm_state_dir, "The state directory (default: the service file's, else ./.corral)");
-    pm->add_option("-c,--config", pm_config, "Read the state directory from this service file (default ./corral.toml)")
-        ->excludes(pm_state_dir_option);
-
-    cli::ClientCli client(app);  // status, start, stop, restart, signal, reload, logs, events, shutdown
+    UpCli up(app);
+    RunCli run(app);
+    PostmortemCli postmortem(app);
+    cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
 
     try {
         app.parse(cli_argc, argv);
@@ -74,45 +133,18 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
 
-    if (up->parsed()) {
-        if (!command.empty()) {
-            std::fprintf(stderr, "corral up: unexpected arguments after --\n");
-            return kExitUsage;
-        }
-        return up_command(file, detach);
+    if (up.app->parsed()) {
+        return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach) : kExitUsage;
     }
-    if (pm->parsed()) {
-        if (!command.empty()) {
-            std::fprintf(stderr, "corral postmortem: unexpected arguments after --\n");
-            return kExitUsage;
-        }
-        const auto given = [](const CLI::App* sub, const char* name, const std::string& value) {
-            return sub->count(name) > 0 ? std::optional<std::string>(value) : std::nullopt;
-        };
-        const auto state_dir_flag = given(pm, "--state-dir", pm_state_dir);
-        const auto config_file = given(pm, "--config", pm_config);
-        const auto state_dir = cli::resolve_state_dir(
-            state_dir_flag ? std::optional<std::filesystem::path>(*state_dir_flag) : std::nullopt,
-            config_file ? std::optional<std::filesystem::path>(*config_file) : std::nullopt);
-        if (!state_dir) return kExitUsage;
-        pm_options.state_dir = *state_dir;
-        pm_options.target = given(pm, "target", pm_target);
-        pm_options.show = given(pm, "--show", pm_show);
-        pm_options.color = cli::color_wanted(STDOUT_FILENO);
-        return cli::postmortem_command(pm_options);
+    if (postmortem.app->parsed()) {
+        return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;
     }
-    if (client.parsed()) {
-        if (!command.empty()) {
-            std::fprintf(stderr, "corral: unexpected arguments after --\n");
-            return kExitUsage;
-        }
-        return client.run();
-    }
-    if (command.empty()) command = run->remaining();
+    if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
+    if (command.empty()) command = run.app->remaining();
     if (command.empty()) {
         std::fprintf(stderr, "corral run: no command given (usage: corral run [options] -- CMD ARGS...)\n");
         return kExitUsage;
     }
-    run_options.command = std::move(command);
-    return run_command(run_options);
+    run.options.command = std::move(command);
+    return run_command(run.options);
 }

@@ -87,22 +87,25 @@ int ClientCli::run(const Common& common, const std::function<int(const ClientOpt
 
 int ClientCli::run() const {
     if (status_.app->parsed()) return run(status_, status_command);
-    if (start_.app->parsed()) return run(start_, [&](const auto& o) { return target_command(o, "start", start_target_); });
-    if (stop_.app->parsed()) return run(stop_, [&](const auto& o) { return target_command(o, "stop", stop_target_); });
+    if (start_.app->parsed()) {
+        return run(start_, [&](const auto& o) { return target_command<protocol::Start>(o, start_target_); });
+    }
+    if (stop_.app->parsed()) return run(stop_, [&](const auto& o) { return target_command<protocol::Stop>(o, stop_target_); });
     if (restart_.app->parsed()) {
-        return run(restart_, [&](const auto& o) { return target_command(o, "restart", restart_target_); });
+        return run(restart_, [&](const auto& o) { return target_command<protocol::Restart>(o, restart_target_); });
     }
     if (signal_.app->parsed()) {
         return run(signal_, [&](const auto& o) { return signal_command(o, signal_target_, signal_name_); });
     }
     if (cool_.app->parsed()) {
-        return run(cool_, [&](const auto& o) { return cooling_command(o, "cool", cool_target_, cool_for_); });
+        return run(cool_, [&](const auto& o) { return cool_command(o, cool_target_, cool_for_); });
     }
-    if (heat_.app->parsed()) return run(heat_, [&](const auto& o) { return cooling_command(o, "heat", heat_target_, ""); });
+    if (heat_.app->parsed()) return run(heat_, [&](const auto& o) { return heat_command(o, heat_target_); });
     if (reload_.app->parsed()) return run(reload_, reload_command);
     if (logs_.app->parsed()) {
         LogsOptions logs = logs_options_;
-        logs.stream = logs_out_ ? "out" : logs_err_ ? "err" : "both";
+        using protocol::LogStream;
+        logs.stream = logs_out_ ? LogStream::out : logs_err_ ? LogStream::err : LogStream::both;
         return run(logs_, [&](const auto& o) { return logs_command(o, logs); });
     }
     if (events_.app->parsed()) return run(events_, events_command);

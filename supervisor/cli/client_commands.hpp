@@ -3,6 +3,7 @@
 //   corral status [--json]
 //   corral start|stop|restart TARGET          TARGET: NAME, NAME#INDEX or all
 //   corral signal TARGET SIGNAL
+//   corral cool TARGET [--for DURATION], corral heat TARGET
 //   corral reload
 //   corral logs [TARGET] [-n N] [-f] [--out|--err]
 //   corral events [--json]
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "base/exit_codes.hpp"
+#include "supervisor/protocol/commands.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -27,19 +29,20 @@ struct ClientOptions {
 };
 
 int status_command(const ClientOptions& options);
-// cmd: "start", "stop" or "restart".
-int target_command(const ClientOptions& options, const std::string& cmd, const std::string& target);
+// Command: protocol::Start, protocol::Stop or protocol::Restart.
+template <typename Command>
+int target_command(const ClientOptions& options, const std::string& target);
 int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal);
-// cool (for_text: a duration such as "5m", or "" for until heat) and heat.
-int cooling_command(const ClientOptions& options, const std::string& cmd, const std::string& target,
-                    const std::string& for_text);
+// for_text: a duration such as "5m", or "" for until heat.
+int cool_command(const ClientOptions& options, const std::string& target, const std::string& for_text);
+int heat_command(const ClientOptions& options, const std::string& target);
 int reload_command(const ClientOptions& options);
 int shutdown_command(const ClientOptions& options);
 
 struct LogsOptions {
     std::string target = "all";
     int lines = 100;
-    std::string stream = "both";  // out | err | both
+    protocol::LogStream stream = protocol::LogStream::both;
     bool follow = false;
 };
 int logs_command(const ClientOptions& options, const LogsOptions& logs);

@@ -34,6 +34,13 @@ void print(const std::string& text) {
 
 void print_json(const Json& json) { print(json.dump(2) + "\n"); }
 
+std::optional<protocol::Target> read_target(std::string_view cmd, const std::string& text) {
+    std::string error;
+    auto target = protocol::parse_target(text, error);
+    if (!target) print_error("corral " + std::string(cmd) + ": " + error + "\n");
+    return target;
+}
+
 bool Session::connect() {
     auto client = ControlClient::connect(options_.socket);
     if (!client) {
@@ -44,8 +51,8 @@ bool Session::connect() {
     return true;
 }
 
-std::optional<Json> Session::call(std::string_view cmd, const nlohmann::json& args) {
-    auto reply = client_->request(cmd, args);
+std::optional<Json> Session::call(const protocol::Command& command) {
+    auto reply = client_->request(command);
     if (!reply) {
         fail(reply.error());
         return std::nullopt;

@@ -7,6 +7,7 @@
 
 #include "supervisor/cli/client_commands.hpp"
 #include "supervisor/cli/control_client.hpp"
+#include "supervisor/protocol/commands.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -17,9 +18,9 @@ public:
 
     // Connects; false after reporting why (exit_code() says 3 when no daemon runs there).
     bool connect();
-    // Sends the request on the connection; the result of an ok reply, or nullopt after reporting the
-    // error reply or the client error (exit_code() is set).
-    std::optional<Json> call(std::string_view cmd, const nlohmann::json& args = nlohmann::json::object());
+    // Sends `command` on the connection; the result of an ok reply, or nullopt after reporting the error
+    // reply or the client error (exit_code() is set).
+    std::optional<Json> call(const protocol::Command& command);
 
     // Reports a failure and sets the exit code: 3 for no_daemon, else 1.
     void fail(const ClientError& error);
@@ -36,6 +37,9 @@ private:
     std::optional<ControlClient> client_;
     int exit_code_ = kExitOk;
 };
+
+// The target `text` given to `cmd`, or nullopt after printing why it is not one ("corral stop: ...").
+std::optional<protocol::Target> read_target(std::string_view cmd, const std::string& text);
 
 // Writes to stdout and flushes (stream commands print as lines arrive).
 void print(const std::string& text);

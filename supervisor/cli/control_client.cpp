@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "base/text_format.hpp"
-#include "supervisor/protocol/control_protocol.hpp"
+#include "supervisor/protocol/request.hpp"
 
 namespace corral::supervisor::cli {
 namespace fs = std::filesystem;
@@ -170,11 +170,10 @@ Expected<Json> ControlClient::parse_line(const std::string& line) const {
     return json;
 }
 
-Expected<Json> ControlClient::request(std::string_view cmd, const nlohmann::json& args,
-                                      std::chrono::milliseconds timeout) {
+Expected<Json> ControlClient::request(const protocol::Command& command, std::chrono::milliseconds timeout) {
     const std::int64_t id = next_id_++;
     const Deadline deadline = Clock::now() + timeout;
-    if (auto error = send_all(protocol::make_request(id, cmd, args), deadline)) return *error;
+    if (auto error = send_all(protocol::encode_request(id, command), deadline)) return *error;
     while (true) {
         auto line = read_line(deadline);
         if (!line) {

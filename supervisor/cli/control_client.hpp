@@ -1,6 +1,6 @@
 #pragma once
-// A small blocking client of the control socket (ipc/control_protocol.hpp): connect, send one request and
-// read its reply, then, for `logs --follow` and `events`, read the stream that follows, one line at a time.
+// A small blocking client of the control socket (supervisor/protocol/control_protocol.hpp): connect, send one
+// typed command and read its reply, then, for `logs --follow` and `events`, read the stream that follows, one line at a time.
 // Nothing here prints: every failure comes back as a ClientError saying what happened, and whether it
 // means that no daemon is running at all.
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/unique_fd.hpp"
+#include "supervisor/protocol/commands.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -64,10 +65,9 @@ public:
     static Expected<ControlClient> connect(const std::filesystem::path& socket,
                                            std::chrono::milliseconds timeout = kConnectTimeout);
 
-    // Sends a request (ids count up from 1) and returns its reply line parsed:
+    // Sends `command` as a request (ids count up from 1) and returns its reply line parsed:
     // {"id":N,"ok":true,"result":...} or {"id":N,"ok":false,"error":{...}}.
-    Expected<Json> request(std::string_view cmd, const nlohmann::json& args = nlohmann::json::object(),
-                           std::chrono::milliseconds timeout = kReplyTimeout);
+    Expected<Json> request(const protocol::Command& command, std::chrono::milliseconds timeout = kReplyTimeout);
 
     // The next line of a stream, parsed ({"id":N,"event":{...}} or an error reply); nullopt when the daemon
     // closed the connection. Without a timeout, waits as long as it takes.

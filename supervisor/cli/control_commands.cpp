@@ -1,5 +1,7 @@
-// status, start, stop, restart, signal, reload, shutdown: one request, one reply, one answer printed.
+// status, start, stop, restart, signal, cool, heat, reload, shutdown: one request, one reply, one answer
+// printed.
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include "policies/signal_names.hpp"
@@ -9,7 +11,6 @@
 #include "supervisor/cli/socket_path.hpp"
 #include "supervisor/cli/status_view.hpp"
 #include "supervisor/config/units.hpp"
-#include "supervisor/protocol/control_protocol.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -19,42 +20,49 @@ using namespace std::chrono_literals;
 
 constexpr auto kShutdownWait = 60s;
 
-bool valid_target(const std::string& cmd, const std::string& target) {
-    std::string error;
-    if (protocol::parse_target(target, error)) return true;
-    std::fprintf(stderr, "corral %s: %s\n", cmd.c_str(),
-                 error.empty() ? ("\"" + target + "\" is not a target (NAME, NAME#INDEX or all)").c_str()
-                               : error.c_str());
-    return false;
+// Sends `command` and prints its result: as it came with --json, else as `render` words it. The exit code.
+int answer_once(const ClientOptions& options, const protocol::Command& command,
+                const std::function<std::string(const Json&)>& render) {
+    Session session(options, std::string(protocol::name_of(command)));
+    if (!session.connect()) return session.exit_code();
+    const auto result = session.call(command);
+    if (!result) return session.exit_code();
+    options.json ? print_json(*result) : print(render(*result));
+    return kExitOk;
+}
+
+std::string render_cooling(const Json& result) {
+    std::string text;
+    for (const auto& change : result["instances"]) {
+        text += change.value("instance", "?") + ": " + (change.value("cooling", false) ? "cooling" : "working") + " (" +
+                change.value("reason", "") + ")\n";
+    }
+    for (const auto& name : result["not_running"]) text += name.get<std::string>() + ": not running\n";
+    return text;
 }
 
 }  // namespace
 
 int status_command(const ClientOptions& options) {
-    Session session(options, "status");
-    if (!session.connect()) return session.exit_code();
-    const auto result = session.call("status");
-    if (!result) return session.exit_code();
-    if (options.json) {
-        print_json(*result);
-    } else {
-        print(render_status(*result, StatusView{Style{options.color}, WallClock::now()}));
-    }
-    return kExitOk;
+    return answer_once(options, protocol::Status{}, [&](const Json& result) {
+        return render_status(result, StatusView{Style{options.color}, WallClock::now()});
+    });
 }
 
-int target_command(const ClientOptions& options, const std::string& cmd, const std::string& target) {
-    if (!valid_target(cmd, target)) return kExitUsage;
-    Session session(options, cmd);
-    if (!session.connect()) return session.exit_code();
-    const auto result = session.call(cmd, {{"target", target}});
-    if (!result) return session.exit_code();
-    options.json ? print_json(*result) : print(render_instances(cmd, *result));
-    return kExitOk;
+template <typename Command>
+int target_command(const ClientOptions& options, const std::string& target_text) {
+    const auto target = read_target(Command::name, target_text);
+    if (!target) return kExitUsage;
+    return answer_once(options, Command{*target},
+                       [](const Json& result) { return render_instances(Command::name, result); });
 }
+template int target_command<protocol::Start>(const ClientOptions&, const std::string&);
+template int target_command<protocol::Stop>(const ClientOptions&, const std::string&);
+template int target_command<protocol::Restart>(const ClientOptions&, const std::string&);
 
-int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal) {
-    if (!valid_target("signal", target)) return kExitUsage;
+int signal_command(const ClientOptions& options, const std::string& target_text, const std::string& signal) {
+    const auto target = read_target("signal", target_text);
+    if (!target) return kExitUsage;
     const auto number = policies::signal_from_name(signal);
     if (!number) {
         std::fprintf(stderr, "corral signal: unknown signal \"%s\" (a name such as SIGUSR2 or USR2, or a number)\n",
@@ -62,19 +70,16 @@ int signal_command(const ClientOptions& options, const std::string& target, cons
         return kExitUsage;
     }
     const bool numeric = signal.find_first_not_of("0123456789") == std::string::npos;
-    Session session(options, "signal");
-    if (!session.connect()) return session.exit_code();
-    const auto result =
-        session.call("signal", {{"target", target}, {"signal", numeric ? nlohmann::json(*number) : nlohmann::json(signal)}});
-    if (!result) return session.exit_code();
-    options.json ? print_json(*result) : print(render_instances("signal", *result, policies::signal_name(*number)));
-    return kExitOk;
+    const protocol::SignalArg sent{*number, numeric ? std::nullopt : std::optional<std::string>(signal)};
+    return answer_once(options, protocol::Signal{*target, sent}, [&](const Json& result) {
+        return render_instances("signal", result, policies::signal_name(*number));
+    });
 }
 
-int cooling_command(const ClientOptions& options, const std::string& cmd, const std::string& target,
-                    const std::string& for_text) {
-    if (!valid_target(cmd, target)) return kExitUsage;
-    nlohmann::json args = {{"target", target}};
+int cool_command(const ClientOptions& options, const std::string& target_text, const std::string& for_text) {
+    const auto target = read_target("cool", target_text);
+    if (!target) return kExitUsage;
+    protocol::Cool cool{*target, std::nullopt};
     if (!for_text.empty()) {
         const auto duration = config::parse_duration(for_text);
         if (!duration || duration->count() < 1 || duration->count() > protocol::kMostCoolMs) {
@@ -82,41 +87,25 @@ int cooling_command(const ClientOptions& options, const std::string& cmd, const 
                          for_text.c_str());
             return kExitUsage;
         }
-        args["for_ms"] = duration->count();
+        cool.duration = std::chrono::milliseconds(duration->count());
     }
-    Session session(options, cmd);
-    if (!session.connect()) return session.exit_code();
-    const auto result = session.call(cmd, args);
-    if (!result) return session.exit_code();
-    if (options.json) {
-        print_json(*result);
-        return kExitOk;
-    }
-    std::string text;
-    for (const auto& change : (*result)["instances"]) {
-        text += change.value("instance", "?") + ": " + (change.value("cooling", false) ? "cooling" : "working") + " (" +
-                change.value("reason", "") + ")\n";
-    }
-    for (const auto& name : (*result)["not_running"]) text += name.get<std::string>() + ": not running\n";
-    print(text);
-    return kExitOk;
+    return answer_once(options, cool, render_cooling);
 }
 
-int reload_command(const ClientOptions& options) {
-    Session session(options, "reload");
-    if (!session.connect()) return session.exit_code();
-    const auto result = session.call("reload");
-    if (!result) return session.exit_code();
-    options.json ? print_json(*result) : print(render_reload(*result));
-    return kExitOk;
+int heat_command(const ClientOptions& options, const std::string& target_text) {
+    const auto target = read_target("heat", target_text);
+    if (!target) return kExitUsage;
+    return answer_once(options, protocol::Heat{*target}, render_cooling);
 }
+
+int reload_command(const ClientOptions& options) { return answer_once(options, protocol::Reload{}, render_reload); }
 
 // Asks the daemon to stop, then waits until it has closed this connection and nothing answers on its
 // socket any more: by then it has stopped every service and exited.
 int shutdown_command(const ClientOptions& options) {
     Session session(options, "shutdown");
     if (!session.connect()) return session.exit_code();
-    const auto result = session.call("shutdown");
+    const auto result = session.call(protocol::Shutdown{});
     if (!result) return session.exit_code();
 
     const auto deadline = std::chrono::steady_clock::now() + kShutdownWait;

@@ -124,6 +124,58 @@ std::string last_exit_cell(const Json& last_exit, WallClock::time_point now, con
     return text;
 }
 
+namespace {
+
+// The width of the widest "current/max" of the instances that have a bar, so that the bars line up.
+std::size_t size_column_width(const Json& instances) {
+    std::size_t width = 0;
+    for (const auto& instance : instances) {
+        if (instance.is_object() && instance.contains("memory") && memory_fraction(instance["memory"])) {
+            width = std::max(width, sizes_text(instance["memory"]).size());
+        }
+    }
+    return width;
+}
+
+// One instance's row. The post-mortem of its last exit, when there is one, goes to `footnotes` and the
+// cell says "[N]".
+Row status_row(const Json& instance, const StatusView& view, std::size_t size_width,
+               std::vector<std::string>& footnotes) {
+    const Json empty = Json::object();
+    const Json& memory = instance.is_object() && instance.contains("memory") ? instance["memory"] : empty;
+    const Json& last_exit = instance.is_object() && instance.contains("last_exit") ? instance["last_exit"] : empty;
+    const auto pid = integer_of(instance, "pid");
+    const auto restarts = integer_of(instance, "restarts");
+    std::string exit = last_exit_cell(last_exit, view.now);
+    const std::string postmortem = text_of(last_exit, "postmortem");
+    if (!postmortem.empty()) {
+        footnotes.push_back(postmortem);
+        exit += " [" + std::to_string(footnotes.size()) + "]";
+    }
+    std::string state = text_of(instance, "state", "?");
+    if (instance.is_object() && instance.contains("cooling") && instance["cooling"].is_object()) {
+        const Json& cooling = instance["cooling"];
+        state = "cooling " +
+                (integer_of(cooling, "left_ms") ? duration_of(cooling, "left_ms") : std::string("(manual)"));
+    }
+    return {instance_name(instance), pid ? std::to_string(*pid) : "-", state,
+            pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
+            memory_cell(memory, size_width), exit};
+}
+
+// A cell of the table in its colors; row -1 is the header.
+std::string paint_cell(const Style& style, const Json& instances, int row, std::size_t column,
+                       const std::string& cell) {
+    if (row < 0) return style.bold(cell);
+    const Json& instance = instances[static_cast<std::size_t>(row)];
+    if (column == 2) return cell.starts_with("cooling") ? style.cyan(cell) : paint_state(style, cell);
+    if (column == 5 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
+    if (column == 6 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);
+    return cell;
+}
+
+}  // namespace
+
 std::string render_status(const Json& status, const StatusView& view) {
     const Json empty = Json::object();
     const auto daemon = status.is_object() ? status.find("daemon") : status.end();
@@ -134,47 +186,16 @@ std::string render_status(const Json& status, const StatusView& view) {
         return out + "no services\n";
     }
     const Json& instances = *found;
-
-    std::size_t size_width = 0;
-    for (const auto& instance : instances) {
-        if (instance.is_object() && instance.contains("memory") && memory_fraction(instance["memory"])) {
-            size_width = std::max(size_width, sizes_text(instance["memory"]).size());
-        }
-    }
-
+    const std::size_t size_width = size_column_width(instances);
     std::vector<Row> rows;
     std::vector<std::string> footnotes;
-    for (const auto& instance : instances) {
-        const Json& memory = instance.is_object() && instance.contains("memory") ? instance["memory"] : empty;
-        const Json& last_exit = instance.is_object() && instance.contains("last_exit") ? instance["last_exit"] : empty;
-        const auto pid = integer_of(instance, "pid");
-        const auto restarts = integer_of(instance, "restarts");
-        std::string exit = last_exit_cell(last_exit, view.now);
-        const std::string postmortem = text_of(last_exit, "postmortem");
-        if (!postmortem.empty()) {
-            footnotes.push_back(postmortem);
-            exit += " [" + std::to_string(footnotes.size()) + "]";
-        }
-        std::string state = text_of(instance, "state", "?");
-        if (instance.is_object() && instance.contains("cooling") && instance["cooling"].is_object()) {
-            const Json& cooling = instance["cooling"];
-            state = "cooling " + (integer_of(cooling, "left_ms") ? duration_of(cooling, "left_ms") : std::string("(manual)"));
-        }
-        rows.push_back({instance_name(instance), pid ? std::to_string(*pid) : "-", state,
-                        pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
-                        memory_cell(memory, size_width), exit});
-    }
+    for (const auto& instance : instances) rows.push_back(status_row(instance, view, size_width, footnotes));
 
     const Style& style = view.style;
-    const auto paint = [&](int row, std::size_t column, const std::string& cell) -> std::string {
-        if (row < 0) return style.bold(cell);
-        const Json& instance = instances[static_cast<std::size_t>(row)];
-        if (column == 2) return cell.starts_with("cooling") ? style.cyan(cell) : paint_state(style, cell);
-        if (column == 5 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
-        if (column == 6 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);
-        return cell;
-    };
-    out += render_table({"INSTANCE", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "LAST EXIT"}, rows, paint);
+    out += render_table({"INSTANCE", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "LAST EXIT"}, rows,
+                        [&](int row, std::size_t column, const std::string& cell) {
+                            return paint_cell(style, instances, row, column, cell);
+                        });
     if (!footnotes.empty()) out += "\n";
     for (std::size_t i = 0; i < footnotes.size(); ++i) {
         out += style.dim("[" + std::to_string(i + 1) + "]") + " corral postmortem --show " + footnotes[i] + "\n";

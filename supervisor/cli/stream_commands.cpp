@@ -8,7 +8,7 @@
 #include "supervisor/cli/client_session.hpp"
 #include "supervisor/cli/sparkline.hpp"
 #include "supervisor/cli/stream_views.hpp"
-#include "supervisor/protocol/control_protocol.hpp"
+#include "supervisor/protocol/commands.hpp"
 
 namespace corral::supervisor::cli {
 
@@ -22,7 +22,7 @@ struct Matched {
 };
 
 std::optional<Matched> matching_instances(ControlClient& client, const protocol::Target& target) {
-    auto reply = client.request("status");
+    auto reply = client.request(protocol::Status{});
     if (!reply || !reply->value("ok", false)) return std::nullopt;
     const Json& result = (*reply)["result"];
     if (!result.is_object() || !result.contains("instances") || !result["instances"].is_array()) return std::nullopt;
@@ -71,12 +71,8 @@ int follow(Session& session, const std::string& command, Each&& each) {
 }  // namespace
 
 int logs_command(const ClientOptions& options, const LogsOptions& logs) {
-    std::string error;
-    const auto target = protocol::parse_target(logs.target, error);
-    if (!target) {
-        std::fprintf(stderr, "corral logs: %s\n", error.c_str());
-        return kExitUsage;
-    }
+    const auto target = read_target("logs", logs.target);
+    if (!target) return kExitUsage;
     Session session(options, "logs");
     if (!session.connect()) return session.exit_code();
 
@@ -99,9 +95,8 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs) {
         print(render_log_line(line, view));
     };
 
-    const nlohmann::json args = {{"target", logs.target}, {"lines", logs.lines}, {"stream", logs.stream},
-                                 {"follow", logs.follow}};
-    const auto result = session.call("logs", args);
+    const auto result =
+        session.call(protocol::Logs{*target, static_cast<unsigned>(logs.lines), logs.stream, logs.follow});
     if (!result) return session.exit_code();
     if (options.json && !logs.follow) {
         print_json(*result);
@@ -122,7 +117,7 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs) {
 int events_command(const ClientOptions& options) {
     Session session(options, "events");
     if (!session.connect()) return session.exit_code();
-    if (!session.call("events")) return session.exit_code();
+    if (!session.call(protocol::Events{})) return session.exit_code();
     const EventsView view{false, Style{options.color}};
     return follow(session, "events", [&](const Json& event) {
         print(options.json ? event.dump() + "\n" : render_event(event, view));

@@ -41,8 +41,8 @@ void ControlConnection::handle_read(ssize_t nread, const uv_buf_t* buf) {
         const std::size_t take = newline == std::string_view::npos ? data.size() : newline;
         if (partial_.size() + take > protocol::kMaxRequestBytes) {
             partial_.clear();
-            refuse(protocol::reply_error(std::nullopt, "too_large",
-                                    "request longer than " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
+            refuse(protocol::reply_error(std::nullopt, protocol::ErrorCode::too_large,
+                                         "request longer than " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
             return;
         }
         if (newline == std::string_view::npos) {
@@ -69,7 +69,11 @@ void ControlConnection::handle_line(std::string_view line) {
 
 void ControlConnection::reply(std::int64_t id, const nlohmann::json& result) { write(protocol::reply_ok(id, result)); }
 
-void ControlConnection::fail(std::optional<std::int64_t> id, std::string_view code, std::string_view message,
+void ControlConnection::reply_ordered(std::int64_t id, const nlohmann::ordered_json& result) {
+    write(protocol::reply_ok_ordered(id, result));
+}
+
+void ControlConnection::fail(std::optional<std::int64_t> id, protocol::ErrorCode code, std::string_view message,
                              const nlohmann::json& details) {
     write(protocol::reply_error(id, code, message, details));
 }
@@ -79,9 +83,9 @@ void ControlConnection::event(const nlohmann::json& event) {
     if (uv_stream_get_write_queue_size(pipe_.stream()) > kMaxQueuedBytes) {
         const std::int64_t id = subscription_->id;
         subscription_.reset();
-        refuse(protocol::reply_error(id, "slow_client",
-                                "the client did not keep up with the stream (more than " +
-                                    std::to_string(kMaxQueuedBytes >> 10) + " KiB unread); disconnecting"));
+        refuse(protocol::reply_error(id, protocol::ErrorCode::slow_client,
+                                     "the client did not keep up with the stream (more than " +
+                                         std::to_string(kMaxQueuedBytes >> 10) + " KiB unread); disconnecting"));
         return;
     }
     write(protocol::stream_event(subscription_->id, event));

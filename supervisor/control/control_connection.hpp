@@ -25,7 +25,8 @@ class ControlConnection;
 
 class ControlHandler {
 public:
-    // Reply through `client.reply()` / `client.fail()` (now, or later for streams).
+    // A request that parsed, its command typed and checked. Reply through `client.reply()` /
+    // `client.fail()` (now, or later for streams).
     virtual void handle_request(ControlConnection& client, const protocol::Request& request) = 0;
 
 protected:
@@ -56,7 +57,9 @@ public:
     void refuse(const std::string& line);
 
     void reply(std::int64_t id, const nlohmann::json& result);
-    void fail(std::optional<std::int64_t> id, std::string_view code, std::string_view message,
+    // A result whose keys keep their order (a post-mortem bundle, as `corral postmortem --json` prints it).
+    void reply_ordered(std::int64_t id, const nlohmann::ordered_json& result);
+    void fail(std::optional<std::int64_t> id, protocol::ErrorCode code, std::string_view message,
               const nlohmann::json& details = nullptr);
     // A stream event; drops the client (slow_client) when it does not keep up.
     void event(const nlohmann::json& event);

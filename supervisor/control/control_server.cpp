@@ -113,9 +113,9 @@ void ControlServer::accept() {
     if (!known || (peer.uid != ::geteuid() && peer.uid != 0)) {
         spdlog::warn("control socket: refused a client with uid {} (pid {})", known ? static_cast<long>(peer.uid) : -1L,
                      known ? static_cast<long>(peer.pid) : -1L);
-        client->refuse(protocol::reply_error(std::nullopt, "forbidden",
-                                        "only the daemon's user (uid " + std::to_string(::geteuid()) +
-                                            ") and root may use this socket"));
+        client->refuse(protocol::reply_error(std::nullopt, protocol::ErrorCode::forbidden,
+                                             "only the daemon's user (uid " + std::to_string(::geteuid()) +
+                                                 ") and root may use this socket"));
     } else {
         client->start();
     }

@@ -18,6 +18,8 @@
 
 namespace corral::supervisor {
 
+using policies::DaemonPhase;
+using policies::PhaseEvent;
 using policies::State;
 
 namespace {
@@ -32,10 +34,6 @@ ipc::BrokerConfig broker_config(const config::Config& config) {
     }
     return broker;
 }
-
-// Once every instance is down, how long output pipes may stay open (held by a process that survived
-// SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
-constexpr uint64_t kPipesGraceMs = 2'000;
 
 }  // namespace
 
@@ -71,7 +69,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
         uv_signal_start(handle.get(), on_signal, signum);
         signals_.push_back(std::move(handle));
     }
-    for (auto* timer : {&settle_timer_, &sample_timer_, &status_timer_}) {
+    for (auto* timer : {&settle_timer_, &pipes_timer_, &sample_timer_, &status_timer_}) {
         if (const int rc = timer->init(uv_timer_init, loop); rc < 0) {
             spdlog::critical("cannot create a timer: {}", uv_strerror(rc));
             std::abort();
@@ -99,7 +97,7 @@ int Daemon::run(const std::function<void()>& ready) {
         spdlog::warn("the kernel's OOM reports are not read: {}", opened.error().message());
     }
     apply(config_);
-    running_ = true;
+    advance(PhaseEvent::started);
     if (ready) ready();
     if (cgroups_) {
         const auto every = static_cast<uint64_t>(config_.supervisor.sample_interval.count());
@@ -110,28 +108,16 @@ int Daemon::run(const std::function<void()>& ready) {
     return 0;
 }
 
-template <typename Fn>
-void Daemon::for_each_instance(Fn&& fn) const {
-    for (const auto& service : services_) {
-        for (const auto& instance : service.instances) fn(*instance);
-    }
-    for (const auto& instance : retiring_) fn(*instance);
-}
-
 void Daemon::on_signal(uv_signal_t* handle, int signum) { static_cast<Daemon*>(handle->data)->handle_signal(signum); }
 
 void Daemon::handle_signal(int signum) {
-    if (signum == SIGHUP) {
-        if (!shutting_down_) reload();
+    if (signum != SIGHUP) {
+        advance(PhaseEvent::stop_signal, policies::signal_name(signum));
         return;
     }
-    if (!shutting_down_) {
-        begin_shutdown(signum);
-        return;
-    }
-    spdlog::warn("{} again: killing every remaining process now", policies::signal_name(signum));
-    for_each_instance([](Instance& instance) { instance.kill_now(); });
+    if (!shutting_down()) reload();
 }
+
 
 Daemon::ReloadOutcome Daemon::reload() {
     ReloadOutcome outcome;
@@ -182,7 +168,7 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
         if (step.action != ReloadAction::keep) changes.emplace_back(step.service, reload_action_name(step.action));
         switch (step.action) {
             case ReloadAction::add: {
-                if (running_) spdlog::info("{}: new service", step.service);
+                if (phase_ != DaemonPhase::starting) spdlog::info("{}: new service", step.service);
                 Service service{std::make_shared<const config::ServiceSpec>(*spec), {}};
                 add_instances(service, spec->instances);
                 next.push_back(std::move(service));
@@ -241,30 +227,11 @@ void Daemon::retire_instances(Service& service, unsigned keep) {
 void Daemon::on_transition(Instance& instance, State from, State to, const std::string& reason) {
     if (policies::is_down(to)) schedule_settle();
     schedule_status();
-    const nlohmann::json event = {{"time", iso_utc(std::chrono::system_clock::now())},
-                                  {"instance", instance.name()},
-                                  {"from", std::string(policies::to_string(from))},
-                                  {"to", std::string(policies::to_string(to))},
-                                  {"reason", reason}};
-    control_.for_each_client([&](ControlConnection& client) {
-        if (client.subscription() && client.subscription()->events) client.event(event);
-    });
+    control_.publish_transition(instance, from, to, reason);
 }
 
 void Daemon::on_output(Instance& instance, std::string_view stream, std::string_view lines) {
-    control_.for_each_client([&](ControlConnection& client) {
-        const auto& follow = client.subscription();
-        if (!follow || !follow->instances.contains(instance.name()) || !(stream == "out" ? follow->out : follow->err)) {
-            return;
-        }
-        for (std::size_t start = 0; start < lines.size();) {
-            const std::size_t end = lines.find('\n', start);
-            client.event({{"instance", instance.name()}, {"stream", stream},
-                          {"line", lines.substr(start, end - start)}});
-            if (end == std::string_view::npos || !client.subscription()) break;
-            start = end + 1;
-        }
-    });
+    control_.publish_output(instance, stream, lines);
 }
 
 void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }
@@ -293,77 +260,11 @@ void Daemon::write_status() {
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
 
-// In the events stream as a pseudo-transition, so that `corral events` shows it in line with the others.
 void Daemon::on_cooling(Instance& instance, bool cooling, const std::string& reason) {
     schedule_status();
-    const nlohmann::json event = {{"time", iso_utc(std::chrono::system_clock::now())},
-                                  {"instance", instance.name()},
-                                  {"from", cooling ? "running" : "cooling"},
-                                  {"to", cooling ? "cooling" : "running"},
-                                  {"cooling", cooling},
-                                  {"reason", reason}};
-    control_.for_each_client([&](ControlConnection& client) {
-        if (client.subscription() && client.subscription()->events) client.event(event);
-    });
+    control_.publish_cooling(instance, cooling, reason);
 }
 
-void Daemon::begin_shutdown(int signum) {
-    shutting_down_ = true;
-    spdlog::info("{}: stopping every service (send it again to kill them at once)", policies::signal_name(signum));
-    for_each_instance([](Instance& instance) { instance.stop(); });
-    schedule_settle();
-}
-
-// Destroying instances or closing handles from inside their own callbacks is avoided by doing both here,
-// on a zero-delay timer.
-void Daemon::schedule_settle() {
-    if (settle_timer_) uv_timer_start(settle_timer_.get(), on_settle, 0, 0);
-}
-
-void Daemon::on_settle(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->settle(); }
-
-bool Daemon::all_down() const {
-    bool down = true;
-    for_each_instance([&](const Instance& instance) {
-        if (!policies::is_down(instance.state()) || instance.pid() > 0) down = false;
-    });
-    return down;
-}
-
-void Daemon::settle() {
-    std::erase_if(retiring_, [](const auto& instance) { return instance->quiet(); });
-    if (!shutting_down_ || !all_down()) return;
-    if (!swept_) {
-        swept_ = true;
-        kill_escaped_children();
-        pipes_deadline_ = uv_now(loop_) + kPipesGraceMs;
-    }
-    reaper_.reap();
-    bool quiet = OrphanReaper::children().empty();
-    for_each_instance([&](const Instance& instance) { quiet = quiet && instance.quiet(); });
-    if (quiet || uv_now(loop_) >= pipes_deadline_) {
-        if (!quiet) spdlog::warn("some processes or output pipes did not go away; exiting without them");
-        write_status();
-        services_.clear();
-        retiring_.clear();
-        if (cgroups_) {
-            if (Status removed = cgroups_->remove_top(); !removed) {
-                spdlog::warn("cgroups of this daemon stay behind: {}", removed.error().message());
-            }
-        }
-        close_handles();
-        return;
-    }
-    uv_timer_start(settle_timer_.get(), on_settle, 50, 0);
-}
-
-void Daemon::kill_escaped_children() {
-    reaper_.reap();
-    for (const pid_t pid : OrphanReaper::children()) {
-        spdlog::warn("process {} left its service's process group and is still running: killing it", pid);
-        ::kill(pid, SIGKILL);
-    }
-}
 
 void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
     Instance* victim = nullptr;
@@ -385,6 +286,7 @@ void Daemon::close_handles() {
     kmsg_.close();
     signals_.clear();
     settle_timer_.close();
+    pipes_timer_.close();
     sample_timer_.close();
     status_timer_.close();
     reaper_.close();

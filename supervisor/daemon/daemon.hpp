@@ -1,11 +1,13 @@
 #pragma once
 // The daemon: owns the loop's signal handlers and every Instance, applies a Config (at start and on
-// reload), and shuts down cleanly.
+// reload), samples memory, keeps the status file, and shuts down cleanly. The control socket's commands are
+// the ControlService's, which asks the daemon for what it needs through DaemonControl.
 //
-// Shutdown (SIGTERM/SIGINT): every instance is stopped with its stop signal and timeout; once all are
-// down, any process that escaped its process group but is still a child of the daemon (it is a subreaper)
-// is SIGKILLed; once every output pipe has reached EOF, all handles are closed and run() returns 0.
-// A second SIGTERM/SIGINT SIGKILLs what is still running.
+// Shutdown follows the phase table of policies/daemon_phase.hpp. SIGTERM/SIGINT (or the `shutdown` command)
+// stops every instance with its stop signal and timeout; once all are down, any process that escaped its
+// process group but is still a child of the daemon (it is a subreaper) is SIGKILLed; once every output pipe
+// has reached EOF (or a grace period is over), all handles are closed and run() returns 0. A second
+// SIGTERM/SIGINT SIGKILLs what is still running.
 // Reload (SIGHUP): the file is read again; a bad file is reported and changes nothing. Otherwise added
 // services start, removed ones stop, changed ones restart, a change of `instances` alone scales, and
 // unchanged services keep running untouched.
@@ -14,19 +16,21 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/uv_handle.hpp"
+#include "policies/daemon_phase.hpp"
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
-#include "supervisor/control/control_server.hpp"
+#include "supervisor/daemon/control_service.hpp"
 #include "supervisor/instance/instance.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
 
 namespace corral::supervisor {
 
-class Daemon final : private InstanceObserver, private ControlHandler {
+class Daemon final : private InstanceObserver, private DaemonControl {
 public:
     // `cgroups` may be null (no cgroups: `why_no_cgroups` says why, for warnings about limits).
     Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
@@ -45,46 +49,44 @@ private:
         std::vector<std::unique_ptr<Instance>> instances;
     };
 
-    struct ReloadOutcome {
-        std::vector<std::string> errors;  // "FILE:LINE:COL: ..."; when set, nothing changed
-        std::vector<std::pair<std::string, std::string>> changes;  // service, action
-    };
-
     void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
     void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
     void on_quiet(Instance& instance) override;
     void on_cooling(Instance& instance, bool cooling, const std::string& reason) override;
 
-    // daemon_control.cpp: the control socket's commands.
-    void handle_request(ControlConnection& client, const protocol::Request& request) override;
-    nlohmann::json status_json() const;
-    std::vector<Instance*> resolve(const protocol::Target& target) const;
-    void command_lifecycle(ControlConnection& client, const protocol::Request& request);
-    void command_signal(ControlConnection& client, const protocol::Request& request);
-    void command_cooling(ControlConnection& client, const protocol::Request& request);
-    void command_reload(ControlConnection& client, const protocol::Request& request);
-    void command_logs(ControlConnection& client, const protocol::Request& request);
-    void command_postmortem(ControlConnection& client, const protocol::Request& request);
+    // DaemonControl (daemon_status.cpp for resolve and status_json).
+    std::vector<Instance*> resolve(const protocol::Target& target) const override;
+    nlohmann::json status_json() const override;
+    ReloadOutcome reload() override;
+    void shut_down() override;
+    bool shutting_down() const override { return policies::is_stopping(phase_); }
+    const std::filesystem::path& state_dir() const override { return config_.supervisor.state_dir; }
+    const std::filesystem::path& config_file() const override { return config_.file; }
+
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
+    static void on_pipes_deadline(uv_timer_t* timer);
     static void on_sample(uv_timer_t* timer);
     static void on_status(uv_timer_t* timer);
 
     void handle_signal(int signum);
     void on_kernel_oom(const kmsg::OomReport& report);
-    ReloadOutcome reload();
     std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
     void add_instances(Service& service, unsigned count);
     void retire_instances(Service& service, unsigned keep);
-    void begin_shutdown(int signum);
+    // daemon_shutdown.cpp. Feeds `event` to the phase table, logs the transition, carries out its action.
+    void advance(policies::PhaseEvent event, std::string_view cause = {});
+    void carry_out(policies::PhaseAction action);
     void schedule_settle();
     void schedule_status();
     void sample_memory();
     void write_status();
     void settle();
-    void kill_escaped_children();
+    void sweep();
+    void finish();
     void close_handles();
     bool all_down() const;
+    bool everything_quiet() const;
     template <typename Fn>
     void for_each_instance(Fn&& fn) const;
 
@@ -97,18 +99,24 @@ private:
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
     ipc::Broker broker_;
-    ControlServer control_;
+    ControlService control_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;
     UvHandle<uv_timer_t> settle_timer_;
+    UvHandle<uv_timer_t> pipes_timer_;  // sweeping: how long output pipes may stay open
     UvHandle<uv_timer_t> sample_timer_;
     UvHandle<uv_timer_t> status_timer_;
-    bool running_ = false;  // the initial configuration has been applied
-    bool shutting_down_ = false;
-    bool swept_ = false;
-    uint64_t pipes_deadline_ = 0;
+    policies::DaemonPhase phase_ = policies::DaemonPhase::starting;
 };
+
+template <typename Fn>
+void Daemon::for_each_instance(Fn&& fn) const {
+    for (const auto& service : services_) {
+        for (const auto& instance : service.instances) fn(*instance);
+    }
+    for (const auto& instance : retiring_) fn(*instance);
+}
 
 }  // namespace corral::supervisor

@@ -1,6 +1,8 @@
 #pragma once
 // The control protocol between the CLI (and scripts) and the daemon, over <state_dir>/corral.sock:
-// newline-delimited JSON, versioned.
+// newline-delimited JSON, versioned. This header includes the whole of it: the commands as types
+// (commands.hpp, target.hpp), reading and writing request lines (request.hpp), replies and stream events
+// (replies.hpp), error codes (error_code.hpp). arguments, read_command and messages are internal to the folder.
 //
 //   request   {"v":1,"id":7,"cmd":"restart","args":{"target":"api#0"}}
 //   reply     {"id":7,"ok":true,"result":{...}}
@@ -9,11 +11,12 @@
 //             client closes; a client that does not keep up gets
 //             {"id":7,"ok":false,"error":{"code":"slow_client",...}} and is disconnected.
 //
-// A request that cannot be parsed far enough to know its id is answered with "id": null. Error codes:
+// A request that cannot be parsed far enough to know its id is answered with "id": null. Error codes
+// (ErrorCode, error_code.hpp):
 //   bad_json             the line is not a JSON object
 //   bad_request          v, id, cmd or args missing or of the wrong type
 //   unsupported_version  v is not 1
-//   unknown_command      cmd is not one of kCommands
+//   unknown_command      cmd is not one of kCommands (commands.hpp)
 //   bad_args             an argument is missing, unknown, or of the wrong type or value
 //   too_large            the request line is longer than kMaxRequestBytes (the connection is closed)
 //   forbidden            the peer's uid is neither the daemon's nor root (the connection is closed)
@@ -23,7 +26,7 @@
 //   slow_client          see above
 //   failed               anything else that went wrong, with a message saying what
 //
-// Commands and their arguments (all arguments optional unless marked *):
+// Commands and their arguments (all arguments optional unless marked *), one type each in commands.hpp:
 //   version                                   -> {"version":"0.1.0","protocol":1}
 //   status                                    -> {"daemon":{...},"instances":[{...}]} (see status_file.hpp)
 //   start | stop | restart   target*          -> {"instances":["api#0",...]}      target: NAME, NAME#INDEX or "all"
@@ -39,57 +42,8 @@
 //   events                                    -> {"stream":true}, then {"time":...,"instance":"api#0",
 //                                                 "from":"running","to":"backoff","reason":"..."} per change
 //   shutdown                                  -> {} then the daemon stops every service and exits
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <variant>
-
-#include <nlohmann/json.hpp>
-
-namespace corral::protocol {
-
-inline constexpr int kProtocolVersion = 1;
-inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
-
-inline constexpr std::string_view kCommands[] = {"version", "status",     "start",  "stop",     "restart",
-                                                 "signal",  "cool",       "heat",   "reload",   "logs",
-                                                 "postmortem", "events",  "shutdown"};
-inline constexpr std::int64_t kMostCoolMs = 86'400'000;
-
-struct Request {
-    std::int64_t id = 0;
-    std::string cmd;
-    nlohmann::json args = nlohmann::json::object();  // validated against the command's arguments
-};
-
-struct ProtocolError {
-    std::optional<std::int64_t> id;  // nullopt when the request's id could not be read
-    std::string code;
-    std::string message;
-};
-
-// Parses and validates one request line (without its newline): the envelope, the command, and the
-// names, types and values of its arguments. Never throws. Fields of the request other than v, id, cmd
-// and args are ignored; Request::args is kept as sent (defaults such as lines = 100 are the command's to
-// apply). Checked in this order: size, JSON, v, id, cmd, then unknown argument names, then each argument
-// in the order listed above.
-std::variant<Request, ProtocolError> parse_request(std::string_view line);
-
-// One line each, newline included.
-std::string reply_ok(std::int64_t id, const nlohmann::json& result);
-std::string reply_error(std::optional<std::int64_t> id, std::string_view code, std::string_view message,
-                        const nlohmann::json& details = nullptr);
-std::string stream_event(std::int64_t id, const nlohmann::json& event);
-std::string make_request(std::int64_t id, std::string_view cmd, const nlohmann::json& args = nlohmann::json::object());
-
-// A target: all instances, a service, or one instance.
-struct Target {
-    std::string service;  // "" for all
-    std::optional<unsigned> index;
-};
-// "all", "api", "api#0"; nullopt (and a message in `error`) for anything else ("api#", "api#x", "#1", "a/b").
-std::optional<Target> parse_target(std::string_view text, std::string& error);
-
-}  // namespace corral::protocol
+#include "supervisor/protocol/commands.hpp"
+#include "supervisor/protocol/error_code.hpp"
+#include "supervisor/protocol/replies.hpp"
+#include "supervisor/protocol/request.hpp"
+#include "supervisor/protocol/target.hpp"

@@ -1,0 +1,72 @@
+#include "policies/daemon_phase.hpp"
+
+#include <array>
+
+namespace corral::policies {
+namespace {
+
+enum class Step { ignore, run, stop, kill, sweep, close, close_late };
+
+using S = Step;
+// Rows: starting, running, stopping, sweeping, closed.
+// Columns: started, stop_signal, stop_command, all_down, quiet, pipes_deadline.
+constexpr std::array<std::array<Step, kPhaseEventCount>, kDaemonPhaseCount> kTable = {{
+    {S::run, S::stop, S::stop, S::ignore, S::ignore, S::ignore},
+    {S::ignore, S::stop, S::stop, S::ignore, S::ignore, S::ignore},
+    {S::ignore, S::kill, S::ignore, S::sweep, S::ignore, S::ignore},
+    {S::ignore, S::kill, S::ignore, S::ignore, S::close, S::close_late},
+    {S::ignore, S::ignore, S::ignore, S::ignore, S::ignore, S::ignore},
+}};
+
+}  // namespace
+
+std::string_view to_string(DaemonPhase phase) {
+    switch (phase) {
+        case DaemonPhase::starting: return "starting";
+        case DaemonPhase::running: return "running";
+        case DaemonPhase::stopping: return "stopping";
+        case DaemonPhase::sweeping: return "sweeping";
+        case DaemonPhase::closed: return "closed";
+    }
+    return "?";
+}
+
+bool is_stopping(DaemonPhase phase) {
+    return phase == DaemonPhase::stopping || phase == DaemonPhase::sweeping || phase == DaemonPhase::closed;
+}
+
+std::string_view to_string(PhaseEvent event) {
+    switch (event) {
+        case PhaseEvent::started: return "started";
+        case PhaseEvent::stop_signal: return "stop_signal";
+        case PhaseEvent::stop_command: return "stop_command";
+        case PhaseEvent::all_down: return "all_down";
+        case PhaseEvent::quiet: return "quiet";
+        case PhaseEvent::pipes_deadline: return "pipes_deadline";
+    }
+    return "?";
+}
+
+PhaseDecision decide(DaemonPhase phase, PhaseEvent event, std::string_view cause) {
+    const std::string who(cause);
+    switch (kTable[static_cast<int>(phase)][static_cast<int>(event)]) {
+        case Step::ignore: break;
+        case Step::run: return {DaemonPhase::running, PhaseAction::none, Notice::debug, "every service is starting"};
+        case Step::stop:
+            return {DaemonPhase::stopping, PhaseAction::stop_all, Notice::info,
+                    who + ": stopping every service (send it again to kill them at once)"};
+        case Step::kill:
+            return {phase, PhaseAction::kill_all, Notice::warning, who + " again: killing every remaining process now"};
+        case Step::sweep:
+            return {DaemonPhase::sweeping, PhaseAction::sweep, Notice::debug,
+                    "every service is down: killing what escaped, waiting for the output pipes"};
+        case Step::close:
+            return {DaemonPhase::closed, PhaseAction::close, Notice::debug, "every process and output pipe is gone"};
+        case Step::close_late:
+            return {DaemonPhase::closed, PhaseAction::close, Notice::warning,
+                    "some processes or output pipes did not go away; exiting without them"};
+    }
+    return {phase, PhaseAction::none, Notice::debug, {}};
+}
+
+}  // namespace corral::policies

@@ -1,0 +1,274 @@
+#include "supervisor/daemon/control_service.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <type_traits>
+
+#include "base/file_text.hpp"
+#include "base/text_format.hpp"
+#include "policies/signal_names.hpp"
+#include "supervisor/postmortem/bundle_json.hpp"
+
+namespace corral::supervisor {
+
+using nlohmann::json;
+using protocol::ErrorCode;
+
+namespace {
+
+json names_of(const std::vector<Instance*>& instances) {
+    json names = json::array();
+    for (const Instance* instance : instances) names.push_back(instance->name());
+    return names;
+}
+
+// Calls `each` with every line of `text` (a last line without its newline too) until it returns false.
+template <typename Each>
+void for_each_line(std::string_view text, Each&& each) {
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = text.find('\n', start);
+        if (!each(text.substr(start, end - start)) || end == std::string_view::npos) return;
+        start = end + 1;
+    }
+}
+
+json log_line(const Instance& instance, std::string_view stream, std::string_view line) {
+    return {{"instance", instance.name()}, {"stream", stream}, {"line", line}};
+}
+
+}  // namespace
+
+ControlService::ControlService(uv_loop_t* loop, DaemonControl& daemon) : daemon_(daemon), server_(loop, *this) {}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Version&) {
+    client.reply(id, {{"version", CORRAL_VERSION}, {"protocol", protocol::kProtocolVersion}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Status&) {
+    client.reply(id, daemon_.status_json());
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Start& command) {
+    change_state(client, id, command, &Instance::start);
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Stop& command) {
+    change_state(client, id, command, &Instance::stop);
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Restart& command) {
+    change_state(client, id, command, &Instance::restart);
+}
+
+std::vector<Instance*> ControlService::found(Client& client, std::int64_t id, const protocol::Target& target) const {
+    std::vector<Instance*> instances = daemon_.resolve(target);
+    if (instances.empty()) {
+        client.fail(id, ErrorCode::not_found, "no service or instance \"" + protocol::target_text(target) + "\"");
+    }
+    return instances;
+}
+
+// start, stop and restart. Once the daemon is stopping, only stop is taken.
+template <typename Command>
+void ControlService::change_state(Client& client, std::int64_t id, const Command& command, void (Instance::*change)()) {
+    if (daemon_.shutting_down() && !std::is_same_v<Command, protocol::Stop>) {
+        client.fail(id, ErrorCode::shutting_down, "the daemon is stopping");
+        return;
+    }
+    const std::vector<Instance*> instances = found(client, id, command.target);
+    if (instances.empty()) return;
+    spdlog::info("control: {} {}", Command::name, protocol::target_text(command.target));
+    for (Instance* instance : instances) (instance->*change)();
+    client.reply(id, {{"instances", names_of(instances)}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Signal& command) {
+    const std::vector<Instance*> instances = found(client, id, command.target);
+    if (instances.empty()) return;
+    std::vector<Instance*> signalled;
+    for (Instance* instance : instances) {
+        if (instance->pid() > 0 && ::kill(instance->pid(), command.signal.number) == 0) signalled.push_back(instance);
+    }
+    spdlog::info("control: {} to {}", policies::signal_name(command.signal.number),
+                 protocol::target_text(command.target));
+    client.reply(id, {{"instances", names_of(signalled)}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Cool& command) {
+    change_cooling(client, id, command.name, command.target,
+                   [&](Instance& instance) { return instance.cool(command.duration); });
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Heat& command) {
+    change_cooling(client, id, command.name, command.target, [](Instance& instance) { return instance.heat(); });
+}
+
+// cool and heat: `change` returns the transition, or nullopt when the instance has no process to cool.
+template <typename Change>
+void ControlService::change_cooling(Client& client, std::int64_t id, std::string_view cmd,
+                                    const protocol::Target& target, Change&& change) {
+    const std::vector<Instance*> instances = found(client, id, target);
+    if (instances.empty()) return;
+    spdlog::info("control: {} {}", cmd, protocol::target_text(target));
+    json changed = json::array();
+    json not_running = json::array();
+    for (Instance* instance : instances) {
+        const auto transition = change(*instance);
+        if (!transition) {
+            not_running.push_back(instance->name());
+            continue;
+        }
+        changed.push_back(
+            {{"instance", instance->name()}, {"cooling", transition->cooling}, {"reason", transition->reason}});
+    }
+    client.reply(id, {{"instances", std::move(changed)}, {"not_running", std::move(not_running)}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Reload&) {
+    if (daemon_.shutting_down()) {
+        client.fail(id, ErrorCode::shutting_down, "the daemon is stopping");
+        return;
+    }
+    const DaemonControl::ReloadOutcome outcome = daemon_.reload();
+    if (!outcome.errors.empty()) {
+        client.fail(id, ErrorCode::invalid_config,
+                    std::to_string(outcome.errors.size()) + " error(s) in " + daemon_.config_file().string() +
+                        "; nothing was changed",
+                    outcome.errors);
+        return;
+    }
+    json changes = json::array();
+    for (const auto& [service, action] : outcome.changes) changes.push_back({{"service", service}, {"action", action}});
+    client.reply(id, {{"changes", std::move(changes)}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Logs& command) {
+    const std::vector<Instance*> instances = found(client, id, command.target);
+    if (instances.empty()) return;
+    const int count = static_cast<int>(command.line_count());
+    json lines = json::array();
+    const auto add = [&](const Instance& instance, const std::filesystem::path& file, std::string_view stream) {
+        const std::string text = count > 0 ? tail_lines(file, count) : std::string();
+        for_each_line(text, [&](std::string_view line) {
+            lines.push_back(log_line(instance, stream, line));
+            return true;
+        });
+    };
+    Subscription follow;
+    follow.id = id;
+    follow.out = command.streams() != protocol::LogStream::err;
+    follow.err = command.streams() != protocol::LogStream::out;
+    for (const Instance* instance : instances) {
+        if (follow.out) add(*instance, instance->out_log(), "out");
+        if (follow.err) add(*instance, instance->err_log(), "err");
+        follow.instances.insert(instance->name());
+    }
+    if (command.follows()) client.subscribe(std::move(follow));
+    client.reply(id, {{"lines", std::move(lines)}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Postmortem& command) {
+    // A target was checked as one, and filters as the text it was given as ("all" names no service).
+    const std::string filter = command.target ? protocol::target_text(*command.target) : std::string();
+    std::vector<std::string> problems;
+    const auto bundles = postmortem::list_bundles(daemon_.state_dir(), filter, &problems);
+    if (command.show) {
+        show_postmortem(client, id, bundles, *command.show);
+        return;
+    }
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& info : bundles) list.push_back(postmortem::info_json(info));
+    client.reply_ordered(id, list);
+}
+
+// One bundle, as `corral postmortem --show ID --json` prints it: keys in their documented order.
+void ControlService::show_postmortem(Client& client, std::int64_t id,
+                                     const std::vector<postmortem::BundleInfo>& bundles, const std::string& query) {
+    const postmortem::Resolution found = postmortem::resolve_bundle(bundles, query);
+    if (!found.match) {
+        client.fail(id, ErrorCode::not_found,
+                    found.candidates.empty() ? "no post-mortem \"" + query + "\""
+                                             : "\"" + query + "\" matches several post-mortems",
+                    found.candidates);
+        return;
+    }
+    std::string error;
+    const auto bundle = postmortem::load_bundle(daemon_.state_dir(), found.match->id, &error);
+    if (!bundle) {
+        client.fail(id, ErrorCode::failed, "cannot read post-mortem \"" + found.match->id + "\": " + error);
+        return;
+    }
+    client.reply_ordered(id, postmortem::bundle_json(*bundle));
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Events&) {
+    Subscription subscription;
+    subscription.id = id;
+    subscription.events = true;
+    client.subscribe(subscription);
+    client.reply(id, {{"stream", true}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Shutdown&) {
+    client.reply(id, json::object());
+    daemon_.shut_down();
+}
+
+// After every answer<>: a specialization must be seen before it is used.
+void ControlService::handle_request(Client& client, const protocol::Request& request) {
+    std::visit([&](const auto& command) { answer(client, request.id, command); }, request.command);
+}
+
+void ControlService::publish_transition(const Instance& instance, policies::State from, policies::State to,
+                                        const std::string& reason) {
+    publish_event({{"time", iso_utc(std::chrono::system_clock::now())},
+                   {"instance", instance.name()},
+                   {"from", std::string(policies::to_string(from))},
+                   {"to", std::string(policies::to_string(to))},
+                   {"reason", reason}});
+}
+
+void ControlService::publish_cooling(const Instance& instance, bool cooling, const std::string& reason) {
+    publish_event({{"time", iso_utc(std::chrono::system_clock::now())},
+                   {"instance", instance.name()},
+                   {"from", cooling ? "running" : "cooling"},
+                   {"to", cooling ? "cooling" : "running"},
+                   {"cooling", cooling},
+                   {"reason", reason}});
+}
+
+void ControlService::publish_event(const json& event) {
+    server_.for_each_client([&](Client& client) {
+        if (client.subscription() && client.subscription()->events) client.event(event);
+    });
+}
+
+void ControlService::publish_output(const Instance& instance, std::string_view stream, std::string_view lines) {
+    server_.for_each_client([&](Client& client) {
+        const auto& follow = client.subscription();
+        if (!follow || !follow->instances.contains(instance.name()) || !(stream == "out" ? follow->out : follow->err)) {
+            return;
+        }
+        for_each_line(lines, [&](std::string_view line) {
+            client.event(log_line(instance, stream, line));
+            return client.subscription().has_value();
+        });
+    });
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,114 @@
+// Daemon: the way out, phase by phase (policies/daemon_phase.hpp). The events come from the signals, the
+// shutdown command, and settle(), which runs on a zero-delay timer whenever an instance goes down or quiet
+// (and also frees the instances that a reload retired, once they are quiet).
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "policies/signal_names.hpp"
+#include "supervisor/daemon/daemon.hpp"
+
+namespace corral::supervisor {
+
+using policies::DaemonPhase;
+using policies::PhaseEvent;
+
+namespace {
+
+// Once every instance is down, how long output pipes may stay open (held by a process that survived
+// SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
+constexpr uint64_t kPipesGraceMs = 2'000;
+
+}  // namespace
+
+// The shutdown command stops the daemon as SIGTERM does, and its log line says so in the same words.
+void Daemon::shut_down() { advance(PhaseEvent::stop_command, policies::signal_name(SIGTERM)); }
+
+void Daemon::advance(PhaseEvent event, std::string_view cause) {
+    const policies::PhaseDecision decision = policies::decide(phase_, event, cause);
+    if (decision.reason.empty()) return;
+    switch (decision.notice) {
+        case policies::Notice::debug: spdlog::debug("{}", decision.reason); break;
+        case policies::Notice::info: spdlog::info("{}", decision.reason); break;
+        case policies::Notice::warning: spdlog::warn("{}", decision.reason); break;
+    }
+    phase_ = decision.next;
+    carry_out(decision.action);
+}
+
+void Daemon::carry_out(policies::PhaseAction action) {
+    switch (action) {
+        case policies::PhaseAction::none: break;
+        case policies::PhaseAction::stop_all:
+            for_each_instance([](Instance& instance) { instance.stop(); });
+            schedule_settle();
+            break;
+        case policies::PhaseAction::kill_all: for_each_instance([](Instance& instance) { instance.kill_now(); }); break;
+        case policies::PhaseAction::sweep: sweep(); break;
+        case policies::PhaseAction::close: finish(); break;
+    }
+}
+
+// Destroying instances or closing handles from inside their own callbacks is avoided by doing both here,
+// on a zero-delay timer.
+void Daemon::schedule_settle() {
+    if (settle_timer_) uv_timer_start(settle_timer_.get(), on_settle, 0, 0);
+}
+
+void Daemon::on_settle(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->settle(); }
+
+bool Daemon::all_down() const {
+    bool down = true;
+    for_each_instance([&](const Instance& instance) {
+        if (!policies::is_down(instance.state()) || instance.pid() > 0) down = false;
+    });
+    return down;
+}
+
+bool Daemon::everything_quiet() const {
+    bool quiet = OrphanReaper::children().empty();
+    for_each_instance([&](const Instance& instance) { quiet = quiet && instance.quiet(); });
+    return quiet;
+}
+
+void Daemon::settle() {
+    std::erase_if(retiring_, [](const auto& instance) { return instance->quiet(); });
+    if (phase_ == DaemonPhase::stopping && all_down()) advance(PhaseEvent::all_down);
+    if (phase_ != DaemonPhase::sweeping) return;
+    reaper_.reap();
+    if (everything_quiet()) {
+        advance(PhaseEvent::quiet);
+        return;
+    }
+    uv_timer_start(settle_timer_.get(), on_settle, 50, 0);
+}
+
+void Daemon::sweep() {
+    reaper_.reap();
+    for (const pid_t pid : OrphanReaper::children()) {
+        spdlog::warn("process {} left its service's process group and is still running: killing it", pid);
+        ::kill(pid, SIGKILL);
+    }
+    uv_timer_start(pipes_timer_.get(), on_pipes_deadline, kPipesGraceMs, 0);
+}
+
+// What was quiet by now closes without a warning; what was not, with one.
+void Daemon::on_pipes_deadline(uv_timer_t* timer) {
+    auto* daemon = static_cast<Daemon*>(timer->data);
+    daemon->settle();
+    daemon->advance(PhaseEvent::pipes_deadline);
+}
+
+void Daemon::finish() {
+    write_status();
+    services_.clear();
+    retiring_.clear();
+    if (cgroups_) {
+        if (Status removed = cgroups_->remove_top(); !removed) {
+            spdlog::warn("cgroups of this daemon stay behind: {}", removed.error().message());
+        }
+    }
+    close_handles();
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,59 @@
+// Daemon: what the control service asks of it to answer `status` and to find a command's instances.
+#include <unistd.h>
+
+#include "supervisor/daemon/daemon.hpp"
+#include "supervisor/daemon/status_file.hpp"
+
+namespace corral::supervisor {
+
+using nlohmann::json;
+
+std::vector<Instance*> Daemon::resolve(const protocol::Target& target) const {
+    std::vector<Instance*> found;
+    for (const auto& service : services_) {
+        if (!target.all() && service.spec->name != target.service) continue;
+        for (const auto& instance : service.instances) {
+            if (!target.index || instance->index() == *target.index) found.push_back(instance.get());
+        }
+    }
+    return found;
+}
+
+namespace {
+
+json cooling_json(const Instance& instance, policies::TimePoint now) {
+    const auto cooling = instance.cooling_state(now);
+    if (!cooling) return nullptr;
+    return {{"mode", cooling->mode == policies::CoolingMode::freeze ? "freeze" : "hold"},
+            {"left_ms", cooling->left ? json(cooling->left->count()) : json(nullptr)},
+            {"reason", cooling->reason}};
+}
+
+}  // namespace
+
+json Daemon::status_json() const {
+    const auto now = policies::Clock::now();
+    json ipc = broker_.stats();
+    json instances = json::array();
+    for (const auto& service : services_) {
+        for (const auto& instance : service.instances) {
+            json status = instance_status(*instance, now);
+            status["cooling"] = cooling_json(*instance, now);
+            instances.push_back(std::move(status));
+        }
+    }
+    return {
+        {"daemon",
+         {{"pid", ::getpid()},
+          {"version", CORRAL_VERSION},
+          {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - started_at_).count()},
+          {"config", config_.file.empty() ? json(nullptr) : json(config_.file.string())},
+          {"state_dir", config_.supervisor.state_dir.string()},
+          {"cgroups", cgroups_ ? json(cgroups_->describe()) : json(nullptr)}}},
+        {"instances", std::move(instances)},
+        {"routes", std::move(ipc["routes"])},
+        {"channels", std::move(ipc["channels"])},
+    };
+}
+
+}  // namespace corral::supervisor
