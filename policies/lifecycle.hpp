@@ -2,7 +2,7 @@
 // The lifecycle of one service instance, as a table: for every (state, event) the table names one step,
 // and decide() turns that step into the next state plus one action for the I/O layer to carry out.
 // decide() is pure: it reads the clock value it is given and returns the updated state; the Instance
-// (supervisor/instance.cpp) owns the process, the timers and the logging.
+// (supervisor/instance/instance.cpp) owns the process, the timers and the logging.
 #include <string>
 #include <string_view>
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing; checks that no file includes a higher floor
-# (scripts/check-layers.sh); builds corral twice (plain, and with AddressSanitizer +
-# UndefinedBehaviorSanitizer, warnings as errors) and runs every test of both builds, inside an 8 GiB
-# memory cgroup; builds it once more the way a packager does (Release) and runs its unit tests; then fuzzes the control-protocol parser, the service-file loader and the IPC frame decoder for a
-# minute each (scripts/fuzz.sh).
+# (scripts/check-layers.sh) and that no product file or function is too long (scripts/check-sizes.sh);
+# builds corral twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors)
+# and runs every test of both builds, inside an 8 GiB memory cgroup; builds it once more the way a
+# packager does (Release) and runs its unit tests; then fuzzes the control-protocol parser, the
+# service-file loader and the IPC frame decoder for a minute each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/check-layers.sh
+scripts/check-sizes.sh
 scripts/build.sh build
 scripts/build.sh build-asan -DCORRAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 

@@ -1,7 +1,7 @@
 #pragma once
 // `corral status` as a table, from the daemon's status result:
 //   {"daemon":{"pid","version","uptime_ms","config","state_dir","cgroups"},"instances":[...]}
-// where each instance is what supervisor/status_file.cpp instance_status() writes. For 100 columns:
+// where each instance is what supervisor/daemon/status_file.cpp instance_status() writes. For 100 columns:
 //
 //   corral 0.1.0, pid 4242, up 2h10m, config /srv/app/corral.toml
 //
