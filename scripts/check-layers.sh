@@ -5,7 +5,8 @@
 #
 # The floors, lowest first, and what each folder may include besides its own files (a folder allows every
 # header in it; a path ending in .hpp allows that header alone). Tests of a folder may include what the
-# folder may, the folder itself, and tests/support/. Keep this table and README's "Development" in step.
+# folder may, the folder itself, headers beside them, and tests/support/. Keep this table and README's
+# "Development" in step.
 # Usage: scripts/check-layers.sh        (from anywhere; prints every offending include, exits 1 if any)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +49,8 @@ may_include() {  # file, header
   case "$file" in
     tests/*)
       case "$header" in tests/support/*) return 0 ;; esac
-      [ "$(dirname "$header")" = "$(dirname "${file#tests/}")" ] && return 0 ;;
+      [ "$(dirname "$header")" = "$(dirname "$file")" ] && return 0             # a helper beside the test
+      [ "$(dirname "$header")" = "$(dirname "${file#tests/}")" ] && return 0 ;;  # the folder it tests
   esac
   for entry in ${allowed[$folder]}; do
     case "$header" in

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "supervisor/protocol/control_protocol.hpp"
+#include "tests/supervisor/protocol/request_outcome.hpp"
 #include "tests/support/doctest_strings.hpp"
-#include "tests/support/request_outcome.hpp"
 
 using namespace corral::protocol;
 using namespace corral::protocol::test;
