@@ -31,13 +31,14 @@ declare -A allowed=(
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"
   [bench]="base/unique_fd.hpp"
   [tests/integration]="base policies supervisor tests/support"
+  [tests/faults]="base policies supervisor tests/support"
 )
 
 # The folder a file belongs to in the table: its own folder, or the nearest one above it that is listed.
 folder_of() {
   local dir
   dir=$(dirname "$1")
-  case "$dir" in tests/*) [ "$dir" != tests/integration ] && [ "$dir" != tests/support ] && dir=${dir#tests/} ;; esac
+  case "$dir" in tests/*) [ "$dir" != tests/integration ] && [ "$dir" != tests/faults ] && [ "$dir" != tests/support ] && dir=${dir#tests/} ;; esac
   while [ -z "${allowed[$dir]+set}" ] && [ "$dir" != . ]; do dir=$(dirname "$dir"); done
   echo "$dir"
 }
