@@ -48,6 +48,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
       broker_(loop, broker_config(config_)),
       control_(loop, *this),
+      status_file_(config_.supervisor.state_dir / "status.json"),
       started_at_(policies::Clock::now()) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
@@ -255,7 +256,7 @@ void Daemon::on_status(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->w
 void Daemon::write_status() {
     std::vector<const Instance*> instances;
     for_each_instance([&](const Instance& instance) { instances.push_back(&instance); });
-    write_status_file(config_.supervisor.state_dir / "status.json", instances);
+    status_file_.write(instances);
 }
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }

@@ -24,6 +24,7 @@
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/daemon/control_service.hpp"
+#include "supervisor/daemon/status_file.hpp"
 #include "supervisor/instance/instance.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
@@ -100,6 +101,7 @@ private:
     kmsg::KmsgReader kmsg_;
     ipc::Broker broker_;
     ControlService control_;
+    StatusFile status_file_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet

@@ -133,9 +133,10 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
     input.diagnostics_dir = now.diagnostics_dir;
     Result<std::string> id = postmortem::write_bundle(input, setup_.retention);
     if (!id) {
-        spdlog::error("{}: no post-mortem: {}", setup_.name, id.error().message());
+        postmortem::log_bundle_failure(setup_.name, id.error());
         return {};
     }
+    postmortem::log_bundle_written();
     spdlog::info("{}: post-mortem {} ({})", setup_.name, *id, policies::explain(classification.reason));
     return *id;
 }
