@@ -35,9 +35,9 @@ const toml::node* env_node(const toml::table& service, const std::string& name) 
 }
 
 std::string too_long(std::string_view what, std::size_t length, std::size_t limit) {
-    return what + std::string(" is ") + format_size(length) + " long; the kernel refuses one argument or "
-           "environment string over " + format_size(limit) + " (MAX_ARG_STRLEN): every start would fail with "
-           "\"Argument list too long\"";
+    return std::string(what) + " is " + std::to_string(length) + " bytes long with its NUL; the kernel refuses one "
+           "argument or environment string over " + std::to_string(limit) + " bytes (MAX_ARG_STRLEN): every start "
+           "would fail with \"Argument list too long\"";
 }
 
 }  // namespace

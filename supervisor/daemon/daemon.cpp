@@ -44,6 +44,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       cgroups_(std::move(cgroups)),
       why_no_cgroups_(std::move(why_no_cgroups)),
       reaper_(loop),
+      loop_watch_(loop),
       cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
       kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
       broker_(loop, broker_config(config_)),
@@ -59,6 +60,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
     context_.observer = this;
+    context_.loop_watch = &loop_watch_;
 
     for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
         UvHandle<uv_signal_t> handle;
@@ -291,6 +293,7 @@ void Daemon::close_handles() {
     sample_timer_.close();
     status_timer_.close();
     reaper_.close();
+    loop_watch_.close();
 }
 
 }  // namespace corral::supervisor

@@ -26,6 +26,7 @@
 #include "supervisor/daemon/control_service.hpp"
 #include "supervisor/daemon/status_file.hpp"
 #include "supervisor/instance/instance.hpp"
+#include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
 
@@ -97,6 +98,7 @@ private:
     std::string why_no_cgroups_;
     InstanceContext context_;
     OrphanReaper reaper_;
+    LoopWatch loop_watch_;
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
     ipc::Broker broker_;

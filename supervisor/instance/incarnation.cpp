@@ -89,6 +89,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
 
     self->pid_ = process->pid;
     self->group_ = request.group;
+    self->loop_watch_ = request.loop_watch;
     reaper.own(self->pid_);
     write_end.reset();
 
@@ -148,6 +149,8 @@ void Incarnation::handle_exit(int64_t exit_status, int term_signal) {
     reaper_.disown(pid_);
     status_.code = static_cast<int>(exit_status);
     status_.signal = term_signal;
+    const policies::TimePoint now = policies::Clock::now();
+    status_.ended_at = loop_watch_ != nullptr ? loop_watch_->exit_time(now) : now;
     // The child is dead, so the report pipe holds its final word (data or EOF) already: read it now so
     // that the owner hears about the exec before it hears about the exit.
     read_report();

@@ -6,6 +6,7 @@
 #include <map>
 #include <system_error>
 
+#include "base/fd_reserve.hpp"
 #include "base/instance_name.hpp"
 #include "base/text_format.hpp"
 #include "ipc/channel_socket.hpp"
@@ -39,6 +40,9 @@ std::string start_error(int rc) {
 }  // namespace
 
 void Instance::spawn() {
+    // Descriptors freed since the reserve was last used go back to it before this start takes any: at the
+    // limit, control (the socket, stop and kill) comes before starting services.
+    fd_reserve().refill();
     if (!make_group()) {
         handle({EventKind::gone, kSpawnFailed});
         return;
@@ -54,6 +58,7 @@ void Instance::spawn() {
     request.stdout_pipe = pipes.out;
     request.stderr_pipe = pipes.err;
     request.group = group_.get();
+    request.loop_watch = context_.loop_watch;
     std::optional<ipc::ChannelSocket> channel = open_channel();
     if (channel) request.ipc_fd = channel->theirs.get();
 

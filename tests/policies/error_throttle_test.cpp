@@ -33,16 +33,29 @@ TEST_CASE("error throttle: a different failure is logged at once") {
     CHECK_FALSE(throttle.failed("EACCES", t0 + 3s).log);
 }
 
-TEST_CASE("error throttle: the first success after failures is logged once, then the next failure at once") {
+TEST_CASE("error throttle: the first success after a logged failure is logged once") {
     ErrorThrottle throttle(60s);
     CHECK_FALSE(throttle.succeeded().log);
     CHECK(throttle.failed("ENOSPC", t0).log);
     CHECK_FALSE(throttle.failed("ENOSPC", t0 + 1s).log);
     CHECK(throttle.failing());
-    const ThrottleVerdict recovered = throttle.succeeded();
-    CHECK(recovered.log);
-    CHECK(recovered.suppressed == 1);
+    CHECK(throttle.succeeded().log);
     CHECK_FALSE(throttle.failing());
     CHECK_FALSE(throttle.succeeded().log);
-    CHECK(throttle.failed("ENOSPC", t0 + 2s).log);
+    // The same failure again within the interval stays quiet, and so does the success after it.
+    CHECK_FALSE(throttle.failed("ENOSPC", t0 + 2s).log);
+    CHECK_FALSE(throttle.succeeded().log);
+    const ThrottleVerdict later = throttle.failed("ENOSPC", t0 + 61s);
+    CHECK(later.log);
+    CHECK(later.suppressed == 2);
+}
+
+TEST_CASE("error throttle: an operation flapping every second logs at most twice a minute") {
+    ErrorThrottle throttle(60s);
+    int lines = 0;
+    for (int second = 0; second < 60; ++second) {
+        lines += throttle.failed("EMFILE", t0 + std::chrono::seconds(second)).log ? 1 : 0;
+        lines += throttle.succeeded().log ? 1 : 0;
+    }
+    CHECK(lines == 2);
 }
