@@ -31,7 +31,7 @@ int write_all(int fd, const std::string& text) {
 Status write_file_atomically(const std::filesystem::path& file, const std::string& text) {
     const std::string temp = file.string() + ".tmp";
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return sys_error("write", file.string());
+    if (fd < 0) return sys_error("write", temp);
     int code = write_all(fd, text);
     if (::close(fd) != 0 && code == 0 && errno != EINTR) code = errno;
     if (code == 0 && ::rename(temp.c_str(), file.c_str()) != 0) code = errno;

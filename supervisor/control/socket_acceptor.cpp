@@ -56,7 +56,7 @@ void SocketAcceptor::accept_pending() {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         if (out_of_descriptors(errno)) {
-            if (fd_reserve().release_one()) continue;
+            if (fd_reserve().held() > kKeptForStop && fd_reserve().release_one()) continue;
             pause();
             return;
         }
@@ -69,7 +69,7 @@ void SocketAcceptor::accept_pending() {
 // Out of descriptors with the reserve spent: the backlog holds the clients until one is free.
 void SocketAcceptor::pause() {
     if (!std::exchange(starved_, true)) {
-        spdlog::error("control socket: cannot accept a connection: {} (the reserve is in use); clients wait",
+        spdlog::error("control socket: cannot accept a connection: {} (the reserve for clients is in use); clients wait",
                       std::strerror(EMFILE));
     }
     uv_poll_stop(poll_.get());

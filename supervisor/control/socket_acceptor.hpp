@@ -5,13 +5,15 @@
 // connection and closing it at once: at the descriptor limit each client is hung up on without a word.
 // Here, when accept() fails for want of a descriptor, one descriptor of the process's reserve
 // (base/fd_reserve.hpp) is given back and the connection is accepted and served; the reserve is taken
-// back when descriptors are free again (refill()). With the reserve spent, accepting pauses and is
+// back when descriptors are free again (refill()). Clients may take the reserve down to kKeptForStop
+// descriptors, which stay for the cgroup files of stop and kill. Past that, accepting pauses and is
 // retried on a timer: clients wait in the listen backlog instead of being dropped.
 //
 // Ownership: the listening descriptor belongs to the caller and must outlive the acceptor (or close() it
 // first); every accepted descriptor is handed to `on_accept`, which owns it from then on.
 #include <uv.h>
 
+#include <cstddef>
 #include <functional>
 
 #include "base/uv_handle.hpp"
@@ -20,6 +22,8 @@ namespace corral::supervisor {
 
 class SocketAcceptor {
 public:
+    static constexpr std::size_t kKeptForStop = 4;
+
     SocketAcceptor(uv_loop_t* loop, std::function<void(int fd)> on_accept);
     SocketAcceptor(const SocketAcceptor&) = delete;
     SocketAcceptor& operator=(const SocketAcceptor&) = delete;
