@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -109,6 +110,9 @@ command = ["node", "${idle}"]
     std::this_thread::sleep_for(6s);  // ~12 crashes and ~30 status writes meanwhile
     const std::string during = corral.stderr_text().substr(before.size());
 
+    MESSAGE("6 s with the disk full: " << occurrences(during, "no post-mortem") << " post-mortem error line(s), "
+                                        << occurrences(during, "cannot write " + (state / "status.json").string())
+                                        << " status.json error line(s)");
     CHECK(during.find("no post-mortem") != std::string::npos);
     CHECK(during.find("No space left on device") != std::string::npos);
     CHECK(during.find("Input/output error") == std::string::npos);
@@ -122,7 +126,10 @@ command = ["node", "${idle}"]
     CHECK(client.request("status")["ok"] == true);
 
     fs::remove(state / "filler");
+    const auto freed = std::chrono::steady_clock::now();
     REQUIRE(wait_until([&] { return bundle_count(state) > bundles_when_full; }, 20s));
+    MESSAGE("first post-mortem after space was freed: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - freed).count() << " ms");
     REQUIRE(wait_until([&] { return corral.stderr_text().find("status.json is written again") != std::string::npos; }, 10s));
     CHECK(corral.stderr_text().find("post-mortems are written again") != std::string::npos);
     CHECK(temp_dirs_below(state) == std::vector<fs::path>{});
