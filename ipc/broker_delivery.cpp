@@ -47,7 +47,7 @@ bool Broker::offer(Route& route, unsigned target, std::string_view frame) {
 }
 
 void Broker::deliver(Route& route, unsigned index) {
-    if (index >= route.receivers.size()) return;
+    if (index >= route.receivers.size() || backlog_ == Backlog::holding || backlog_ == Backlog::persisted) return;
     Endpoint& receiver = *route.receivers[index];
     DeliveryQueue& queue = *route.queues[index];
     const bool was_blocked = queue.blocked();
@@ -74,6 +74,11 @@ void Broker::deliver(Route& route, unsigned index) {
     }
     // The kernel took a whole turn's worth at once, so no write completion will come back for more.
     if (turn >= kMaxTurnBytes && !queue.empty() && receiver.ready()) schedule_delivery(route, index, Turn::next_one);
+    // The journal's batch (durable) and mark, once per turn: what a crash would lose or replay twice.
+    if (auto synced = queue.sync(); !synced && worth_logging(++route.sync_errors)) {
+        spdlog::error("ipc {}: cannot bring the journal of {}#{} up to date ({}; {} time(s) so far)", route.label(),
+                      route.config.to, index, synced.error().message(), route.sync_errors);
+    }
     if (was_blocked && !queue.blocked()) update_reading(route.config.from);
 }
 

@@ -45,6 +45,11 @@ nlohmann::json Broker::stats() const {
                                     {"queued_bytes", queue->queued_bytes()},
                                     {"spilled_bytes", queue->spilled_bytes()},
                                     {"blocked", queue->blocked()},
+                                    {"persisted", c.persisted},
+                                    {"replayed", c.replayed},
+                                    {"torn", c.torn},
+                                    {"torn_bytes", c.torn_bytes},
+                                    {"lost", c.lost},
                                     {"rate", rate == route->rates.end() ? 0.0 : rate->second}});
         }
         routes.push_back({{"from", route->config.from},
