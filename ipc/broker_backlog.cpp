@@ -121,13 +121,20 @@ void Broker::persist() {
         }
     }
     std::uint64_t unread = 0;
+    std::uint64_t unsent = 0;
     for (const auto& [name, endpoint] : endpoints_) {
-        if (endpoint->channel) unread += endpoint->channel->unread_by_peer() + endpoint->channel->queued();
+        if (!endpoint->channel) continue;
+        unread += endpoint->channel->unread_by_peer() + endpoint->channel->queued();
+        if (!routes_from(endpoint->service).empty()) unsent += endpoint->channel->unread_from_peer();
     }
     if (routes_.empty()) return;
     spdlog::info("ipc: drained {} message(s) in {:.1f}s; persisted {} ({}) in {} journal(s) for the next start",
                  delivered - std::min(delivered, drain_mark_), seconds, messages, format_size(bytes), files);
     if (failed > 0) spdlog::error("ipc: {} message(s) could not be persisted and are lost", failed);
+    if (unsent > 0) {
+        spdlog::warn("ipc: senders had written {} bytes that were not read when reading stopped; they stay with the "
+                     "senders, which are stopping", unsent);
+    }
     if (unread > 0) {
         spdlog::warn("ipc: {} bytes written to receivers were not read by them yet when the drain ended", unread);
     }

@@ -164,6 +164,13 @@ std::size_t Channel::unread_by_peer() const {
     return static_cast<std::size_t>(bytes);
 }
 
+std::size_t Channel::unread_from_peer() const {
+    int fd = -1;
+    int bytes = 0;
+    if (!pipe_ || uv_fileno(pipe_.base(), &fd) < 0 || ::ioctl(fd, FIONREAD, &bytes) != 0 || bytes < 0) return 0;
+    return static_cast<std::size_t>(bytes);
+}
+
 void Channel::close() {
     reading_ = false;
     tick_.close();

@@ -53,6 +53,8 @@ public:
     std::size_t queued() const;
     // Bytes written into the socket that the instance has not read yet (SIOCOUTQ; 0 when unknown).
     std::size_t unread_by_peer() const;
+    // Bytes the instance wrote that the broker has not read yet (FIONREAD; 0 when unknown).
+    std::size_t unread_from_peer() const;
     void close();
 
     std::uint64_t frames_in = 0;
