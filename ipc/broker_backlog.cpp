@@ -41,8 +41,9 @@ void adopt_journal(const std::string& label, const std::string& receiver, Delive
                      "reach {} twice", label, path.string(), receiver);
     }
     if (found->lost > 0) {
-        spdlog::warn("ipc {}: the previous daemon did not shut down cleanly: at most {} message(s) for {} died in "
-                     "its memory", label, found->lost, receiver);
+        spdlog::warn("ipc {}: the previous daemon did not shut down cleanly: at most {} message(s) for {} were lost "
+                     "(in its memory, or sent and not yet handled when the receiver died with it)", label, found->lost,
+                     receiver);
     }
 }
 

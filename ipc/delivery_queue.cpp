@@ -1,5 +1,7 @@
 #include "ipc/delivery_queue.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace corral::ipc {
@@ -105,6 +107,7 @@ void DeliveryQueue::pop() {
     if (front() == nullptr) return;
     memory_bytes_ -= current_->bytes.size();
     delivered_seq_ = current_->seq;
+    remember_delivered(current_->bytes.size());
     current_.reset();
     ++counters_.delivered;
 }
@@ -152,12 +155,27 @@ Result<JournalRecovery> DeliveryQueue::recover() {
     return found;
 }
 
-Status DeliveryQueue::sync() {
+Status DeliveryQueue::sync(std::uint64_t unhandled_bytes) {
     if (!journal_.is_open()) return {};
     if (limits_.durable) {
         if (auto flushed = journal_.flush(); !flushed) return flushed;
     }
-    return journal_.write_mark({delivered_seq_, last_seq_, false});
+    return journal_.write_mark({delivered_seq_, last_seq_, false, frames_in(unhandled_bytes)});
+}
+
+void DeliveryQueue::remember_delivered(std::size_t bytes) {
+    constexpr std::size_t kRemembered = 4096;  // more than a receiver's socket holds of frames of any size
+    recent_.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
+    if (recent_.size() > kRemembered) recent_.pop_front();
+}
+
+std::uint64_t DeliveryQueue::frames_in(std::uint64_t bytes) const {
+    std::uint64_t frames = 0;
+    for (auto it = recent_.rbegin(); it != recent_.rend() && bytes > 0; ++it) {
+        ++frames;
+        bytes -= std::min<std::uint64_t>(bytes, *it);
+    }
+    return frames;
 }
 
 Status DeliveryQueue::persist() {

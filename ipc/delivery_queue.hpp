@@ -78,7 +78,11 @@ public:
     // and lost. Call once, before anything else.
     Result<JournalRecovery> recover();
     // Brings the journal up to date at the end of a turn: the write batch (durable only) and the mark.
-    Status sync();
+    // `unhandled_bytes`: what the receiver may not have handled of what it was sent (its socket, and what
+    // it may have read and not handled), counted in the mark as frames in flight.
+    Status sync(std::uint64_t unhandled_bytes = 0);
+    // True once the queue has a journal (then sync() writes its mark).
+    bool journaled() const { return journal_.is_open(); }
     // Everything held goes to the journal for the next daemon; the queue is then only its journal.
     Status persist();
 
@@ -89,10 +93,11 @@ public:
     const std::string* front();
     void pop();
     // Counts a frame that went straight to its receiver because nothing was queued before it.
-    void pass() {
+    void pass(std::size_t bytes) {
         ++counters_.received;
         ++counters_.delivered;
         delivered_seq_ = ++last_seq_;
+        remember_delivered(bytes);
     }
 
     bool empty() const;
@@ -122,6 +127,9 @@ private:
     void keep(std::uint64_t seq, std::string_view frame);
     void spill(std::uint64_t seq, std::string_view frame);
     void next_from_journal();
+    void remember_delivered(std::size_t bytes);
+    // How many of the last frames delivered add up to `bytes` (the frame it ends in counts).
+    std::uint64_t frames_in(std::uint64_t bytes) const;
 
     QueueLimits limits_;
     std::deque<Frame> memory_;
@@ -131,6 +139,7 @@ private:
     std::optional<Frame> current_;  // the front, taken out of memory_ or read from the journal
     std::uint64_t last_seq_ = 0;       // given to the last frame taken
     std::uint64_t delivered_seq_ = 0;  // of the last frame delivered
+    std::deque<std::uint32_t> recent_;  // sizes of the last frames delivered, newest last (bounded)
     QueueCounters counters_;
     std::optional<SysError> journal_error_;
 };

@@ -47,14 +47,15 @@ std::array<char, kMarkSize> encode_mark(const Mark& mark) {
     std::array<char, kMarkSize> out{};
     put_u64(out.data(), mark.delivered);
     put_u64(out.data() + 8, mark.received);
-    put_u32(out.data() + 16, mark.clean ? 1u : 0u);
-    put_u32(out.data() + 20, crc(0, out.data(), 20));
+    put_u64(out.data() + 16, mark.in_flight);
+    put_u32(out.data() + 24, mark.clean ? 1u : 0u);
+    put_u32(out.data() + 28, crc(0, out.data(), 28));
     return out;
 }
 
 std::optional<Mark> decode_mark(const char* bytes) {
-    if (static_cast<std::uint32_t>(get(bytes + 20, 4)) != crc(0, bytes, 20)) return std::nullopt;
-    return Mark{get(bytes, 8), get(bytes + 8, 8), (get(bytes + 16, 4) & 1u) != 0};
+    if (static_cast<std::uint32_t>(get(bytes + 28, 4)) != crc(0, bytes, 28)) return std::nullopt;
+    return Mark{get(bytes, 8), get(bytes + 8, 8), (get(bytes + 24, 4) & 1u) != 0, get(bytes + 16, 8)};
 }
 
 std::array<char, kFileHeader> encode_file_header(const Mark& mark) {

@@ -126,7 +126,9 @@ Status SpillJournal::scan(std::uint64_t size, JournalRecovery& found, const jour
     read_seq_ = mark.delivered;
     found.last_seq = last_seq_;
     const std::uint64_t taken = last_seq_ > mark.delivered ? last_seq_ - mark.delivered : 0;
-    if (!mark.clean && !found.mark_unreadable && taken > found.records) found.lost = taken - found.records;
+    if (!mark.clean && !found.mark_unreadable) {
+        found.lost = (taken > found.records ? taken - found.records : 0) + mark.in_flight;
+    }
     if (count_ == 0) drained();
     return {};
 }

@@ -41,8 +41,9 @@ struct JournalRecovery {
     std::uint64_t skipped = 0;    // records the mark says were delivered already
     std::uint64_t torn_bytes = 0;  // cut from the end: a record torn by a crash or failing its checksum
     std::string torn_why;          // empty when nothing was cut
-    // At most this many frames the previous daemon had taken are in neither the file nor the receiver
-    // (held in its memory when it died; 0 after a clean shutdown).
+    // At most this many frames the previous daemon had taken were handled by no receiver and are not in the
+    // file: held in its memory when it died, or delivered and not yet handled by a receiver that died with
+    // it (0 after a clean shutdown).
     std::uint64_t lost = 0;
     bool mark_unreadable = false;  // the mark failed its checksum: everything in the file is replayed
     std::uint64_t last_seq = 0;    // the highest seq the previous daemon gave out, as far as the file knows

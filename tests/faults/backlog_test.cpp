@@ -2,9 +2,9 @@
 // for a slow child, then started again on the same state directory. The child writes down every message it
 // handles (tests/fixtures/ipc_ledger.js), so gaps and duplicates across both daemons are seen.
 //   SIGTERM: every message is handled exactly once, in order (drained, then persisted and replayed).
-//   SIGKILL: what is missing is within what the next daemon counts as lost (the queue's memory part) plus
-//            what was written into the child's socket when it died with the daemon.
-//   SIGKILL with queue.durable: nothing is counted lost; only that socket window can be missing.
+//   SIGKILL: what is missing is within what the next daemon counts as lost (the queue's memory part, and
+//            what was in the child's socket or read and not handled when it died with the daemon).
+//   SIGKILL with queue.durable: only that socket window can be missing, and it is counted.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -24,9 +24,8 @@ using namespace corral::test;
 namespace {
 
 constexpr long kMessages = 200'000;
-// Frames the child had in its socket, or read and not yet handled, when it died with the daemon: what the
-// broker counts as delivered. Its socket buffer and our 64 KiB high-water mark hold a few hundred messages
-// of 1 KiB.
+// Frames the child had in its socket, or read and not yet handled, when it died with the daemon: its
+// socket buffer, our 64 KiB high-water mark and one read of Node's hold a few hundred messages of 1 KiB.
 constexpr long kSocketWindow = 1'000;
 
 std::string config(const TempDir& dir, long count, bool slow, const std::string& route) {
@@ -172,12 +171,12 @@ TEST_CASE("faults: kill -9 mid-stream - the next daemon replays the journal and 
     const long lost = destination["lost"].get<long>();
     MESSAGE("counted lost " << lost << ", missing " << c.missing);
     CHECK(destination["replayed"].get<long>() > kMessages / 2);
-    CHECK(c.missing <= lost + kSocketWindow);
+    CHECK(c.missing <= lost);
     CHECK(c.out_of_order <= kSocketWindow);  // only a replay of what the mark had not caught up with
     if (lost > 0) CHECK(log.find("did not shut down cleanly") != std::string::npos);
 }
 
-TEST_CASE("faults: kill -9 mid-stream with queue.durable = true loses at most the child's socket window") {
+TEST_CASE("faults: kill -9 mid-stream with queue.durable = true loses at most the child's socket window, counted") {
     TempDir dir;
     const std::string route = R"TOML(
 [[routes]]
@@ -189,8 +188,10 @@ queue = { durable = true }
     std::string log;
     const auto destination = second_run(dir, route, log);
     const LedgerCheck c = check(ledger(dir));
-    MESSAGE("counted lost " << destination["lost"] << ", missing " << c.missing);
-    CHECK(destination["lost"] == 0);
+    const long lost = destination["lost"].get<long>();
+    MESSAGE("counted lost " << lost << ", missing " << c.missing);
+    CHECK(c.missing <= lost);
+    CHECK(lost <= kSocketWindow);
     CHECK(destination["replayed"].get<long>() > kMessages / 2);
     CHECK(c.missing <= kSocketWindow);
 }
