@@ -68,7 +68,8 @@ public:
     Broker(const Broker&) = delete;
     Broker& operator=(const Broker&) = delete;
 
-    // Routes that stay the same keep their queues; removed routes drop theirs (counted); new ones start empty.
+    // Routes that stay the same keep their queues; removed routes drop what they held in memory (counted)
+    // and keep their journals on disk; new ones adopt the journal an earlier daemon left, or start empty.
     void configure(BrokerConfig config);
     // The instance runs and `fd` is the daemon's end of its channel (the broker owns it from now on);
     // `sender_buffer` is the send buffer of the instance's end (see Channel).

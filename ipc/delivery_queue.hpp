@@ -71,7 +71,8 @@ struct QueueCounters {
 
 class DeliveryQueue {
 public:
-    // `journal_path` is where this queue spills (created on first use, removed when drained).
+    // `journal_path` is where this queue spills (created on first use; removed with the queue when it holds
+    // nothing, kept for the next daemon otherwise).
     DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path);
 
     // Adopts the journal an earlier daemon left (see SpillJournal::recover), counting what it replays, cut

@@ -520,3 +520,18 @@ TEST_CASE("broker: at shutdown it reads no sender, delivers while the receiver r
     CHECK(next.finish() == 0);
     CHECK_FALSE(fs::exists(dir / "a-to-b-0.journal"));  // drained: removed with its queue
 }
+
+TEST_CASE("broker: a journal of a route that is not configured stays on disk untouched") {
+    TempDir state;
+    const fs::path dir = state.path() / "spill";
+    fs::create_directories(dir);
+    const std::string bytes = "corralj2 and whatever an earlier daemon wrote";
+    state.write("spill/gone-to-b-0.journal", bytes);
+    Harness h(a_to_b(), dir);
+    h.attach("a", 0);
+    h.attach("b", 0);
+    h.turns(3);
+    CHECK(h.finish() == 0);
+    REQUIRE(fs::exists(dir / "gone-to-b-0.journal"));
+    CHECK(fs::file_size(dir / "gone-to-b-0.journal") == bytes.size());
+}
