@@ -24,6 +24,7 @@ Broker::Broker(uv_loop_t* loop, BrokerConfig config) : loop_(loop) {
     if (again_.init(uv_idle_init, loop_) == 0) again_.get()->data = this;
     configure(std::move(config));
     warn_unowned_journals();
+    mark_running();
 }
 
 Broker::~Broker() { close(); }

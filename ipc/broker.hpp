@@ -125,6 +125,9 @@ private:
     const std::vector<Route*>& routes_from(const std::string& service) const;
     // A journal in the spill directory that no queue of the configuration owns is kept, with a warning.
     void warn_unowned_journals() const;
+    // Leaves a marker in the spill directory while the broker runs (removed by persist()): found at start,
+    // it says the previous daemon died, and queues without a journal cannot count what they lost.
+    void mark_running() const;
     static void on_retry(uv_timer_t* timer);
     static void on_prune(uv_timer_t* timer);
 

@@ -3,6 +3,7 @@
 // is persisted for the next daemon.
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <set>
 #include <system_error>
 
@@ -60,6 +61,30 @@ void Broker::warn_unowned_journals() const {
     }
 }
 
+void Broker::mark_running() const {
+    if (routes_.empty() || config_.spill_dir.empty()) return;
+    const fs::path marker = config_.spill_dir / "daemon.running";
+    std::error_code ec;
+    if (fs::exists(marker, ec)) {
+        std::string uncounted;
+        for (const auto& route : routes_) {
+            for (const auto& [index, queue] : route->queues) {
+                if (queue->journaled()) continue;  // its journal's mark counted what was lost
+                uncounted += (uncounted.empty() ? "" : ", ") + route->label() + " #" + std::to_string(index);
+            }
+        }
+        if (!uncounted.empty()) {
+            spdlog::warn("ipc: the previous daemon did not shut down cleanly; what these queues held in memory (at "
+                         "most their max_messages) was lost and cannot be counted, as they had no journal: {}",
+                         uncounted);
+        }
+    }
+    if (auto made = fs::create_directories(config_.spill_dir, ec); made) {
+        fs::permissions(config_.spill_dir, fs::perms::owner_all, ec);
+    }
+    std::ofstream(marker).put('\n');
+}
+
 void Broker::begin_drain() {
     if (backlog_ != Backlog::live) return;
     backlog_ = Backlog::draining;
@@ -104,6 +129,8 @@ void Broker::persist() {
                                ? 0.0
                                : std::chrono::duration<double>(policies::Clock::now() - drain_began_).count();
     backlog_ = Backlog::persisted;
+    std::error_code ec;
+    if (!config_.spill_dir.empty()) fs::remove(config_.spill_dir / "daemon.running", ec);
     std::uint64_t delivered = 0, messages = 0, bytes = 0, files = 0, failed = 0;
     for (auto& route : routes_) {
         for (auto& [index, queue] : route->queues) {

@@ -160,6 +160,7 @@ TEST_CASE("faults: SIGTERM mid-stream drains, persists, and the next daemon deli
     CHECK(destination["torn"] == 0);
     CHECK(destination["replayed"].get<long>() > 0);
     CHECK(log.find("replaying") != std::string::npos);
+    CHECK(log.find("did not shut down cleanly") == std::string::npos);
 }
 
 TEST_CASE("faults: kill -9 mid-stream - the next daemon replays the journal and counts what died in memory") {
@@ -174,6 +175,8 @@ TEST_CASE("faults: kill -9 mid-stream - the next daemon replays the journal and 
     CHECK(c.missing <= lost);
     CHECK(c.out_of_order <= kSocketWindow);  // only a replay of what the mark had not caught up with
     if (lost > 0) CHECK(log.find("did not shut down cleanly") != std::string::npos);
+    // The route back from the child never spilled: what it held cannot be counted, and the log says so.
+    CHECK(log.find("cannot be counted, as they had no journal: child -> parent #0") != std::string::npos);
 }
 
 TEST_CASE("faults: kill -9 mid-stream with queue.durable = true loses at most the child's socket window, counted") {
