@@ -1,6 +1,7 @@
 #include "supervisor/control/control_server.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,7 +42,8 @@ int bind_unix_path(uv_pipe_t* pipe, const std::filesystem::path& path) {
     return rc;
 }
 
-ControlServer::ControlServer(uv_loop_t* loop, ControlHandler& handler) : loop_(loop), handler_(handler) {}
+ControlServer::ControlServer(uv_loop_t* loop, ControlHandler& handler, policies::FollowerLimits followers)
+    : loop_(loop), handler_(handler), followers_(followers) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -101,7 +103,7 @@ void ControlServer::on_connection(uv_stream_t* server, int status) {
 }
 
 void ControlServer::accept() {
-    auto client = std::make_unique<ControlConnection>(handler_, loop_);
+    auto client = std::make_unique<ControlConnection>(handler_, loop_, followers_);
     if (client->pipe() == nullptr || uv_accept(listener_.stream(), reinterpret_cast<uv_stream_t*>(client->pipe())) < 0) {
         return;
     }
@@ -124,9 +126,15 @@ void ControlServer::accept() {
 
 void ControlServer::on_prune(uv_timer_t* timer) { static_cast<ControlServer*>(timer->data)->prune(); }
 
-// Closed connections are freed here, never inside their own callbacks.
+// Closed connections are freed here, never inside their own callbacks. A trim found due waits one prune:
+// the writes of pipes closed in this loop iteration are freed only as the loop closes them.
 void ControlServer::prune() {
     clients_.remove_if([](const std::unique_ptr<ControlConnection>& client) { return client->closed(); });
+    if (trim_due_) {
+        trim_due_ = false;
+        ::malloc_trim(0);
+    }
+    if (followers_.trim_due(kTrimAfterBytes)) trim_due_ = true;
 }
 
 }  // namespace corral::supervisor
