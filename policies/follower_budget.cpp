@@ -13,6 +13,12 @@ std::size_t FollowerBudget::share() const {
     return std::clamp(even, std::min(limits_.floor, limits_.cap), limits_.cap);
 }
 
+bool FollowerBudget::over(std::size_t waiting, std::size_t more) const {
+    if (waiting + more > share()) return true;
+    const std::size_t whole = std::max(limits_.total, followers_ * std::min(limits_.floor, limits_.cap));
+    return held_ + more > whole && waiting + more > std::min(limits_.floor, limits_.cap);
+}
+
 void FollowerBudget::release(std::size_t bytes) { held_ -= std::min(bytes, held_); }
 
 bool FollowerBudget::trim_due(std::size_t threshold) {

@@ -14,7 +14,7 @@ namespace corral::supervisor {
 namespace {
 
 constexpr std::size_t kReadBufferSize = 64 * 1024;
-// How long a client that stopped reading keeps its connection after it was told it is too slow.
+// How long a client that was told it is too slow (or refused) may go without reading before it is closed.
 constexpr uint64_t kGraceMs = 5'000;
 
 }  // namespace
@@ -96,7 +96,7 @@ void ControlConnection::unfollow() {
 void ControlConnection::event_text(std::string_view text) {
     if (!pipe_ || finishing_ || !subscription_) return;
     std::string line = protocol::stream_event_text(subscription_->id, text);
-    if (stream_bytes_waiting() + line.size() > budget_.share()) {
+    if (budget_.over(stream_bytes_waiting(), line.size())) {
         cut_off();
         return;
     }
@@ -124,29 +124,38 @@ void ControlConnection::write(std::string text, bool stream) {
     if (!pipe_ || finishing_) return;
     const std::size_t stream_bytes = stream ? text.size() : 0;
     budget_.hold(stream_bytes);
-    if (writing_) {
-        // Grown geometrically up to the share, exactly beyond it: the outbox's memory is what it holds,
-        // not up to twice that.
-        const std::size_t needed = outbox_.size() + text.size();
-        if (needed > outbox_.capacity()) {
-            outbox_.reserve(std::max(needed, std::min(2 * outbox_.capacity(), budget_.share())));
-        }
-        outbox_.append(text);
-        outbox_stream_ += stream_bytes;
+    if (in_flight_.empty() || text.size() >= kChunkBytes) {
+        flush_outbox();
+        start_write(std::move(text), stream_bytes);
         return;
     }
-    start_write(std::move(text), stream_bytes);
+    // Behind a write in flight: into the outbox, one chunk of fixed size at a time (chunks of one size
+    // are reused by the allocator as they are freed; a string doubling towards the share would leave
+    // every smaller size behind it).
+    // A chunk that a text would overflow goes first; a chunk grows geometrically up to kChunkBytes, never
+    // past it (a string past its capacity would double, past the allocator's mmap threshold).
+    if (outbox_.size() + text.size() > kChunkBytes) flush_outbox();
+    const std::size_t needed = outbox_.size() + text.size();
+    if (needed > outbox_.capacity()) outbox_.reserve(std::min(kChunkBytes, std::max(needed, 2 * outbox_.capacity())));
+    outbox_.append(text);
+    outbox_stream_ += stream_bytes;
+}
+
+void ControlConnection::flush_outbox() {
+    if (outbox_.empty()) return;
+    std::string chunk = std::exchange(outbox_, std::string());
+    start_write(std::move(chunk), std::exchange(outbox_stream_, 0));
 }
 
 void ControlConnection::start_write(std::string bytes, std::size_t stream_bytes) {
-    in_flight_stream_ = stream_bytes;
-    in_flight_capacity_ = bytes.capacity();
-    writing_ = true;
+    const std::size_t capacity = bytes.capacity();
     if (OwnedWrite::start(pipe_.stream(), std::move(bytes), this, on_written) < 0) {
-        writing_ = false;
-        in_flight_capacity_ = 0;  // freed by OwnedWrite::start
+        budget_.release(stream_bytes);
         close();
+        return;
     }
+    in_flight_.push_back({stream_bytes, capacity});
+    in_flight_stream_ += stream_bytes;
 }
 
 void ControlConnection::on_written(uv_write_t* request, int status) {
@@ -156,35 +165,34 @@ void ControlConnection::on_written(uv_write_t* request, int status) {
     static_cast<ControlConnection*>(request->data)->written(status);
 }
 
+// Writes complete in the order they were started.
 void ControlConnection::written(int status) {
-    writing_ = false;
-    budget_.release(in_flight_stream_);
-    in_flight_stream_ = 0;
-    in_flight_capacity_ = 0;
+    if (!in_flight_.empty()) {
+        budget_.release(in_flight_.front().stream_bytes);
+        in_flight_stream_ -= in_flight_.front().stream_bytes;
+        in_flight_.pop_front();
+    }
     if (status < 0) {
         close();
         return;
     }
-    if (!outbox_.empty()) {
-        // The outbox's buffer becomes the write: nothing is copied, and the outbox starts empty.
-        std::string next = std::exchange(outbox_, std::string());
-        start_write(std::move(next), std::exchange(outbox_stream_, 0));
-        return;
-    }
-    if (finishing_) close();
+    if (finishing_ && grace_) uv_timer_again(grace_.get());  // it reads: the grace period starts over
+    if (in_flight_.empty()) flush_outbox();
+    if (finishing_ && in_flight_.empty()) close();
 }
 
 void ControlConnection::finish_after_writes() {
     if (!pipe_) return;
     finishing_ = true;
     uv_read_stop(pipe_.stream());
-    if (!writing_) {
+    flush_outbox();
+    if (in_flight_.empty()) {
         close();
         return;
     }
     if (grace_.init(uv_timer_init, loop_) == 0) {
         grace_.get()->data = this;
-        uv_timer_start(grace_.get(), on_grace_over, kGraceMs, 0);
+        uv_timer_start(grace_.get(), on_grace_over, kGraceMs, kGraceMs);
     }
 }
 
@@ -195,10 +203,12 @@ void ControlConnection::on_grace_over(uv_timer_t* timer) { static_cast<ControlCo
 void ControlConnection::close() {
     unfollow();
     budget_.release(stream_bytes_waiting());
+    std::size_t freed = outbox_.capacity() + partial_.capacity();
+    for (const InFlight& write : in_flight_) freed += write.capacity;
+    budget_.freed(freed);
+    in_flight_.clear();
     in_flight_stream_ = 0;
     outbox_stream_ = 0;
-    budget_.freed(in_flight_capacity_ + outbox_.capacity() + partial_.capacity());
-    in_flight_capacity_ = 0;
     std::string().swap(outbox_);
     std::string().swap(partial_);
     grace_.close();

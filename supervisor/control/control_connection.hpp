@@ -3,18 +3,20 @@
 // one gets `too_large` and the connection is closed), hands each to the ControlHandler, and writes
 // replies and stream events.
 //
-// Memory: reads go through the server's shared buffer. At most one write is in flight; what comes meanwhile
-// is appended to one outbox string and goes out as the next write, so a client costs the bytes waiting for
-// it and two allocations, not an allocation and a request per event. A follower (`logs --follow`,
+// Memory: reads go through the server's shared buffer. What comes while a write is in flight is appended to
+// an outbox of kChunkBytes, which goes out as a write of its own once full (or once nothing else is in
+// flight), so a client costs the bytes waiting for it in chunks of one size, not an allocation and a
+// request per event. A follower (`logs --follow`,
 // `events`) may keep at most its share of the server's FollowerBudget waiting in stream events (the reply
 // to its request does not count): one past it gets `slow_client` at the end of what is queued, no more
-// events, and is disconnected once that is written (or after a grace period if it never reads again).
+// events, and is disconnected once that is written (or when it goes a grace period without reading).
 // A closed connection frees its buffers at once (the write in flight, in its cancel callback).
 //
 // Ownership: the ControlServer owns connections and destroys closed ones outside their callbacks.
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,6 +51,8 @@ struct Subscription {
 
 class ControlConnection {
 public:
+    static constexpr std::size_t kChunkBytes = 64 * 1024;
+
     // `budget` is shared by every connection of the server and outlives them.
     ControlConnection(ControlHandler& handler, uv_loop_t* loop, policies::FollowerBudget& budget);
     ~ControlConnection();
@@ -89,6 +93,7 @@ private:
     // `stream`: the bytes are stream events, counted against the follower's share.
     void write(std::string text, bool stream = false);
     void start_write(std::string bytes, std::size_t stream_bytes);
+    void flush_outbox();
     void written(int status);
     void cut_off();
     void unfollow();
@@ -103,11 +108,14 @@ private:
     std::optional<Subscription> subscription_;
     bool following_ = false;  // counted among the budget's followers
     bool finishing_ = false;  // no more writes; close when the queue is out
-    bool writing_ = false;    // a write is in flight
-    std::string outbox_;      // what goes out once the write in flight is done
-    std::size_t in_flight_stream_ = 0;
-    std::size_t in_flight_capacity_ = 0;  // the buffer of the write in flight
+    struct InFlight {
+        std::size_t stream_bytes = 0;
+        std::size_t capacity = 0;  // of its buffer
+    };
+    std::deque<InFlight> in_flight_;  // writes started and not completed, oldest first
+    std::string outbox_;              // what goes out once it is full or nothing else is in flight
     std::size_t outbox_stream_ = 0;
+    std::size_t in_flight_stream_ = 0;  // the stream bytes of in_flight_
 };
 
 }  // namespace corral::supervisor

@@ -45,6 +45,20 @@ TEST_CASE("follower budget: a cap below the floor wins") {
     CHECK(budget.share() == 64 * KiB);
 }
 
+TEST_CASE("follower budget: a follower is over past its share, or above the floor once the budget is spent") {
+    FollowerBudget budget({1 * MiB, 64 * KiB, 512 * KiB});
+    for (int i = 0; i < 4; ++i) budget.join();  // a share of 256 KiB
+    CHECK_FALSE(budget.over(200 * KiB, 50 * KiB));
+    CHECK(budget.over(200 * KiB, 57 * KiB));
+    budget.hold(1 * MiB - 10 * KiB);  // the budget is nearly spent
+    CHECK_FALSE(budget.over(100 * KiB, 10 * KiB));
+    CHECK(budget.over(100 * KiB, 11 * KiB));  // spent, and it holds more than the floor
+    CHECK_FALSE(budget.over(10 * KiB, 11 * KiB));  // spent, but it holds less than the floor
+    for (int i = 0; i < 60; ++i) budget.join();  // 64 followers x 64 KiB: the floors make 4 MiB
+    CHECK_FALSE(budget.over(60 * KiB, 4 * KiB));
+    CHECK(budget.over(60 * KiB, 5 * KiB));
+}
+
 TEST_CASE("follower budget: held bytes are counted and never go negative") {
     FollowerBudget budget;
     budget.hold(100);
