@@ -46,7 +46,7 @@ std::size_t csv_rows(const fs::path& bundle) {
 
 }  // namespace
 
-TEST_CASE("faults: a worker's child OOM-killed gets its own post-mortem; the worker runs on; its stop gets none") {
+TEST_CASE("faults: a worker's child OOM-killed gets its own post-mortem - the worker runs on and its stop gets none") {
     REQUIRE_CGROUPS();
     TempDir dir;
     dir.write("corral.toml", subst(R"(
