@@ -4,7 +4,8 @@
 // (SO_PEERCRED) is the daemon's or root's; others get `forbidden` and are closed.
 //
 // A socket file left by a daemon that died is replaced; one that still answers is another daemon's, and
-// listen() fails rather than steal it.
+// listen() fails rather than steal it. Connections are accepted even at the descriptor limit
+// (socket_acceptor.hpp).
 //
 // The server owns the FollowerBudget its connections share (see ControlConnection). glibc keeps freed heap
 // for reuse, so once connections that went away have freed more than kTrimAfterBytes, the next prune asks
@@ -21,6 +22,7 @@
 #include "base/sys_result.hpp"
 #include "base/uv_handle.hpp"
 #include "supervisor/control/control_connection.hpp"
+#include "supervisor/control/socket_acceptor.hpp"
 
 namespace corral::supervisor {
 
@@ -48,15 +50,15 @@ public:
     const policies::FollowerBudget& followers() const { return followers_; }
 
 private:
-    static void on_connection(uv_stream_t* server, int status);
     static void on_prune(uv_timer_t* timer);
-    void accept();
+    void accept(int fd);
     void prune();
 
     uv_loop_t* loop_;
     ControlHandler& handler_;
     std::filesystem::path path_;
-    UvHandle<uv_pipe_t> listener_;
+    UvHandle<uv_pipe_t> listener_;  // owns the listening descriptor; acceptor_ accepts on it
+    SocketAcceptor acceptor_;
     UvHandle<uv_timer_t> prune_timer_;
     policies::FollowerBudget followers_;
     std::list<std::unique_ptr<ControlConnection>> clients_;

@@ -44,10 +44,12 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       cgroups_(std::move(cgroups)),
       why_no_cgroups_(std::move(why_no_cgroups)),
       reaper_(loop),
+      loop_watch_(loop),
       cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
       kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
       broker_(loop, broker_config(config_)),
       control_(loop, *this),
+      status_file_(config_.supervisor.state_dir / "status.json"),
       started_at_(policies::Clock::now()) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
@@ -58,6 +60,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
     context_.observer = this;
+    context_.loop_watch = &loop_watch_;
 
     for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
         UvHandle<uv_signal_t> handle;
@@ -255,7 +258,7 @@ void Daemon::on_status(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->w
 void Daemon::write_status() {
     std::vector<const Instance*> instances;
     for_each_instance([&](const Instance& instance) { instances.push_back(&instance); });
-    write_status_file(config_.supervisor.state_dir / "status.json", instances);
+    status_file_.write(instances);
 }
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
@@ -290,6 +293,7 @@ void Daemon::close_handles() {
     sample_timer_.close();
     status_timer_.close();
     reaper_.close();
+    loop_watch_.close();
 }
 
 }  // namespace corral::supervisor

@@ -34,6 +34,7 @@
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance/cooling_controller.hpp"
 #include "supervisor/instance/death_investigation.hpp"
+#include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/incarnation.hpp"
 #include "supervisor/instance/instance_output.hpp"
 #include "supervisor/instance/memory_actions.hpp"
@@ -69,6 +70,7 @@ struct InstanceContext {
     bool cgroups_required = false;      // an instance whose cgroup cannot be made does not start
     config::SupervisorSpec supervisor;  // state_dir, sample_interval, postmortem retention
     ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
+    const LoopWatch* loop_watch = nullptr;  // dates exits heard after the daemon was stopped; may be null
 };
 
 class Instance final : private IncarnationOwner,
