@@ -125,7 +125,14 @@ backoff = { initial = "500ms" }
     CorralProcess corral(dir.path(), {"up"});
     const auto state = dir / ".corral";
     constexpr std::size_t kRuns = 3;
-    REQUIRE(wait_until([&] { return bundles(state, "thrash-0").size() >= kRuns; }, 150s));
+    const bool all = wait_until([&] { return bundles(state, "thrash-0").size() >= kRuns; }, 150s);
+    if (!all) {
+        for (const auto& bundle : bundles(state, "thrash-0")) MESSAGE(bundle.filename().string());
+        for (const auto& line : lines_containing(dir / "corral.stderr", "thrash")) MESSAGE(line);
+        for (const auto& record : read_records(dir / "record")) MESSAGE(record.what << " " << record.pid << " " << record.ms);
+        for (const auto& line : lines_containing(state / "status.json", "memory")) MESSAGE(line);
+    }
+    REQUIRE(all);
     const auto starts = records_of(dir / "record", "holding");
     for (std::size_t i = 0; i < kRuns; ++i) {
         const auto summary = summary_of(bundles(state, "thrash-0")[i]);
