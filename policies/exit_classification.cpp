@@ -54,8 +54,10 @@ bool needs_more_evidence(const ExitEvidence& e) {
            !oom_counter_moved(e) && !e.kernel_killed_line;
 }
 
+// A requested stop that the stop signal (or a clean exit) ended was not an OOM kill of the main process,
+// even when the cgroup's counter moved: another process of the group was killed, which has its own bundle.
 bool wants_postmortem(const ExitEvidence& e) {
-    return !e.stop_requested || oom_counter_moved(e) || e.kernel_killed_line.has_value();
+    return !e.stop_requested || e.kernel_killed_line.has_value() || (oom_counter_moved(e) && e.status.signal == SIGKILL);
 }
 
 Classification classify_exit(const ExitEvidence& e) {

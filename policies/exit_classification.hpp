@@ -47,7 +47,8 @@ bool needs_more_evidence(const ExitEvidence& evidence);
 
 Classification classify_exit(const ExitEvidence& evidence);
 
-// A clean requested stop is the one death that gets no post-mortem.
+// A clean requested stop is the one death that gets no post-mortem (an OOM kill while stopping is not
+// clean: the kernel's report names the main process, or it died by SIGKILL with the counter moved).
 bool wants_postmortem(const ExitEvidence& evidence);
 
 }  // namespace corral::policies

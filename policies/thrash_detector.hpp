@@ -1,12 +1,20 @@
 #pragma once
 // Thrashing: with a memory limit close to its working set, a process may never be OOM-killed; the kernel
 // keeps evicting and re-reading its pages instead, and it makes no progress. corral calls that a memory
-// death when the cgroup's memory pressure (PSI "full": time in which every task waited for memory) stays
-// above ThrashParams::full_percent for ThrashParams::window.
+// death when, over the last ThrashParams::window, either
+//   - the cgroup's memory pressure (PSI "full": time in which every task waited for memory) was above
+//     ThrashParams::full_percent of the time, or
+//   - its pages were read back at kThrashRefaultsPerSecond or more (workingset refaults) while PSI full
+//     was at least kThrashRefaultFloorPercent (or the host has no PSI).
+// Both are computed from cumulative counters (PSI's `total=` stall microseconds, the refault counter)
+// between the newest sample and the newest one at least a window older: what happened between samples
+// counts as much as what a sample catches, and one quiet sample does not start the window over. (Seen on
+// these machines: thrashing at 64 MiB with ~150k refaults/s but PSI full at only 10-15% when the process
+// gets little CPU, so pressure alone catches it in some runs and not in others.)
 //
-// Pressure counts as high at a moment when the cgroup's PSI trigger ("full" stall of full_percent of a
-// 2 s window) fired within the last two windows, or when the sampled full avg10 is above the threshold;
-// the trigger follows the pressure within seconds, avg10 lags by design.
+// Pure: samples and the clock come in; no I/O.
+#include <cstdint>
+#include <deque>
 #include <optional>
 
 #include "policies/clock.hpp"
@@ -14,22 +22,33 @@
 
 namespace corral::policies {
 
-inline constexpr Duration kPressureTriggerWindow{2'000};
+inline constexpr double kThrashRefaultsPerSecond = 10'000;  // pages (4 KiB): 40 MiB/s read back
+inline constexpr double kThrashRefaultFloorPercent = 5;
+
+struct ThrashSample {
+    TimePoint at;
+    std::optional<std::uint64_t> full_stall_us;  // PSI full total; nullopt without PSI
+    std::uint64_t refaults = 0;                  // workingset refaults, anon + file
+};
+
+// What the window showed, for the log and the post-mortem.
+struct ThrashMeasure {
+    Duration span{0};
+    std::optional<double> full_percent;  // PSI full over the span
+    double refaults_per_s = 0;
+};
 
 class ThrashDetector {
 public:
-    void on_trigger(TimePoint now);
-    // Returns true when pressure has been high for the whole window (the instance should be killed).
-    bool on_sample(const ThrashParams& params, TimePoint now, double full_avg10_percent);
-    void reset();
-
-    std::optional<TimePoint> high_since() const { return high_since_; }
+    // Returns the measurement when the window shows thrashing (the instance should be killed).
+    std::optional<ThrashMeasure> on_sample(const ThrashParams& params, const ThrashSample& sample);
+    void reset() { samples_.clear(); }
 
 private:
-    bool triggered_recently(TimePoint now) const;
-
-    std::optional<TimePoint> last_trigger_;
-    std::optional<TimePoint> high_since_;
+    std::deque<ThrashSample> samples_;
 };
+
+// Whether `measure` is thrashing under `params` (the rule above; the span is not checked).
+bool is_thrashing(const ThrashParams& params, const ThrashMeasure& measure);
 
 }  // namespace corral::policies

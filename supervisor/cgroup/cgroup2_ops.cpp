@@ -195,7 +195,12 @@ Result<Pressure> read_pressure(CgroupFs& fs, const fs::path& file) {
         if (avg10.rfind("avg10=", 0) != 0) return sys_error("parse", file.string(), EINVAL);
         const double value = std::strtod(avg10.c_str() + 6, nullptr);
         if (kind == "some") pressure.some_avg10 = value;
-        if (kind == "full") pressure.full_avg10 = value;
+        if (kind == "full") {
+            pressure.full_avg10 = value;
+            if (const auto total = rest.find("total="); total != std::string::npos) {
+                pressure.full_total_us = std::strtoull(rest.c_str() + total + 6, nullptr, 10);
+            }
+        }
     }
     return pressure;
 }

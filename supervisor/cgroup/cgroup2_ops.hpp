@@ -56,6 +56,7 @@ Status kill_all(CgroupFs& fs, const fs::path& dir);
 struct Pressure {
     double some_avg10 = 0;
     double full_avg10 = 0;
+    std::optional<std::uint64_t> full_total_us;  // cumulative stall time, microseconds
 };
 // A PSI file (memory.pressure): "some avg10=0.12 avg60=... total=...\nfull avg10=...".
 Result<Pressure> read_pressure(CgroupFs& fs, const fs::path& file);

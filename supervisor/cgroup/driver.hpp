@@ -38,6 +38,7 @@ struct MemoryStats {
     std::uint64_t limit_hits = 0;     // v2 memory.events max, v1 memory.failcnt
     std::optional<double> psi_some_avg10;  // memory.pressure of the group, percent; nullopt without PSI
     std::optional<double> psi_full_avg10;
+    std::optional<std::uint64_t> psi_full_total_us;  // cumulative "full" stall, microseconds
 
     bool operator==(const MemoryStats&) const = default;
 };

@@ -266,6 +266,7 @@ Result<MemoryStats> V2Driver::memory(const std::string& name) {
     if (Result<v2::Pressure> pressure = v2::read_pressure(fs_, dir / "memory.pressure")) {
         stats.psi_some_avg10 = pressure->some_avg10;
         stats.psi_full_avg10 = pressure->full_avg10;
+        stats.psi_full_total_us = pressure->full_total_us;
     }
     return stats;
 }

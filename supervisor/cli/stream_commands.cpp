@@ -44,8 +44,9 @@ bool stream_error(Session& session, const std::string& command, const Json& line
     if (text_of(error, "code") == "slow_client" && !session.options().json) {
         // The daemon's words are about the protocol; these say what happened and what to do.
         error = Json{{"code", "slow_client"},
-                     {"message", "the daemon dropped this " + command +
-                                     " stream because it was not read fast enough; run the command again"}};
+                     {"message", "the daemon cut this follower: it read too slowly, and more than its share of the "
+                                 "daemon's memory for " + command + " followers waited for it; run the command "
+                                 "again (and read its output faster, e.g. not through a paused pager)"}};
     }
     session.fail_reply(error);
     return true;

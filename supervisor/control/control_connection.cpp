@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "base/owned_write.hpp"
 #include "base/read_buffer.hpp"
@@ -12,12 +14,13 @@ namespace corral::supervisor {
 namespace {
 
 constexpr std::size_t kReadBufferSize = 64 * 1024;
-// How long a client that stopped reading keeps its connection after it was told it is too slow.
+// How long a client that was told it is too slow (or refused) may go without reading before it is closed.
 constexpr uint64_t kGraceMs = 5'000;
 
 }  // namespace
 
-ControlConnection::ControlConnection(ControlHandler& handler, uv_loop_t* loop) : handler_(handler), loop_(loop) {
+ControlConnection::ControlConnection(ControlHandler& handler, uv_loop_t* loop, policies::FollowerBudget& budget)
+    : handler_(handler), loop_(loop), budget_(budget) {
     if (pipe_.init(uv_pipe_init, loop, 0) == 0) pipe_.get()->data = this;
 }
 
@@ -78,17 +81,38 @@ void ControlConnection::fail(std::optional<std::int64_t> id, protocol::ErrorCode
     write(protocol::reply_error(id, code, message, details));
 }
 
-void ControlConnection::event(const nlohmann::json& event) {
+void ControlConnection::subscribe(Subscription subscription) {
+    subscription_ = std::move(subscription);
+    if (!following_) budget_.join();
+    following_ = true;
+}
+
+void ControlConnection::unfollow() {
+    subscription_.reset();
+    if (following_) budget_.leave();
+    following_ = false;
+}
+
+void ControlConnection::event_text(std::string_view text) {
     if (!pipe_ || finishing_ || !subscription_) return;
-    if (uv_stream_get_write_queue_size(pipe_.stream()) > kMaxQueuedBytes) {
-        const std::int64_t id = subscription_->id;
-        subscription_.reset();
-        refuse(protocol::reply_error(id, protocol::ErrorCode::slow_client,
-                                     "the client did not keep up with the stream (more than " +
-                                         std::to_string(kMaxQueuedBytes >> 10) + " KiB unread); disconnecting"));
+    std::string line = protocol::stream_event_text(subscription_->id, text);
+    if (budget_.over(stream_bytes_waiting(), line.size())) {
+        cut_off();
         return;
     }
-    write(protocol::stream_event(subscription_->id, event));
+    write(std::move(line), true);
+}
+
+// Past its share: what is queued still goes out, then slow_client, then the connection closes.
+void ControlConnection::cut_off() {
+    const std::int64_t id = subscription_->id;
+    const std::size_t share = budget_.share();
+    spdlog::warn("control socket: cut a follower that read too slowly ({} KiB waited for it, its share is {} KiB)",
+                 stream_bytes_waiting() >> 10, share >> 10);
+    unfollow();
+    refuse(protocol::reply_error(id, protocol::ErrorCode::slow_client,
+                                 "the client did not keep up with the stream (its share of " +
+                                     std::to_string(share >> 10) + " KiB waited unread); disconnecting"));
 }
 
 void ControlConnection::refuse(const std::string& line) {
@@ -96,48 +120,101 @@ void ControlConnection::refuse(const std::string& line) {
     finish_after_writes();
 }
 
-void ControlConnection::write(std::string text) {
+void ControlConnection::write(std::string text, bool stream) {
     if (!pipe_ || finishing_) return;
-    if (OwnedWrite::start(pipe_.stream(), std::move(text), this, on_written) < 0) {
+    const std::size_t stream_bytes = stream ? text.size() : 0;
+    budget_.hold(stream_bytes);
+    if (in_flight_.empty() || text.size() >= kChunkBytes) {
+        flush_outbox();
+        start_write(std::move(text), stream_bytes);
+        return;
+    }
+    // Behind a write in flight: into the outbox, one chunk of fixed size at a time (chunks of one size
+    // are reused by the allocator as they are freed; a string doubling towards the share would leave
+    // every smaller size behind it).
+    // A chunk that a text would overflow goes first; a chunk grows geometrically up to kChunkBytes, never
+    // past it (a string past its capacity would double, past the allocator's mmap threshold).
+    if (outbox_.size() + text.size() > kChunkBytes) flush_outbox();
+    const std::size_t needed = outbox_.size() + text.size();
+    if (needed > outbox_.capacity()) outbox_.reserve(std::min(kChunkBytes, std::max(needed, 2 * outbox_.capacity())));
+    outbox_.append(text);
+    outbox_stream_ += stream_bytes;
+}
+
+void ControlConnection::flush_outbox() {
+    if (outbox_.empty()) return;
+    std::string chunk = std::exchange(outbox_, std::string());
+    start_write(std::move(chunk), std::exchange(outbox_stream_, 0));
+}
+
+void ControlConnection::start_write(std::string bytes, std::size_t stream_bytes) {
+    const std::size_t capacity = bytes.capacity();
+    if (OwnedWrite::start(pipe_.stream(), std::move(bytes), this, on_written) < 0) {
+        budget_.release(stream_bytes);
         close();
         return;
     }
-    ++pending_writes_;
+    in_flight_.push_back({stream_bytes, capacity});
+    in_flight_stream_ += stream_bytes;
 }
 
 void ControlConnection::on_written(uv_write_t* request, int status) {
     const auto owned = OwnedWrite::finished(request);
     // A write completes (with UV_ECANCELED) even after its handle was closed; then `data` is stale.
     if (status == UV_ECANCELED) return;
-    auto* self = static_cast<ControlConnection*>(request->data);
-    --self->pending_writes_;
+    static_cast<ControlConnection*>(request->data)->written(status);
+}
+
+// Writes complete in the order they were started.
+void ControlConnection::written(int status) {
+    if (!in_flight_.empty()) {
+        budget_.release(in_flight_.front().stream_bytes);
+        in_flight_stream_ -= in_flight_.front().stream_bytes;
+        in_flight_.pop_front();
+    }
     if (status < 0) {
-        self->close();
+        close();
         return;
     }
-    if (self->finishing_ && self->pending_writes_ == 0) self->close();
+    if (finishing_ && grace_) uv_timer_again(grace_.get());  // it reads: the grace period starts over
+    if (in_flight_.empty()) flush_outbox();
+    if (finishing_ && in_flight_.empty()) close();
 }
 
 void ControlConnection::finish_after_writes() {
     if (!pipe_) return;
     finishing_ = true;
     uv_read_stop(pipe_.stream());
-    if (pending_writes_ == 0) {
+    flush_outbox();
+    if (in_flight_.empty()) {
         close();
         return;
     }
     if (grace_.init(uv_timer_init, loop_) == 0) {
         grace_.get()->data = this;
-        uv_timer_start(grace_.get(), on_grace_over, kGraceMs, 0);
+        uv_timer_start(grace_.get(), on_grace_over, kGraceMs, kGraceMs);
     }
 }
 
 void ControlConnection::on_grace_over(uv_timer_t* timer) { static_cast<ControlConnection*>(timer->data)->close(); }
 
+// Everything is given back now: the budget's bytes and share, the buffers (the write in flight is freed by
+// its cancel callback, which the loop runs as the pipe closes).
 void ControlConnection::close() {
-    subscription_.reset();
+    unfollow();
+    budget_.release(stream_bytes_waiting());
+    std::size_t freed = outbox_.capacity() + partial_.capacity();
+    for (const InFlight& write : in_flight_) freed += write.capacity;
+    budget_.freed(freed);
+    in_flight_.clear();
+    in_flight_stream_ = 0;
+    outbox_stream_ = 0;
+    std::string().swap(outbox_);
+    std::string().swap(partial_);
     grace_.close();
     pipe_.close();
 }
+
+ControlConnection::~ControlConnection() { close(); }
 
 }  // namespace corral::supervisor

@@ -1,6 +1,7 @@
 #include "supervisor/control/control_server.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,8 +42,8 @@ int bind_unix_path(uv_pipe_t* pipe, const std::filesystem::path& path) {
     return rc;
 }
 
-ControlServer::ControlServer(uv_loop_t* loop, ControlHandler& handler)
-    : loop_(loop), handler_(handler), acceptor_(loop, [this](int fd) { accept(fd); }) {}
+ControlServer::ControlServer(uv_loop_t* loop, ControlHandler& handler, policies::FollowerLimits followers)
+    : loop_(loop), handler_(handler), acceptor_(loop, [this](int fd) { accept(fd); }), followers_(followers) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -102,7 +103,7 @@ std::size_t ControlServer::client_count() const {
 }
 
 void ControlServer::accept(int fd) {
-    auto client = std::make_unique<ControlConnection>(handler_, loop_);
+    auto client = std::make_unique<ControlConnection>(handler_, loop_, followers_);
     if (client->pipe() == nullptr || uv_pipe_open(client->pipe(), fd) < 0) {
         ::close(fd);
         return;
@@ -124,10 +125,16 @@ void ControlServer::accept(int fd) {
 
 void ControlServer::on_prune(uv_timer_t* timer) { static_cast<ControlServer*>(timer->data)->prune(); }
 
-// Closed connections are freed here, never inside their own callbacks.
+// Closed connections are freed here, never inside their own callbacks. A trim found due waits one prune:
+// the writes of pipes closed in this loop iteration are freed only as the loop closes them.
 void ControlServer::prune() {
     clients_.remove_if([](const std::unique_ptr<ControlConnection>& client) { return client->closed(); });
     SocketAcceptor::refill();
+    if (trim_due_) {
+        trim_due_ = false;
+        ::malloc_trim(0);
+    }
+    if (followers_.trim_due(kTrimAfterBytes)) trim_due_ = true;
 }
 
 }  // namespace corral::supervisor

@@ -6,6 +6,11 @@
 // A socket file left by a daemon that died is replaced; one that still answers is another daemon's, and
 // listen() fails rather than steal it. Connections are accepted even at the descriptor limit
 // (socket_acceptor.hpp).
+//
+// The server owns the FollowerBudget its connections share (see ControlConnection). glibc keeps freed heap
+// for reuse, so once connections that went away have freed more than kTrimAfterBytes, the next prune asks
+// it to give the free memory back to the system (malloc_trim): a burst of stalled followers does not leave
+// the daemon at its peak RSS.
 #include <uv.h>
 
 #include <filesystem>
@@ -23,7 +28,9 @@ namespace corral::supervisor {
 
 class ControlServer {
 public:
-    ControlServer(uv_loop_t* loop, ControlHandler& handler);
+    static constexpr std::size_t kTrimAfterBytes = std::size_t{4} << 20;
+
+    ControlServer(uv_loop_t* loop, ControlHandler& handler, policies::FollowerLimits followers = {});
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -40,6 +47,7 @@ public:
         }
     }
     std::size_t client_count() const;
+    const policies::FollowerBudget& followers() const { return followers_; }
 
 private:
     static void on_prune(uv_timer_t* timer);
@@ -52,7 +60,9 @@ private:
     UvHandle<uv_pipe_t> listener_;  // owns the listening descriptor; acceptor_ accepts on it
     SocketAcceptor acceptor_;
     UvHandle<uv_timer_t> prune_timer_;
+    policies::FollowerBudget followers_;
     std::list<std::unique_ptr<ControlConnection>> clients_;
+    bool trim_due_ = false;  // trim at the next prune, once the closed pipes' buffers are freed
 };
 
 // Binds `path` even when it is longer than sun_path allows, by binding or connecting to its file name from

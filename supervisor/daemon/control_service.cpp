@@ -259,15 +259,22 @@ void ControlService::publish_event(const json& event) {
 }
 
 void ControlService::publish_output(const Instance& instance, std::string_view stream, std::string_view lines) {
+    std::vector<std::string> events;  // each line serialized once, for however many followers
     server_.for_each_client([&](Client& client) {
         const auto& follow = client.subscription();
         if (!follow || !follow->instances.contains(instance.name()) || !(stream == "out" ? follow->out : follow->err)) {
             return;
         }
-        for_each_line(lines, [&](std::string_view line) {
-            client.event(log_line(instance, stream, line));
-            return client.subscription().has_value();
-        });
+        if (events.empty()) {
+            for_each_line(lines, [&](std::string_view line) {
+                events.push_back(protocol::event_text(log_line(instance, stream, line)));
+                return true;
+            });
+        }
+        for (const std::string& event : events) {
+            client.event_text(event);
+            if (!client.subscription()) break;
+        }
     });
 }
 

@@ -1,6 +1,9 @@
 #include "supervisor/instance/death_investigation.hpp"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "supervisor/instance/required_timer.hpp"
 #include "supervisor/postmortem/bundle_writer.hpp"
@@ -9,6 +12,13 @@ namespace corral::supervisor {
 namespace {
 
 constexpr std::string_view kHeapOom = "JavaScript heap out of memory";
+
+// The command name in the kernel's "Killed process 4242 (node) total-vm:..." line, or "?".
+std::string command_in(const std::string& killed_line) {
+    const std::size_t open = killed_line.find('(');
+    const std::size_t close = open == std::string::npos ? open : killed_line.find(')', open);
+    return close == std::string::npos ? "?" : killed_line.substr(open + 1, close - open - 1);
+}
 
 // What the lifecycle's log line says beyond describe(status).
 std::string cause_of(const policies::Classification& classification, const policies::ExitStatus& status) {
@@ -28,6 +38,7 @@ DeathInvestigation::DeathInvestigation(uv_loop_t* loop, Owner& owner, Setup setu
 
 void DeathInvestigation::begin(pid_t pid, std::chrono::system_clock::time_point started_at,
                                const MemoryMonitor* memory) {
+    previous_pid_ = pid_;
     pid_ = pid;
     started_at_ = started_at;
     memory_ = memory;
@@ -35,6 +46,7 @@ void DeathInvestigation::begin(pid_t pid, std::chrono::system_clock::time_point 
     heap_oom_on_stderr_ = false;
     thrashing_.reset();
     memory_limit_.reset();
+    oom_kills_accounted_ = 0;
 }
 
 void DeathInvestigation::note_stderr(std::string_view lines) {
@@ -49,8 +61,38 @@ void DeathInvestigation::note_kernel_oom(pid_t pid, bool global, const std::stri
                      global ? "global" : "memory cgroup");
     } else {
         spdlog::warn("{}: the kernel's OOM killer killed process {} of its cgroup", setup_.name, pid);
+        // The main process lives on (its own death would be under investigation): this kill is a death of
+        // its own, with a bundle of its own now, and not evidence about a later exit of the instance.
+        // (A late report about the previous incarnation's main process belongs to that death, concluded.)
+        if (!pending_ && pid_ != 0 && pid != previous_pid_) {
+            postmortem_of_survivor(kernel_ooms_.back());
+            kernel_ooms_.pop_back();
+            return;
+        }
     }
     reconsider();
+}
+
+void DeathInvestigation::postmortem_of_survivor(const KernelOom& oom) {
+    const std::string command = command_in(oom.killed_line);
+    policies::Classification classification;
+    classification.reason = oom.global ? policies::ExitReason::oom_kill_global : policies::ExitReason::oom_kill;
+    classification.evidence = {"process " + std::to_string(oom.pid) + " (" + command + ") of the instance was killed; "
+                                   "its main process (pid " + std::to_string(pid_) + ") survived and keeps running",
+                               "kernel: " + oom.killed_line};
+    if (memory_ != nullptr) {
+        const Result<std::uint64_t> kills = memory_->oom_kills_now();
+        const std::uint64_t before = std::max(memory_->oom_kills_at_start(), oom_kills_accounted_);
+        if (kills && *kills > before) {
+            classification.evidence.push_back("cgroup oom_kill counter: " + std::to_string(before) + " -> " +
+                                              std::to_string(*kills));
+            oom_kills_accounted_ = *kills;  // a later exit of the instance is judged on new kills only
+        }
+    }
+    const PendingExit exit{policies::ExitStatus{0, SIGKILL, false}, std::chrono::system_clock::now()};
+    const std::string id = write_postmortem(classification, exit, owner_.circumstances(), oom.pid, oom.report);
+    spdlog::warn("{}: process {} ({}) was OOM-killed; the instance keeps running{}", setup_.name, oom.pid, command,
+                 id.empty() ? "" : "; post-mortem " + id);
 }
 
 void DeathInvestigation::note_thrashing(std::string why) { thrashing_ = std::move(why); }
@@ -83,10 +125,10 @@ policies::ExitEvidence DeathInvestigation::weigh(const policies::ExitStatus& sta
     e.status = status;
     e.stop_requested = now.stop_requested;
     if (memory_ != nullptr) {
-        e.oom_kills_before = memory_->oom_kills_at_start();
+        e.oom_kills_before = std::max(memory_->oom_kills_at_start(), oom_kills_accounted_);
         Result<std::uint64_t> kills = memory_->oom_kills_now();
         e.oom_kills_after = kills ? *kills : e.oom_kills_before;
-        e.oom_event = memory_->oom_event_seen();
+        e.oom_event = memory_->oom_event_seen() && oom_kills_accounted_ == 0;
     }
     for (const KernelOom& oom : kernel_ooms_) {
         if (oom.pid != pid_) continue;
@@ -109,7 +151,11 @@ void DeathInvestigation::conclude() {
     Conclusion conclusion{policies::classify_exit(evidence), exit.status, {}};
     const policies::ExitReason reason = conclusion.classification.reason;
     LastExit last{reason, exit.status, exit.ended_at, {}};
-    if (policies::wants_postmortem(evidence)) last.postmortem = write_postmortem(conclusion.classification, exit, now);
+    if (policies::wants_postmortem(evidence)) {
+        std::string kernel_log;
+        for (const KernelOom& oom : kernel_ooms_) kernel_log += oom.report;
+        last.postmortem = write_postmortem(conclusion.classification, exit, now, pid_, kernel_log);
+    }
     last_exit_ = last;
     ++exits_by_reason_[std::string(policies::to_string(reason))];
     pending_.reset();
@@ -118,19 +164,20 @@ void DeathInvestigation::conclude() {
 }
 
 std::string DeathInvestigation::write_postmortem(const policies::Classification& classification,
-                                                 const PendingExit& exit, const Circumstances& now) const {
+                                                 const PendingExit& exit, const Circumstances& now, pid_t pid,
+                                                 const std::string& kernel_log) const {
     postmortem::BundleInput input;
     input.state_dir = setup_.state_dir;
     input.service = setup_.service;
     input.index = setup_.index;
-    input.pid = pid_;
+    input.pid = pid;
     input.classification = classification;
     input.status = exit.status;
     input.started_at = started_at_;
     input.ended_at = exit.ended_at;
     input.restarts = now.restarts;
     input.limits = now.limits;
-    for (const KernelOom& oom : kernel_ooms_) input.kernel_log += oom.report;
+    input.kernel_log = kernel_log;
     add_memory(input);
     input.stdout_log = setup_.stdout_log;
     input.stderr_log = setup_.stderr_log;
@@ -149,13 +196,19 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
 // of memory, else now) and the timeline of samples.
 void DeathInvestigation::add_memory(postmortem::BundleInput& input) const {
     if (memory_ == nullptr) return;
+    // One more sample, taken now: a bundle has the samples there are, even of an incarnation that lived
+    // less than one sample interval.
+    MemoryTimeline timeline = memory_->timeline();
     if (Result<cgroup::MemoryStats> now = memory_->memory_now()) {
         input.peak = now->peak;
         input.max = now->max;
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        timeline.add(ms.count(), *now, memory_->write_rate());
     }
     if (memory_->last()) input.last = memory_->last()->current;
     input.memory_stat = memory_->stat_at_oom();
-    input.memory_csv = memory_->timeline().size() > 0 ? memory_->timeline().to_csv() : std::string();
+    input.memory_csv = timeline.size() > 0 ? timeline.to_csv() : std::string();
     if (input.memory_stat.empty()) {
         if (Result<std::string> stat = memory_->memory_stat_now()) input.memory_stat = *stat;
     }

@@ -8,6 +8,11 @@
 // pipe), classifies the death (policies::classify_exit), writes the post-mortem bundle (all but a clean
 // requested stop get one), remembers the last exit and counts exits by reason, and tells its owner.
 //
+// A process of the cgroup other than the main one (a worker's child) that the kernel OOM-kills while the
+// main process runs gets a bundle of its own at once (reason oom-kill, its pid and command), and the
+// instance goes on; that kill is then no evidence about the instance's own later exit (a requested stop
+// after it stays a clean stop, without a bundle).
+//
 // Ownership: the Instance owns one for its whole life. It owns its evidence and its timer. The
 // MemoryMonitor given to begin() belongs to the instance and outlives every incarnation. The owner hears
 // on_death_concluded() once per exit, after open() is false again; it may start the next incarnation
@@ -122,18 +127,21 @@ private:
     policies::ExitEvidence weigh(const policies::ExitStatus& status, const Circumstances& now) const;
     void conclude();
     std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit,
-                                 const Circumstances& now) const;
+                                 const Circumstances& now, pid_t pid, const std::string& kernel_log) const;
+    void postmortem_of_survivor(const KernelOom& oom);
     void add_memory(postmortem::BundleInput& input) const;
 
     Owner& owner_;
     Setup setup_;
     pid_t pid_ = 0;
+    pid_t previous_pid_ = 0;
     std::chrono::system_clock::time_point started_at_;
     const MemoryMonitor* memory_ = nullptr;
     std::vector<KernelOom> kernel_ooms_;
     bool heap_oom_on_stderr_ = false;
     std::optional<std::string> thrashing_;
     std::optional<std::string> memory_limit_;
+    std::uint64_t oom_kills_accounted_ = 0;  // the cgroup's oom_kill count after the last survivor's bundle
     std::optional<PendingExit> pending_;
     UvHandle<uv_timer_t> timer_;
     std::optional<LastExit> last_exit_;

@@ -17,6 +17,17 @@ std::string mib(std::uint64_t bytes) {
     return text;
 }
 
+// "memory thrashing over the last 10.0s: PSI full 12.3% (threshold 50%), 150012 refaults/s".
+std::string thrash_evidence(const policies::ThrashParams& params, const policies::ThrashMeasure& measure) {
+    char full[64] = "no PSI";
+    if (measure.full_percent) std::snprintf(full, sizeof full, "PSI full %.1f%%", *measure.full_percent);
+    char why[200];
+    std::snprintf(why, sizeof why, "memory thrashing over the last %.1fs: %s (threshold %u%%), %.0f refaults/s",
+                  std::chrono::duration<double>(measure.span).count(), full, params.full_percent,
+                  measure.refaults_per_s);
+    return why;
+}
+
 void drain(int fd) {
     char buffer[4096];
     while (::read(fd, buffer, sizeof buffer) > 0) {
@@ -55,26 +66,6 @@ void MemoryMonitor::start_incarnation(const policies::MemoryWatch& watch) {
     Result<std::uint64_t> kills = driver_.oom_kills(group_);
     oom_kills_at_start_ = kills ? *kills : 0;
     if (Status reset = driver_.reset_peak(group_); !reset) spdlog::debug("{}: {}", instance_, reset.error().message());
-    arm_pressure_trigger(watch.thrashing);
-}
-
-void MemoryMonitor::arm_pressure_trigger(const policies::ThrashParams& params) {
-    if (!params.enabled || pressure_poll_) return;
-    const std::filesystem::path file = driver_.pressure_file(group_);
-    if (file.empty()) return;
-    UniqueFd fd(::open(file.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
-    const auto window_us = std::chrono::duration_cast<std::chrono::microseconds>(policies::kPressureTriggerWindow).count();
-    const std::string trigger =
-        "full " + std::to_string(window_us * params.full_percent / 100) + " " + std::to_string(window_us);
-    if (!fd || ::write(fd.get(), trigger.c_str(), trigger.size() + 1) < 0) {
-        spdlog::warn("{}: cannot arm a memory pressure trigger on {}: {}", instance_, file.string(), std::strerror(errno));
-        return;
-    }
-    pressure_fd_ = std::move(fd);
-    if (pressure_poll_.init(uv_poll_init, loop_, pressure_fd_.get()) == 0) {
-        pressure_poll_.get()->data = this;
-        uv_poll_start(pressure_poll_.get(), UV_PRIORITIZED, on_pressure);
-    }
 }
 
 void MemoryMonitor::on_oom_ready(uv_poll_t* poll, int, int) { static_cast<MemoryMonitor*>(poll->data)->handle_oom_ready(); }
@@ -94,16 +85,6 @@ void MemoryMonitor::handle_oom_ready() {
     owner_.on_oom_event();
 }
 
-void MemoryMonitor::on_pressure(uv_poll_t* poll, int status, int) {
-    auto* self = static_cast<MemoryMonitor*>(poll->data);
-    if (status < 0) {  // the group went away
-        self->pressure_poll_.close();
-        self->pressure_fd_.reset();
-        return;
-    }
-    self->thrash_.on_trigger(policies::Clock::now());
-}
-
 MemoryMonitor::Verdict MemoryMonitor::sample(const cgroup::MemoryStats& stats, std::uint64_t written_bytes_total,
                                              std::int64_t now_ms, policies::TimePoint now) {
     double write_rate = 0;
@@ -118,15 +99,10 @@ MemoryMonitor::Verdict MemoryMonitor::sample(const cgroup::MemoryStats& stats, s
     write_rate_ = write_rate;
     if (acted_) return {};
 
-    const bool thrashing = thrash_.on_sample(watch_.thrashing, now, stats.psi_full_avg10.value_or(0));
-    if (thrashing) {
+    const policies::ThrashSample pressure{now, stats.psi_full_total_us, stats.refault_anon + stats.refault_file};
+    if (const auto thrashing = thrash_.on_sample(watch_.thrashing, pressure)) {
         acted_ = true;
-        const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(now - *thrash_.high_since());
-        char why[160];
-        std::snprintf(why, sizeof why, "memory pressure (PSI full) above %u%% for %.1fs: full avg10 %.1f%%, %.0f refaults/s",
-                      watch_.thrashing.full_percent, static_cast<double>(window.count()) / 1000.0,
-                      stats.psi_full_avg10.value_or(0), static_cast<double>(timeline_.samples().back().refaults_per_s));
-        return {Action::kill_thrashing, why};
+        return {Action::kill_thrashing, thrash_evidence(watch_.thrashing, *thrashing)};
     }
     if (watch_.restart_at) {
         if (const auto limit = watch_.restart_at->resolve(stats.max); limit && stats.current >= *limit) {

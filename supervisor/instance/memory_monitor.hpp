@@ -2,10 +2,9 @@
 // Watches the memory of one instance's cgroup, for as long as the instance exists:
 //  - OOM notifications, event-driven (v1 eventfd on memory.oom_control, v2 inotify on memory.events): the
 //    owner hears on_oom_event() as the group runs out of memory, usually before the SIGKILL arrives;
-//  - the PSI trigger on the group's memory.pressure ("full" stall over a 2 s window), armed before it is
-//    polled (polling it unarmed would busy-loop), feeding the thrash detector;
 //  - the samples the daemon's sampler feeds it: kept in a timeline (10 minutes) for post-mortems, and
-//    checked against memory.snapshot_at, memory.restart_at and the thrash detector.
+//    checked against memory.snapshot_at, memory.restart_at and the thrash detector (which works on the
+//    cumulative PSI and refault counters of the samples).
 // Decisions come from policies; this class only measures and reports.
 #include <uv.h>
 
@@ -66,9 +65,7 @@ public:
 
 private:
     static void on_oom_ready(uv_poll_t* poll, int status, int events);
-    static void on_pressure(uv_poll_t* poll, int status, int events);
     void handle_oom_ready();
-    void arm_pressure_trigger(const policies::ThrashParams& params);
 
     uv_loop_t* loop_;
     cgroup::Driver& driver_;
@@ -89,8 +86,6 @@ private:
     std::string stat_at_oom_;
     UniqueFd oom_fd_;
     UvHandle<uv_poll_t> oom_poll_;
-    UniqueFd pressure_fd_;
-    UvHandle<uv_poll_t> pressure_poll_;
 };
 
 }  // namespace corral::supervisor

@@ -6,7 +6,8 @@
 //       summary.json     what happened: reason, evidence, exit, times, restarts, limits, memory
 //       kernel.log       the kernel's OOM report lines for this death (oom-kill, oom-kill-global)
 //       memory.stat      the cgroup's memory.stat when the death was noticed
-//       memory.csv       the last 10 minutes of samples (see kMemoryCsvHeader), oldest first
+//       memory.csv       the last 10 minutes of samples (see kMemoryCsvHeader), oldest first, ending with
+//                        one taken at the death
 //       stdout.log       the last 200 lines of the instance's stdout
 //       stderr.log       the last 200 lines of its stderr
 //       *.heapsnapshot   heap snapshots Node wrote (memory.snapshot_at)

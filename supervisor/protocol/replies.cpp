@@ -26,8 +26,16 @@ std::string reply_error(std::optional<std::int64_t> id, ErrorCode code, std::str
     return line + "}}\n";
 }
 
-std::string stream_event(std::int64_t id, const nlohmann::json& event) {
-    return "{\"id\":" + std::to_string(id) + ",\"event\":" + detail::dump(event) + "}\n";
+std::string stream_event(std::int64_t id, const nlohmann::json& event) { return stream_event_text(id, event_text(event)); }
+
+std::string event_text(const nlohmann::json& event) { return detail::dump(event); }
+
+std::string stream_event_text(std::int64_t id, std::string_view text) {
+    std::string line = "{\"id\":" + std::to_string(id) + ",\"event\":";
+    line.reserve(line.size() + text.size() + 2);
+    line.append(text);
+    line.append("}\n");
+    return line;
 }
 
 }  // namespace corral::protocol

@@ -21,5 +21,9 @@ std::string reply_error(std::optional<std::int64_t> id, ErrorCode code, std::str
                         const nlohmann::json& details = nullptr);
 // {"id":ID,"event":EVENT}
 std::string stream_event(std::int64_t id, const nlohmann::json& event);
+// The event as written on the wire (stream_event without its id), to serialize once for many followers.
+std::string event_text(const nlohmann::json& event);
+// {"id":ID,"event":TEXT} from event_text()'s TEXT.
+std::string stream_event_text(std::int64_t id, std::string_view text);
 
 }  // namespace corral::protocol

@@ -361,7 +361,7 @@ TEST_CASE("corral logs -f reports a stream dropped for a slow client") {
     const auto result = run_corral(dir.path(), {"logs", "api", "-f"});
     CHECK(result.exit_code == 1);
     CHECK(result.out == "api#0 | one\n");  // without the instance count, names are shown
-    CHECK(contains(result.err, "corral logs: the daemon dropped this logs stream because it was not read fast enough"));
+    CHECK(contains(result.err, "corral logs: the daemon cut this follower: it read too slowly"));
 }
 
 TEST_CASE("corral events prints one line per state change") {

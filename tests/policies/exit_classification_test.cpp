@@ -92,6 +92,14 @@ TEST_CASE("post-mortems: every death except a clean requested stop") {
     ExitEvidence stop = killed(SIGTERM);
     stop.stop_requested = true;
     CHECK_FALSE(wants_postmortem(stop));
-    stop.oom_kills_after = 1;  // it was OOM-killed while stopping: that is worth a look
-    CHECK(wants_postmortem(stop));
+    stop.oom_kills_after = 1;  // another process of the group was OOM-killed: the stop itself was clean
+    CHECK_FALSE(wants_postmortem(stop));
+    ExitEvidence oom_while_stopping = killed(SIGKILL);
+    oom_while_stopping.stop_requested = true;
+    oom_while_stopping.oom_kills_after = 1;  // it was OOM-killed while stopping: that is worth a look
+    CHECK(wants_postmortem(oom_while_stopping));
+    ExitEvidence named = killed(SIGTERM);
+    named.stop_requested = true;
+    named.kernel_killed_line = "Killed process 4242 (node)";
+    CHECK(wants_postmortem(named));
 }

@@ -190,6 +190,7 @@ TEST_CASE("v2 driver: memory reads memory.current - peak - max - stat and events
     expected.limit_hits = 1234;
     expected.psi_some_avg10 = 12.5;
     expected.psi_full_avg10 = 7.25;
+    expected.psi_full_total_us = 99;  // the cumulative stall the thrash detector works on
     Result<MemoryStats> stats = driver->memory("api/0");
     REQUIRE(stats.ok());
     CHECK(*stats == expected);

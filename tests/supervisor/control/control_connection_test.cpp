@@ -173,7 +173,7 @@ int flood_until_slow(Fixture& f, std::size_t size) {
 TEST_CASE("control connection: a follower that does not read gets slow_client after what it was sent") {
     Fixture f;
     const int written = flood_until_slow(f, 64 * 1024);
-    CHECK(written > 16);  // more than ControlConnection::kMaxQueuedBytes went out or waited
+    CHECK(written > 16);  // more than its share (a lone follower's: the cap, 1 MiB) went out or waited
     f.client->start_reading();
     REQUIRE(f.run_until([&] { return f.client->eof_cb_called == 1; }));
 
@@ -195,4 +195,49 @@ TEST_CASE("control connection: a follower that never reads again is closed after
     CHECK(f.client->eof_cb_called == 0);  // it never read
     CHECK(f.handler.calls == 1);
     f.finish();
+}
+
+TEST_CASE("control connection: followers share one budget - the stalled one is cut and the reader gets everything") {
+    test::TempDir dir;
+    test::Loop loop;
+    CountingHandler handler;
+    // 256 KiB for all: with two followers, a share of 128 KiB each.
+    ControlServer server{loop.get(), handler, policies::FollowerLimits{256 << 10, 16 << 10, 1 << 20}};
+    REQUIRE(server.listen(dir / "corral.sock"));
+    LoopClient reader(loop.get(), dir / "corral.sock");
+    LoopClient stalled(loop.get(), dir / "corral.sock");
+    const auto run_until = [&](const std::function<bool()>& done) { return test::run_until(loop.get(), done, 10s); };
+    REQUIRE(run_until([&] { return reader.connected() && stalled.connected() && server.client_count() == 2; }));
+    reader.send(R"({"v":1,"id":1,"cmd":"events"})" "\n");
+    stalled.send(R"({"v":1,"id":2,"cmd":"events"})" "\n");
+    REQUIRE(run_until([&] { return reader.lines.size() == 1 && stalled.lines.size() == 1; }));
+    stalled.stop_reading();
+    CHECK(server.followers().followers() == 2);
+    CHECK(server.followers().share() == 128 << 10);
+
+    const json event = {{"line", std::string(4096, 'e')}};
+    int sent = 0;
+    for (; sent < 400; ++sent) {  // 1.6 MiB: far more than a share
+        server.for_each_client([&](ControlConnection& client) { client.event(event); });
+        uv_run(loop.get(), UV_RUN_NOWAIT);
+    }
+    REQUIRE(run_until([&] { return reader.lines.size() == static_cast<std::size_t>(1 + sent); }));
+    CHECK(server.followers().followers() == 1);  // the stalled one was cut
+    CHECK(server.followers().held() <= server.followers().share());
+    for (std::size_t i = 1; i < reader.lines.size(); ++i) CHECK(json::parse(reader.lines[i])["id"] == 1);
+
+    // Once read, the stalled one finds slow_client after what was queued for it, and the end.
+    stalled.start_reading();
+    REQUIRE(run_until([&] { return stalled.eof_cb_called == 1; }));
+    const json last = json::parse(stalled.lines.back());
+    CHECK(last["error"]["code"] == "slow_client");
+    CHECK(stalled.lines.size() < static_cast<std::size_t>(sent));
+
+    reader.close();
+    REQUIRE(run_until([&] { return server.client_count() == 0; }));
+    CHECK(server.followers().followers() == 0);
+    CHECK(server.followers().held() == 0);
+    stalled.close();
+    server.close();
+    CHECK(loop.close() == 0);
 }

@@ -145,6 +145,35 @@ TEST_CASE("death investigation: a kernel report about another process is kept fo
     CHECK(c.close() == 0);
 }
 
+TEST_CASE("death investigation: another process OOM-killed while the main one runs gets a bundle of its own") {
+    Case c;
+    c.investigation->note_kernel_oom(kPid + 1, false,
+                                     "Memory cgroup out of memory: Killed process 4243 (hog) total-vm:1000kB",
+                                     "oom-kill report\n");
+    CHECK_FALSE(c.investigation->open());
+    CHECK(c.owner.conclusions.empty());  // the instance did not die
+    CHECK_FALSE(c.investigation->last_exit());
+    const auto listed = corral::supervisor::postmortem::list_bundles(c.state.path(), "");
+    REQUIRE(listed.size() == 1);
+    const auto bundle = corral::supervisor::postmortem::load_bundle(c.state.path(), listed[0].id);
+    REQUIRE(bundle);
+    CHECK(bundle->summary["reason"] == "oom-kill");
+    CHECK(bundle->summary["pid"] == kPid + 1);
+    CHECK(bundle->summary["exit"]["signal"] == "SIGKILL");
+    REQUIRE(!bundle->summary["evidence"].empty());
+    CHECK(bundle->summary["evidence"][0] ==
+          "process 4243 (hog) of the instance was killed; its main process (pid 4242) survived and keeps running");
+
+    // A requested stop later is a clean stop: the child's kill is not its evidence, and no bundle says SIGTERM.
+    c.owner.now.stop_requested = true;
+    c.investigation->exited({.code = 0, .signal = SIGTERM});
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.reason() == ExitReason::signal);
+    CHECK(c.investigation->last_exit()->postmortem.empty());
+    CHECK(corral::supervisor::postmortem::list_bundles(c.state.path(), "").size() == 1);
+    CHECK(c.close() == 0);
+}
+
 TEST_CASE("death investigation: an abort waits for stderr, and V8's last words make it a heap OOM") {
     Case c;
     c.owner.now.stderr_open = true;
@@ -166,7 +195,7 @@ TEST_CASE("death investigation: an abort waits for stderr, and V8's last words m
 
 TEST_CASE("death investigation: corral's own thrashing kill needs no more evidence") {
     Case c;
-    c.investigation->note_thrashing("memory pressure (PSI full) above 40% for 10.0s");
+    c.investigation->note_thrashing("memory thrashing over the last 10.0s: PSI full 40.0% (threshold 30%), 0 refaults/s");
     c.investigation->exited(kKilledBySigkill);
 
     REQUIRE(c.owner.conclusions.size() == 1);
