@@ -96,6 +96,7 @@ private:
     std::string why_no_cgroups_;
     InstanceContext context_;
     OrphanReaper reaper_;
+    RestartQueue restarts_;  // outlives every Instance, which may cancel its entry when destroyed
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
     ipc::Broker broker_;
@@ -108,6 +109,7 @@ private:
     UvHandle<uv_timer_t> pipes_timer_;  // sweeping: how long output pipes may stay open
     UvHandle<uv_timer_t> sample_timer_;
     UvHandle<uv_timer_t> status_timer_;
+    uint64_t status_written_at_ = 0;  // loop time of the last status.json write
     policies::DaemonPhase phase_ = policies::DaemonPhase::starting;
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/text_format.hpp"
 #include "supervisor/instance/required_timer.hpp"
 #include "supervisor/postmortem/bundle_writer.hpp"
 
@@ -105,7 +106,7 @@ void DeathInvestigation::conclude() {
     Conclusion conclusion{policies::classify_exit(evidence), exit.status, {}};
     const policies::ExitReason reason = conclusion.classification.reason;
     LastExit last{reason, exit.status, exit.ended_at, {}};
-    if (policies::wants_postmortem(evidence)) last.postmortem = write_postmortem(conclusion.classification, exit, now);
+    if (policies::wants_postmortem(evidence)) keep_postmortem(conclusion.classification, exit, now, last);
     last_exit_ = last;
     ++exits_by_reason_[std::string(policies::to_string(reason))];
     pending_.reset();
@@ -113,8 +114,32 @@ void DeathInvestigation::conclude() {
     owner_.on_death_concluded(conclusion);
 }
 
+// One bundle per window and kind of death; the deaths in between are counted (and the first of them says
+// so in the log, once per window).
+void DeathInvestigation::keep_postmortem(const policies::Classification& classification, const PendingExit& exit,
+                                         const Circumstances& now, LastExit& last) {
+    const policies::PostmortemChoice choice = policies::choose_postmortem(
+        window_, classification.reason, policies::Clock::now(), setup_.retention.window);
+    window_ = choice.next;
+    std::string& window_bundle = window_bundles_[policies::is_memory_death(classification.reason) ? 0 : 1];
+    if (choice.write) {
+        last.postmortem = write_postmortem(classification, exit, now, choice.counted);
+        window_bundle = last.postmortem;
+        return;
+    }
+    ++postmortems_skipped_;
+    last.window_postmortem = window_bundle;
+    last.counted_in_window = choice.counted;
+    if (choice.counted == 1) {
+        spdlog::info("{}: dying again within {}: deaths are counted, not bundled, until the window is over ({})",
+                     setup_.name, format_period(setup_.retention.window),
+                     window_bundle.empty() ? "no bundle" : "post-mortem " + window_bundle + " has the first");
+    }
+}
+
 std::string DeathInvestigation::write_postmortem(const policies::Classification& classification,
-                                                 const PendingExit& exit, const Circumstances& now) const {
+                                                 const PendingExit& exit, const Circumstances& now,
+                                                 unsigned not_bundled) const {
     postmortem::BundleInput input;
     input.state_dir = setup_.state_dir;
     input.service = setup_.service;
@@ -125,6 +150,7 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
     input.started_at = started_at_;
     input.ended_at = exit.ended_at;
     input.restarts = now.restarts;
+    input.deaths_not_bundled = not_bundled;
     input.limits = now.limits;
     for (const KernelOom& oom : kernel_ooms_) input.kernel_log += oom.report;
     add_memory(input);
@@ -136,7 +162,12 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
         spdlog::error("{}: no post-mortem: {}", setup_.name, id.error().message());
         return {};
     }
-    spdlog::info("{}: post-mortem {} ({})", setup_.name, *id, policies::explain(classification.reason));
+    if (not_bundled > 0) {
+        spdlog::info("{}: post-mortem {} ({}; {} earlier death(s) of this kind were counted, not bundled)", setup_.name,
+                     *id, policies::explain(classification.reason), not_bundled);
+    } else {
+        spdlog::info("{}: post-mortem {} ({})", setup_.name, *id, policies::explain(classification.reason));
+    }
     return *id;
 }
 
