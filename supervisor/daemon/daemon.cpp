@@ -24,7 +24,7 @@ using policies::State;
 
 namespace {
 
-constexpr uint64_t kStatusEvery = 100;  // ms
+constexpr uint64_t kStatusEvery = 500;  // ms
 
 ipc::BrokerConfig broker_config(const config::Config& config) {
     ipc::BrokerConfig broker;
@@ -250,7 +250,8 @@ void Daemon::sample_memory() {
 }
 
 // Several transitions in one loop iteration make one write, and writes are at least kStatusEvery apart:
-// a restart storm changes some instance's state hundreds of times a second.
+// a restart storm changes some instance's state hundreds of times a second, and each write is the whole
+// file (about 1 KiB per instance).
 void Daemon::schedule_status() {
     if (!status_timer_ || uv_is_active(status_timer_.base())) return;
     const uint64_t now = uv_now(loop_);

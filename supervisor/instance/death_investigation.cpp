@@ -105,7 +105,7 @@ void DeathInvestigation::conclude() {
     const policies::ExitEvidence evidence = weigh(exit.status, now);
     Conclusion conclusion{policies::classify_exit(evidence), exit.status, {}};
     const policies::ExitReason reason = conclusion.classification.reason;
-    LastExit last{reason, exit.status, exit.ended_at, {}};
+    LastExit last{reason, exit.status, exit.ended_at, {}, {}, 0};
     if (policies::wants_postmortem(evidence)) keep_postmortem(conclusion.classification, exit, now, last);
     last_exit_ = last;
     ++exits_by_reason_[std::string(policies::to_string(reason))];

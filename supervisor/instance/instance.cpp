@@ -88,8 +88,12 @@ void Instance::handle(const policies::Event& event) {
     const State to = lifecycle_.state;
     const pid_t shown_pid = incarnation_ ? incarnation_->pid() : (event.kind == EventKind::gone ? last_pid_ : 0);
     const std::string who = shown_pid > 0 ? name_ + " [pid " + std::to_string(shown_pid) + "]" : name_;
+    // In a crash loop whose deaths are being counted (policies/postmortem_window.hpp), a restart's own
+    // lines (backoff -> starting -> running) go to debug: the death's line says it, hundreds of times a second.
+    const bool counted = death_.last_exit() && death_.last_exit()->counted_in_window > 0;
+    const bool quiet_restart = counted && (to == State::starting || to == State::running);
     if (from != to) {
-        spdlog::log(level_for(to), "{}: {} -> {}: {}", who, policies::to_string(from), policies::to_string(to),
+        spdlog::log(quiet_restart ? spdlog::level::debug : level_for(to), "{}: {} -> {}: {}", who, policies::to_string(from), policies::to_string(to),
                     decision.reason);
     } else {
         spdlog::log(decision.action == Action::kill ? spdlog::level::warn : spdlog::level::info, "{}: {}", who,

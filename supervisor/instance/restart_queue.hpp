@@ -23,7 +23,7 @@ namespace corral::supervisor {
 class RestartQueue {
 public:
     using Run = void (*)(void* who);
-    static constexpr std::size_t kPerTurn = 4;
+    static constexpr std::size_t kPerTurn = 2;
 
     explicit RestartQueue(uv_loop_t* loop);
     RestartQueue(const RestartQueue&) = delete;
