@@ -122,7 +122,10 @@ async function main() {
     let nextFollower = start + 2000;
     console.log(`soak for ${minutes} min: daemon pid ${corral.pid}, RSS every ${every} s`);
     console.log(' minute   RSS KiB   restarts(crasher)   spilled(route)');
-    while (Date.now() < end) {
+    // Ctrl-C or SIGTERM ends the run early, and the daemon still shuts down cleanly (its cgroups go with it).
+    let interrupted = false;
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { interrupted = true; });
+    while (Date.now() < end && !interrupted) {
       const status = await askStatus(socket);
       statusAsked += 1;
       if (!status || !status.ok) statusFailed += 1; else last = status.result;
@@ -137,7 +140,7 @@ async function main() {
         const kib = lib.statusKiB(corral.pid, 'VmRSS');
         samples.push([minute, kib]);
         const crasher = last ? last.instances.find((i) => i.service === 'crasher') : null;
-        const route = last && last.routes ? last.routes.find((r) => r.from === 'sender') : null;
+        const route = last && last.routes ? last.routes.find((r) => r.from === 'sender').destinations[0] : null;
         if (samples.length % Math.max(1, Math.round(60 / every)) === 1 || every >= 60) {
           console.log(`${minute.toFixed(1).padStart(7)}  ${String(kib).padStart(8)}  ${String(crasher ? crasher.restarts : '-').padStart(18)}` +
                       `  ${String(route ? route.spilled : '-').padStart(15)}`);
