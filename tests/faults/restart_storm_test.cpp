@@ -95,7 +95,10 @@ TEST_CASE("faults: the bundle after a window says how many deaths were counted s
     const auto second = nlohmann::json::parse(read_file(bundles(state, "storm-0")[1] / "summary.json"));
     CHECK(first["deaths_not_bundled"] == 0);
     CHECK(second["deaths_not_bundled"].get<long>() >= 1);
-    CHECK(lines_containing(state / "corral.log", "earlier death(s) of this kind were counted, not bundled").size() >= 1);
+    // The log line comes just after the bundle is in place.
+    CHECK(wait_until([&] {
+        return !lines_containing(state / "corral.log", "earlier death(s) of this kind were counted, not bundled").empty();
+    }, 10s));
     CHECK(corral.stop() == 0);
 }
 
