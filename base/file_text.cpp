@@ -9,15 +9,33 @@
 
 namespace corral {
 
+namespace {
+
+// Writes all of `text` to `fd`; 0, or the errno (a short write is followed by one that says why: ENOSPC).
+int write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return EIO;
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+}  // namespace
+
 Status write_file_atomically(const std::filesystem::path& file, const std::string& text) {
     const std::string temp = file.string() + ".tmp";
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return sys_error("write", temp);
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    const int err = errno;
-    ::close(fd);
-    if (!written || ::rename(temp.c_str(), file.c_str()) != 0) {
-        const int code = written ? errno : err;
+    int code = write_all(fd, text);
+    if (::close(fd) != 0 && code == 0 && errno != EINTR) code = errno;
+    if (code == 0 && ::rename(temp.c_str(), file.c_str()) != 0) code = errno;
+    if (code != 0) {
         ::unlink(temp.c_str());
         return sys_error("write", file.string(), code);
     }

@@ -107,4 +107,9 @@ std::string format_byte_rate(double bytes_per_second, bool binary) {
 std::string iso_utc(std::chrono::system_clock::time_point at) { return utc(at, "%Y-%m-%dT%H:%M:%S"); }
 std::string compact_utc(std::chrono::system_clock::time_point at) { return utc(at, "%Y%m%dT%H%M%S"); }
 
+std::string clip_for_log(std::string_view text, std::size_t max) {
+    if (text.size() <= max) return std::string(text);
+    return std::string(text.substr(0, max)) + "... (" + format_size(text.size()) + ")";
+}
+
 }  // namespace corral

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace corral {
 
@@ -26,6 +27,10 @@ std::string format_size(const std::optional<std::uint64_t>& bytes);  // "-" when
 std::string size_as_written(std::uint64_t bytes);
 // "512B/s", "20.0MiB/s" (binary) or "20.0MB/s" (decimal).
 std::string format_byte_rate(double bytes_per_second, bool binary);
+
+// `text` as it may appear in a log line: at most `max` bytes, cut ones marked with their full size
+// ("node --eval aaaa... (2.0MiB)"), so that a huge command line never makes a huge log line.
+std::string clip_for_log(std::string_view text, std::size_t max = 200);
 
 // "2026-11-25T13:15:00.123Z" and "20261125T131500.123Z" (for file names).
 std::string iso_utc(std::chrono::system_clock::time_point at);

@@ -47,7 +47,8 @@ Decision spawn(InstanceState next, TimePoint now, std::string reason) {
 
 Decision after_exit(InstanceState next, const Event& event, const LifecyclePolicy& policy, TimePoint now) {
     const ExitStatus& exit = event.exit;
-    const auto uptime = std::chrono::duration_cast<Duration>(now - next.started_at);
+    const TimePoint ended = exit.ended_at != TimePoint{} && exit.ended_at < now ? exit.ended_at : now;
+    const auto uptime = std::chrono::duration_cast<Duration>(ended - next.started_at);
     std::string what = (event.cause.empty() ? describe(exit) : event.cause) + " after " + format_duration(uptime);
     if (!wants_restart(policy.restart, exit)) {
         next.state = State::exited;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fd_reserve.hpp"
+
 namespace corral::supervisor::cgroup {
 namespace {
 
@@ -20,7 +22,40 @@ public:
         return {};
     }
 
+    // At the descriptor limit, a reserve descriptor is given back for the call: stopping and killing
+    // services must not depend on a spare one.
     Result<std::string> read(const fs::path& file) override {
+        return with_spare_fd([&] { return read_once(file); });
+    }
+
+    Status write(const fs::path& file, std::string_view value) override {
+        return with_spare_fd([&] { return write_once(file, value); });
+    }
+
+    bool exists(const fs::path& path) override {
+        struct stat st {};
+        return ::stat(path.c_str(), &st) == 0;
+    }
+
+    std::vector<std::string> subdirs(const fs::path& dir) override {
+        std::vector<std::string> names;
+        DIR* handle = opendir(dir.c_str());
+        if (handle == nullptr && out_of_descriptors(errno) && fd_reserve().release_one()) {
+            handle = opendir(dir.c_str());
+            if (handle == nullptr) fd_reserve().refill();
+        }
+        if (handle == nullptr) return names;
+        while (const dirent* entry = readdir(handle)) {
+            if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+            names.emplace_back(entry->d_name);
+        }
+        closedir(handle);
+        fd_reserve().refill();
+        return names;
+    }
+
+private:
+    static Result<std::string> read_once(const fs::path& file) {
         const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return sys_error("read", file.string());
         std::string text;
@@ -40,7 +75,7 @@ public:
         return text;
     }
 
-    Status write(const fs::path& file, std::string_view value) override {
+    static Status write_once(const fs::path& file, std::string_view value) {
         const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) return sys_error("write", file.string());
         // cgroupfs takes one value per write(); a short write is an error, not a reason to continue.
@@ -50,23 +85,6 @@ public:
         if (n < 0) return sys_error("write", file.string(), err);
         if (static_cast<size_t>(n) != value.size()) return sys_error("write", file.string(), EIO);
         return {};
-    }
-
-    bool exists(const fs::path& path) override {
-        struct stat st {};
-        return ::stat(path.c_str(), &st) == 0;
-    }
-
-    std::vector<std::string> subdirs(const fs::path& dir) override {
-        std::vector<std::string> names;
-        DIR* handle = opendir(dir.c_str());
-        if (handle == nullptr) return names;
-        while (const dirent* entry = readdir(handle)) {
-            if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
-            names.emplace_back(entry->d_name);
-        }
-        closedir(handle);
-        return names;
     }
 };
 

@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <utility>
+
 namespace corral::supervisor {
 
 std::unique_ptr<InstanceGroup> InstanceGroup::create(cgroup::Driver& driver, const std::string& instance,
@@ -20,28 +23,35 @@ InstanceGroup::~InstanceGroup() {
     }
 }
 
-void InstanceGroup::signal(int signal) {
+bool InstanceGroup::signal(int signal) {
+    Result<std::vector<pid_t>> pids = driver_.procs(name_);
+    if (pids) known_ = *pids;
     if (signal == SIGKILL) {
         if (Status killed = driver_.kill_all(name_); !killed) {
-            spdlog::error("{}: {}", instance_, killed.error().message());
+            spdlog::error("{}: {}; killing its process group and known processes instead", instance_,
+                          killed.error().message());
+            return false;
         }
-        return;
+        return true;
     }
-    Result<std::vector<pid_t>> pids = driver_.procs(name_);
     if (!pids) {
-        spdlog::error("{}: {}", instance_, pids.error().message());
-        return;
+        spdlog::error("{}: {}; signalling its process group and known processes instead", instance_,
+                      pids.error().message());
+        return false;
     }
     for (const pid_t pid : *pids) ::kill(pid, signal);
+    return true;
 }
 
 bool InstanceGroup::populated() {
     Result<bool> busy = driver_.populated(name_);
-    if (!busy) {
-        spdlog::error("{}: {}", instance_, busy.error().message());
-        return true;
+    if (busy) {
+        unreadable_ = false;
+        return *busy;
     }
-    return *busy;
+    if (!std::exchange(unreadable_, true)) spdlog::error("{}: {}", instance_, busy.error().message());
+    std::erase_if(known_, [](pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; });
+    return !known_.empty();
 }
 
 void InstanceGroup::set_limits(const cgroup::Limits& limits) {

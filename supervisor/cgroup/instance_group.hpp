@@ -23,9 +23,14 @@ public:
 
     const std::string& name() const { return name_; }
     std::vector<cgroup::JoinTarget> join_targets() const { return driver_.join_targets(name_); }
-    // `signal` to every process in the group; SIGKILL uses the kernel's kill-all.
-    void signal(int signal);
-    // True while any process is in the group (also when it cannot be read: better wait than lose one).
+    // `signal` to every process in the group; SIGKILL uses the kernel's kill-all. False (after logging
+    // why) when the group's files could not be read or written: the caller then falls back to the
+    // process group and to known_pids().
+    bool signal(int signal);
+    // The processes seen in the group when it was last read.
+    const std::vector<pid_t>& known_pids() const { return known_; }
+    // True while any process is in the group. When the group cannot be read: true while a known pid is
+    // alive (better wait than lose one).
     bool populated();
     void set_limits(const cgroup::Limits& limits);
     Result<cgroup::MemoryStats> memory() { return driver_.memory(name_); }
@@ -37,6 +42,8 @@ private:
     cgroup::Driver& driver_;
     std::string instance_;  // "api#0", for log lines
     std::string name_;      // "api/0"
+    std::vector<pid_t> known_;
+    bool unreadable_ = false;  // populated() logged that the group cannot be read
 };
 
 }  // namespace corral::supervisor

@@ -8,8 +8,10 @@
 
 #include <cstdlib>
 #include <thread>
+#include <tuple>
 #include <utility>
 
+#include "base/fd_reserve.hpp"
 #include "supervisor/cgroup/cgroup2_ops.hpp"
 #include "supervisor/cgroup/self_cgroup.hpp"
 
@@ -19,17 +21,39 @@ namespace {
 // v1 reports "no limit" as PAGE_COUNTER_MAX pages, 9223372036854771712 bytes with 4 KiB pages.
 constexpr std::uint64_t kV1Unlimited = std::uint64_t{1} << 62;
 
-SysError libcgroup_error(std::string what, std::string path, int rc) {
+// libcgroup's codes name its own view of a failure: ECGOTHER carries the errno, but a file it could not
+// open may also come back as "Cgroup is not mounted" (its mount check opens /proc/mounts) or another code
+// of its own. `saved_errno` is errno right after the call: out of descriptors or memory, say so.
+SysError libcgroup_error(std::string what, std::string path, int rc, int saved_errno) {
     if (rc == ECGOTHER) return sys_error(std::move(what), std::move(path), cgroup_get_last_errno());
+    if (saved_errno == EMFILE || saved_errno == ENFILE || saved_errno == ENOMEM || saved_errno == ENOSPC) {
+        return sys_error(std::move(what), std::move(path), saved_errno);
+    }
     SysError error{EIO, std::move(what), std::move(path)};
     error.detail = cgroup_strerror(rc);
     return error;
 }
 
+// Runs a libcgroup call (returning its code); at the descriptor limit, once more with a reserve
+// descriptor given back. Returns the code and errno right after the last call.
+template <typename Call>
+std::pair<int, int> libcgroup_call(Call&& call) {
+    errno = 0;
+    int rc = call();
+    int saved = errno;
+    if (rc != 0 && out_of_descriptors(rc == ECGOTHER ? cgroup_get_last_errno() : saved) && fd_reserve().release_one()) {
+        errno = 0;
+        rc = call();
+        saved = errno;
+        fd_reserve().refill();
+    }
+    return {rc, saved};
+}
+
 // cgroup_init() parses the mount table once per process.
 Status init_libcgroup() {
     static const int rc = cgroup_init();
-    if (rc != 0) return libcgroup_error("initialize libcgroup for", "/proc/mounts", rc);
+    if (rc != 0) return libcgroup_error("initialize libcgroup for", "/proc/mounts", rc, errno);
     return {};
 }
 
@@ -85,9 +109,9 @@ Status V1Hierarchies::create_in(const V1Hierarchy& h, const std::string& name) {
     ::cgroup* group = cgroup_new_cgroup(libcgroup_name(h, name).c_str());
     if (group == nullptr) return sys_error("create", dir(h, name).string(), ENOMEM);
     cgroup_add_controller(group, h.controller.c_str());
-    const int rc = cgroup_create_cgroup(group, /*ignore_ownership=*/1);
+    const auto [rc, saved_errno] = libcgroup_call([&] { return cgroup_create_cgroup(group, /*ignore_ownership=*/1); });
     cgroup_free(&group);
-    if (rc != 0) return libcgroup_error("create", dir(h, name).string(), rc);
+    if (rc != 0) return libcgroup_error("create", dir(h, name).string(), rc, saved_errno);
     return {};
 }
 
@@ -96,9 +120,10 @@ Status V1Hierarchies::set(const V1Hierarchy& h, const std::string& name, const c
     if (group == nullptr) return sys_error("write", (dir(h, name) / key).string(), ENOMEM);
     ::cgroup_controller* controller = cgroup_add_controller(group, h.controller.c_str());
     int rc = controller == nullptr ? ECGFAIL : cgroup_add_value_string(controller, key, value.c_str());
-    if (rc == 0) rc = cgroup_modify_cgroup(group);
+    int saved_errno = 0;
+    if (rc == 0) std::tie(rc, saved_errno) = libcgroup_call([&] { return cgroup_modify_cgroup(group); });
     cgroup_free(&group);
-    if (rc != 0) return libcgroup_error("write " + value + " to", (dir(h, name) / key).string(), rc);
+    if (rc != 0) return libcgroup_error("write " + value + " to", (dir(h, name) / key).string(), rc, saved_errno);
     return {};
 }
 

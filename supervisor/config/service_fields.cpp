@@ -10,6 +10,7 @@
 #include "policies/signal_names.hpp"
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/cooling_fields.hpp"
+#include "supervisor/config/exec_size.hpp"
 #include "supervisor/config/limit_fields.hpp"
 
 namespace corral::config {
@@ -311,6 +312,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);
     read_cooling(diagnostics, reader, spec, spec.cooling);
     reader.finish();
+    check_exec_size(diagnostics, table, path, spec, exec_limits_here());
     return spec;
 }
 

@@ -41,7 +41,8 @@ int bind_unix_path(uv_pipe_t* pipe, const std::filesystem::path& path) {
     return rc;
 }
 
-ControlServer::ControlServer(uv_loop_t* loop, ControlHandler& handler) : loop_(loop), handler_(handler) {}
+ControlServer::ControlServer(uv_loop_t* loop, ControlHandler& handler)
+    : loop_(loop), handler_(handler), acceptor_(loop, [this](int fd) { accept(fd); }) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -64,7 +65,14 @@ Status ControlServer::listen(const std::filesystem::path& socket) {
         return sys_error("bind", socket.string(), -bound);
     }
     // A burst of clients (1000 at once) must queue, not be refused: the kernel caps this at somaxconn.
-    if (const int rc = uv_listen(listener_.stream(), SOMAXCONN, on_connection); rc < 0) {
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(listener_.base(), &fd) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+        const int code = errno;
+        listener_.close();
+        return sys_error("listen on", socket.string(), code);
+    }
+    if (const int rc = acceptor_.start(fd); rc < 0) {
+        acceptor_.close();
         listener_.close();
         return sys_error("listen on", socket.string(), -rc);
     }
@@ -77,6 +85,7 @@ Status ControlServer::listen(const std::filesystem::path& socket) {
 }
 
 void ControlServer::close() {
+    acceptor_.close();
     if (listener_) {
         listener_.close();
         ::unlink(path_.c_str());
@@ -92,24 +101,15 @@ std::size_t ControlServer::client_count() const {
     return count;
 }
 
-void ControlServer::on_connection(uv_stream_t* server, int status) {
-    if (status < 0) {
-        spdlog::warn("control socket: {}", uv_strerror(status));
-        return;
-    }
-    static_cast<ControlServer*>(server->data)->accept();
-}
-
-void ControlServer::accept() {
+void ControlServer::accept(int fd) {
     auto client = std::make_unique<ControlConnection>(handler_, loop_);
-    if (client->pipe() == nullptr || uv_accept(listener_.stream(), reinterpret_cast<uv_stream_t*>(client->pipe())) < 0) {
+    if (client->pipe() == nullptr || uv_pipe_open(client->pipe(), fd) < 0) {
+        ::close(fd);
         return;
     }
-    uv_os_fd_t fd = -1;
     ucred peer{};
     socklen_t length = sizeof peer;
-    const bool known = uv_fileno(reinterpret_cast<uv_handle_t*>(client->pipe()), &fd) == 0 &&
-                       ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0;
+    const bool known = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0;
     if (!known || (peer.uid != ::geteuid() && peer.uid != 0)) {
         spdlog::warn("control socket: refused a client with uid {} (pid {})", known ? static_cast<long>(peer.uid) : -1L,
                      known ? static_cast<long>(peer.pid) : -1L);
@@ -127,6 +127,7 @@ void ControlServer::on_prune(uv_timer_t* timer) { static_cast<ControlServer*>(ti
 // Closed connections are freed here, never inside their own callbacks.
 void ControlServer::prune() {
     clients_.remove_if([](const std::unique_ptr<ControlConnection>& client) { return client->closed(); });
+    SocketAcceptor::refill();
 }
 
 }  // namespace corral::supervisor

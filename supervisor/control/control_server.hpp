@@ -4,7 +4,8 @@
 // (SO_PEERCRED) is the daemon's or root's; others get `forbidden` and are closed.
 //
 // A socket file left by a daemon that died is replaced; one that still answers is another daemon's, and
-// listen() fails rather than steal it.
+// listen() fails rather than steal it. Connections are accepted even at the descriptor limit
+// (socket_acceptor.hpp).
 #include <uv.h>
 
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "base/sys_result.hpp"
 #include "base/uv_handle.hpp"
 #include "supervisor/control/control_connection.hpp"
+#include "supervisor/control/socket_acceptor.hpp"
 
 namespace corral::supervisor {
 
@@ -40,15 +42,15 @@ public:
     std::size_t client_count() const;
 
 private:
-    static void on_connection(uv_stream_t* server, int status);
     static void on_prune(uv_timer_t* timer);
-    void accept();
+    void accept(int fd);
     void prune();
 
     uv_loop_t* loop_;
     ControlHandler& handler_;
     std::filesystem::path path_;
-    UvHandle<uv_pipe_t> listener_;
+    UvHandle<uv_pipe_t> listener_;  // owns the listening descriptor; acceptor_ accepts on it
+    SocketAcceptor acceptor_;
     UvHandle<uv_timer_t> prune_timer_;
     std::list<std::unique_ptr<ControlConnection>> clients_;
 };

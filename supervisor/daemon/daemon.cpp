@@ -47,10 +47,12 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       why_no_cgroups_(std::move(why_no_cgroups)),
       reaper_(loop),
       restarts_(loop),
+      loop_watch_(loop),
       cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
       kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
       broker_(loop, broker_config(config_)),
       control_(loop, *this),
+      status_file_(config_.supervisor.state_dir / "status.json"),
       started_at_(policies::Clock::now()) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
@@ -62,6 +64,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
     context_.observer = this;
+    context_.loop_watch = &loop_watch_;
 
     for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
         UvHandle<uv_signal_t> handle;
@@ -265,7 +268,7 @@ void Daemon::write_status() {
     status_written_at_ = uv_now(loop_);
     std::vector<const Instance*> instances;
     for_each_instance([&](const Instance& instance) { instances.push_back(&instance); });
-    write_status_file(config_.supervisor.state_dir / "status.json", instances);
+    status_file_.write(instances);
 }
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
@@ -301,6 +304,7 @@ void Daemon::close_handles() {
     status_timer_.close();
     reaper_.close();
     restarts_.close();
+    loop_watch_.close();
 }
 
 }  // namespace corral::supervisor

@@ -24,7 +24,9 @@
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/daemon/control_service.hpp"
+#include "supervisor/daemon/status_file.hpp"
 #include "supervisor/instance/instance.hpp"
+#include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
 
@@ -97,10 +99,12 @@ private:
     InstanceContext context_;
     OrphanReaper reaper_;
     RestartQueue restarts_;  // outlives every Instance, which may cancel its entry when destroyed
+    LoopWatch loop_watch_;
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
     ipc::Broker broker_;
     ControlService control_;
+    StatusFile status_file_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -17,6 +16,8 @@
 #include <string>
 
 #include "base/exit_codes.hpp"
+#include "base/fd_limit.hpp"
+#include "base/fd_reserve.hpp"
 #include "base/unique_fd.hpp"
 #include "supervisor/daemon/cgroup_setup.hpp"
 #include "supervisor/daemon/daemon.hpp"
@@ -56,13 +57,21 @@ private:
     UniqueFd fd_;
 };
 
-// 1000 clients on the control socket, plus two pipes per instance: the default soft limit of 1024 is short.
-void raise_open_files_limit() {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
+// Descriptors kept back for control at the limit (base/fd_reserve.hpp): control-socket clients, and the
+// cgroup files that stop and kill services.
+constexpr std::size_t kReservedFds = 8;
+
+// 1000 clients on the control socket, plus several descriptors per instance: the default soft limit of
+// 1024 is short. Then the reserve.
+void prepare_descriptors() {
+    if (Result<FdLimit> limit = raise_fd_limit(); !limit) {
+        spdlog::warn("{}", limit.error().message());
+    } else if (limit->soft != limit->before) {
+        spdlog::info("open files limit raised from {} to {}", limit->before, limit->soft);
+    } else {
+        spdlog::debug("open files limit {}", limit->soft);
     }
+    fd_reserve().fill(kReservedFds);
 }
 
 int run_daemon(config::Config config, StartupReport& report) {
@@ -73,7 +82,7 @@ int run_daemon(config::Config config, StartupReport& report) {
         spdlog::warn("cannot write {}: {}", state->daemon_log().string(), error);
     }
     std::signal(SIGPIPE, SIG_IGN);
-    raise_open_files_limit();
+    prepare_descriptors();
 
     char exe[PATH_MAX];
     size_t exe_size = sizeof exe;

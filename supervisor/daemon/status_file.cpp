@@ -61,15 +61,26 @@ nlohmann::json instance_status(const Instance& instance, policies::TimePoint now
     return status;
 }
 
-bool write_status_file(const std::filesystem::path& file, const std::vector<const Instance*>& instances) {
+bool StatusFile::write(const std::vector<const Instance*>& instances) {
     const auto now = policies::Clock::now();
     nlohmann::json doc = {{"pid", ::getpid()}, {"instances", nlohmann::json::array()}};
     for (const Instance* instance : instances) doc["instances"].push_back(instance_status(*instance, now));
-    if (Status written = write_file_atomically(file, doc.dump(2) + "\n"); !written) {
-        spdlog::error("{}", written.error().message());
-        return false;
+    const Status written = write_file_atomically(file_, doc.dump(2) + "\n");
+    if (written) {
+        if (const policies::ThrottleVerdict verdict = throttle_.succeeded(); verdict.log) {
+            spdlog::info("{} is written again", file_.string());
+        }
+        return true;
     }
-    return true;
+    const SysError& error = written.error();
+    const policies::ThrottleVerdict verdict = throttle_.failed(std::to_string(error.code), now);
+    if (verdict.log) {
+        spdlog::error("{}{}", error.message(),
+                      verdict.suppressed > 0 ? fmt::format(" ({} more failure(s) since the last report)", verdict.suppressed)
+                                             : std::string("; status.json keeps its last contents, next report in a minute "
+                                                           "unless the error changes"));
+    }
+    return false;
 }
 
 }  // namespace corral::supervisor

@@ -6,13 +6,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "policies/error_throttle.hpp"
 #include "supervisor/instance/instance.hpp"
 
 namespace corral::supervisor {
 
 nlohmann::json instance_status(const Instance& instance, policies::TimePoint now);
 
-// Returns false (after logging) when the file cannot be written.
-bool write_status_file(const std::filesystem::path& file, const std::vector<const Instance*>& instances);
+// The file, and what its failures say in the log: a failure once, again only when the error changes or a
+// minute later (with the count in between), and once when writing works again. A full disk would
+// otherwise log a line per memory sample.
+class StatusFile {
+public:
+    explicit StatusFile(std::filesystem::path file) : file_(std::move(file)) {}
+
+    // Returns false when the file could not be written.
+    bool write(const std::vector<const Instance*>& instances);
+
+private:
+    std::filesystem::path file_;
+    policies::ErrorThrottle throttle_;
+};
 
 }  // namespace corral::supervisor

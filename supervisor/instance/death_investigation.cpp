@@ -59,7 +59,11 @@ void DeathInvestigation::note_thrashing(std::string why) { thrashing_ = std::mov
 void DeathInvestigation::note_memory_limit(std::string why) { memory_limit_ = std::move(why); }
 
 void DeathInvestigation::exited(const policies::ExitStatus& status) {
-    pending_ = PendingExit{status, std::chrono::system_clock::now()};
+    // The wall-clock time of the exit: as long before now as the exit was heard after it happened.
+    const policies::TimePoint steady_now = policies::Clock::now();
+    const auto late = status.ended_at != policies::TimePoint{} && status.ended_at < steady_now ? steady_now - status.ended_at
+                                                                                                 : policies::Clock::duration{};
+    pending_ = PendingExit{status, std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(late)};
     if (policies::needs_more_evidence(weigh(status, owner_.circumstances()))) {
         uv_timer_start(timer_.get(), on_timeout, static_cast<uint64_t>(policies::kEvidenceWait.count()), 0);
         return;
@@ -159,9 +163,10 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
     input.diagnostics_dir = now.diagnostics_dir;
     Result<std::string> id = postmortem::write_bundle(input, setup_.retention);
     if (!id) {
-        spdlog::error("{}: no post-mortem: {}", setup_.name, id.error().message());
+        postmortem::log_bundle_failure(setup_.name, id.error());
         return {};
     }
+    postmortem::log_bundle_written();
     if (not_bundled > 0) {
         spdlog::info("{}: post-mortem {} ({}; {} earlier death(s) of this kind were counted, not bundled)", setup_.name,
                      *id, policies::explain(classification.reason), not_bundled);

@@ -25,7 +25,8 @@ namespace {
         const int n = std::snprintf(text, sizeof text, "%d %s\n", err, stage == ExecStage::exec ? "exec" : "cgroup");
         if (n > 0) (void)!write(report_fd, text, static_cast<size_t>(n));
     }
-    std::fprintf(stderr, "corral: %s \"%s\": %s\n", what, subject, std::strerror(err));
+    std::fprintf(stderr, "corral: %s \"%.200s%s\": %s\n", what, subject, std::strlen(subject) > 200 ? "..." : "",
+                 std::strerror(err));
     _exit(stage == ExecStage::exec && (err == EACCES || err == ENOEXEC) ? 126 : 127);
 }
 
@@ -105,7 +106,7 @@ int exec_shim_main(int argc, char** argv) {
         } else if (arg == "--cgroup" && i + 1 < argc && std::strchr(argv[i + 1], ':') != nullptr) {
             cgroups.emplace_back(argv[++i]);
         } else {
-            std::fprintf(stderr, "corral __exec: unexpected argument \"%s\"\n", argv[i]);
+            std::fprintf(stderr, "corral __exec: unexpected argument \"%.200s\"\n", argv[i]);
             return 2;
         }
     }

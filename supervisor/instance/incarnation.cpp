@@ -89,6 +89,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
 
     self->pid_ = process->pid;
     self->group_ = request.group;
+    self->loop_watch_ = request.loop_watch;
     reaper.own(self->pid_);
     write_end.reset();
 
@@ -111,12 +112,15 @@ void Incarnation::signal_group(int signal) {
     }
     // The cgroup holds the whole process group and more; signalling both would deliver the stop signal
     // twice to every process (and run a graceful-shutdown handler twice).
-    if (group_ != nullptr) {
-        group_->signal(signal);
-        return;
-    }
+    if (group_ != nullptr && group_->signal(signal)) return;
+    // No cgroup, or its files cannot be used (out of descriptors, a broken mount): the process group,
+    // then every process the cgroup was last seen with (those that left the process group).
     if (::kill(-pid_, signal) != 0 && errno != ESRCH) {
         spdlog::warn("cannot send {} to process group {}: {}", signal, pid_, std::strerror(errno));
+    }
+    if (group_ == nullptr) return;
+    for (const pid_t pid : group_->known_pids()) {
+        if (::getpgid(pid) != pid_) ::kill(pid, signal);
     }
 }
 
@@ -145,6 +149,8 @@ void Incarnation::handle_exit(int64_t exit_status, int term_signal) {
     reaper_.disown(pid_);
     status_.code = static_cast<int>(exit_status);
     status_.signal = term_signal;
+    const policies::TimePoint now = policies::Clock::now();
+    status_.ended_at = loop_watch_ != nullptr ? loop_watch_->exit_time(now) : now;
     // The child is dead, so the report pipe holds its final word (data or EOF) already: read it now so
     // that the owner hears about the exec before it hears about the exit.
     read_report();

@@ -24,6 +24,7 @@
 #include "policies/exit_status.hpp"
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/instance/exec_shim.hpp"
+#include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 
 namespace corral::supervisor {
@@ -45,6 +46,7 @@ struct SpawnRequest {
     uv_pipe_t* stderr_pipe = nullptr;
     InstanceGroup* group = nullptr;  // the cgroup the shim joins, or null (process group only)
     int ipc_fd = -1;                 // the instance's end of its Node IPC channel, put at fd 3; -1 for none
+    const LoopWatch* loop_watch = nullptr;  // dates the exit (ExitStatus::ended_at); null: when it is heard
 };
 
 class Incarnation {
@@ -77,6 +79,7 @@ private:
     OrphanReaper& reaper_;
     IncarnationOwner& owner_;
     InstanceGroup* group_ = nullptr;
+    const LoopWatch* loop_watch_ = nullptr;
     pid_t pid_ = 0;
     bool exited_ = false;
     bool stopping_ = false;

@@ -7,6 +7,7 @@
 
 #include "base/instance_name.hpp"
 #include "base/process_info.hpp"
+#include "base/text_format.hpp"
 #include "supervisor/instance/required_timer.hpp"
 
 namespace corral::supervisor {
@@ -159,7 +160,8 @@ void Instance::on_exec(const ExecReport& report) {
         if (report.stage == ExecStage::cgroup) {
             spdlog::error("{}: cannot join its cgroup {}: {}", name_, cgroup_name(), std::strerror(report.error));
         } else {
-            spdlog::error("{}: cannot execute \"{}\": {}", name_, spec_->command.front(), std::strerror(report.error));
+            spdlog::error("{}: cannot execute \"{}\": {}", name_, clip_for_log(spec_->command.front()),
+                          std::strerror(report.error));
         }
         return;
     }

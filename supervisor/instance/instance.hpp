@@ -35,6 +35,7 @@
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance/cooling_controller.hpp"
 #include "supervisor/instance/death_investigation.hpp"
+#include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/incarnation.hpp"
 #include "supervisor/instance/instance_output.hpp"
 #include "supervisor/instance/memory_actions.hpp"
@@ -72,6 +73,7 @@ struct InstanceContext {
     config::SupervisorSpec supervisor;  // state_dir, sample_interval, postmortem retention
     ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
     RestartQueue* restarts = nullptr;   // due restarts wait here for their turn; null: at once
+    const LoopWatch* loop_watch = nullptr;  // dates exits heard after the daemon was stopped; may be null
 };
 
 class Instance final : private IncarnationOwner,

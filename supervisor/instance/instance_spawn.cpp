@@ -6,7 +6,9 @@
 #include <map>
 #include <system_error>
 
+#include "base/fd_reserve.hpp"
 #include "base/instance_name.hpp"
+#include "base/text_format.hpp"
 #include "ipc/channel_socket.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 #include "supervisor/instance/instance.hpp"
@@ -28,9 +30,19 @@ bool inherited_by_accident(std::string_view name) {
     return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID";
 }
 
+// What uv_spawn's error means for the user; E2BIG is libuv's "argument list too long" with no hint.
+std::string start_error(int rc) {
+    if (rc == UV_E2BIG) return "argument list too long (its command and environment exceed the kernel's limit)";
+    if (rc == UV_EMFILE || rc == UV_ENFILE) return std::string(uv_strerror(rc)) + " (the daemon is out of descriptors)";
+    return uv_strerror(rc);
+}
+
 }  // namespace
 
 void Instance::spawn() {
+    // Descriptors freed since the reserve was last used go back to it before this start takes any: at the
+    // limit, control (the socket, stop and kill) comes before starting services.
+    fd_reserve().refill();
     if (!make_group()) {
         handle({EventKind::gone, kSpawnFailed});
         return;
@@ -46,11 +58,12 @@ void Instance::spawn() {
     request.stdout_pipe = pipes.out;
     request.stderr_pipe = pipes.err;
     request.group = group_.get();
+    request.loop_watch = context_.loop_watch;
     std::optional<ipc::ChannelSocket> channel = open_channel();
     if (channel) request.ipc_fd = channel->theirs.get();
 
     if (const int rc = Incarnation::spawn(context_.loop, *context_.reaper, *this, request, incarnation_); rc < 0) {
-        spdlog::error("{}: cannot start {}: {}", name_, spec_->command.front(), uv_strerror(rc));
+        spdlog::error("{}: cannot start {}: {}", name_, clip_for_log(spec_->command.front()), start_error(rc));
         output_.abandon();
         handle({EventKind::gone, kSpawnFailed});
         return;

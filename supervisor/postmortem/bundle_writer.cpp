@@ -1,17 +1,22 @@
 #include "supervisor/postmortem/bundle_writer.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "base/file_text.hpp"
+#include "base/unique_fd.hpp"
 #include "base/instance_name.hpp"
 #include "base/text_format.hpp"
+#include "policies/error_throttle.hpp"
 #include "policies/signal_names.hpp"
 #include "supervisor/postmortem/bundle_format.hpp"
 
@@ -24,12 +29,35 @@ namespace {
 json optional_number(const std::optional<std::uint64_t>& value) { return value ? json(*value) : json(nullptr); }
 
 Status write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) return sys_error("write", file.string(), EIO);
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) return sys_error("write", file.string());
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return sys_error("write", file.string(), n < 0 ? errno : EIO);
+        done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd.release()) != 0 && errno != EINTR) return sys_error("write", file.string());
     return {};
 }
+
+// The bundle's "<name>.tmp" directory: removed with what is in it unless it was renamed into place, so
+// that a failure (a full disk) leaves nothing half-written behind.
+class TempDirGuard {
+public:
+    explicit TempDirGuard(fs::path dir) : dir_(std::move(dir)) {}
+    ~TempDirGuard() {
+        if (dir_.empty()) return;
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    TempDirGuard(const TempDirGuard&) = delete;
+    TempDirGuard& operator=(const TempDirGuard&) = delete;
+    void keep() { dir_.clear(); }
+
+private:
+    fs::path dir_;
+};
 
 std::uint64_t tree_size(const fs::path& dir) {
     std::uint64_t total = 0;
@@ -162,6 +190,7 @@ Result<std::string> write_bundle(const BundleInput& input, const config::Postmor
     std::error_code ec;
     fs::create_directories(temp_dir, ec);
     if (ec) return sys_error("create", temp_dir.string(), ec.value());
+    TempDirGuard guard(temp_dir);
 
     Result<std::vector<std::string>> files = write_files(input, temp_dir);
     if (!files) return files.error();
@@ -170,8 +199,32 @@ Result<std::string> write_bundle(const BundleInput& input, const config::Postmor
     if (Status written = write_text(temp_dir / kSummary, summary.dump(2) + "\n"); !written) return written.error();
     fs::rename(temp_dir, final_dir, ec);
     if (ec) return sys_error("rename", temp_dir.string(), ec.value());
+    guard.keep();
     apply_retention(root, instance_dir, final_dir, retention);
     return instance_dir_name + "/" + name;
+}
+
+namespace {
+
+policies::ErrorThrottle& failure_throttle() {
+    static policies::ErrorThrottle throttle;
+    return throttle;
+}
+
+}  // namespace
+
+void log_bundle_failure(const std::string& instance, const SysError& error) {
+    const policies::ThrottleVerdict verdict = failure_throttle().failed(std::to_string(error.code), policies::Clock::now());
+    if (!verdict.log) return;
+    spdlog::error("{}: no post-mortem: {}{}", instance, error.message(),
+                  verdict.suppressed > 0 ? " (" + std::to_string(verdict.suppressed) + " more post-mortem(s) lost since the last report)"
+                                         : std::string("; further failures like it are reported once a minute"));
+}
+
+void log_bundle_written() {
+    if (const policies::ThrottleVerdict verdict = failure_throttle().succeeded(); verdict.log) {
+        spdlog::info("post-mortems are written again");
+    }
 }
 
 }  // namespace corral::supervisor::postmortem

@@ -42,7 +42,15 @@ struct BundleInput {
     std::filesystem::path diagnostics_dir;  // Node's reports and heap snapshots land here; moved in
 };
 
-// Returns the bundle's id ("api-0/20261125T131500.123Z-oom-kill").
+// Returns the bundle's id ("api-0/20261125T131500.123Z-oom-kill"). On failure nothing is left behind (the
+// temporary directory is removed) and the error names the errno (ENOSPC: "No space left on device").
 Result<std::string> write_bundle(const BundleInput& input, const config::PostmortemSpec& retention);
+
+// Logs that `instance` got no post-mortem. One disk serves every instance, so one throttle
+// (policies/error_throttle.hpp) for all of them: a full disk is reported once, again when the error
+// changes or a minute later with the count in between, and once when a bundle is written again
+// (log_bundle_written).
+void log_bundle_failure(const std::string& instance, const SysError& error);
+void log_bundle_written();
 
 }  // namespace corral::supervisor::postmortem

@@ -63,3 +63,11 @@ TEST_CASE("text format: UTC times, with milliseconds") {
     CHECK(iso_utc(at) == "2026-11-25T13:15:00.123Z");
     CHECK(compact_utc(at) == "20261125T131500.123Z");
 }
+
+TEST_CASE("text for logs: a long command line is cut and marked with its full size") {
+    CHECK(corral::clip_for_log("node server.js") == "node server.js");
+    const std::string huge(2 << 20, 'a');
+    const std::string clipped = corral::clip_for_log(huge);
+    CHECK(clipped == std::string(200, 'a') + "... (2.0MiB)");
+    CHECK(corral::clip_for_log("abcdef", 3) == "abc... (6B)");
+}

@@ -218,8 +218,21 @@ Status FakeCgroupFs::remove_dir(const fs::path& path) {
     return {};
 }
 
+void FakeCgroupFs::fail_files(const std::string& file_name, int error) {
+    std::erase_if(failing_, [&](const auto& entry) { return entry.first == file_name; });
+    if (error != 0) failing_.emplace_back(file_name, error);
+}
+
+int FakeCgroupFs::injected_error(const fs::path& file) const {
+    for (const auto& [name, error] : failing_) {
+        if (file.filename() == name) return error;
+    }
+    return 0;
+}
+
 Result<std::string> FakeCgroupFs::read(const fs::path& file) {
     reap();
+    if (const int error = injected_error(file)) return sys_error("read", file.string(), error);
     if (!fs::exists(file)) return sys_error("read", file.string(), ENOENT);
     if (fs::is_directory(file)) return sys_error("read", file.string(), EISDIR);
     if (file.filename() == "cgroup.kill") return sys_error("read", file.string(), EINVAL);
@@ -228,7 +241,8 @@ Result<std::string> FakeCgroupFs::read(const fs::path& file) {
 
 Status FakeCgroupFs::write(const fs::path& file, std::string_view value) {
     reap();
-    Status result = write_checked(file.lexically_normal(), value);
+    const int injected = injected_error(file);
+    Status result = injected != 0 ? Status(sys_error("write", file.string(), injected)) : write_checked(file.lexically_normal(), value);
     writes_.push_back(Write{file, std::string(value), result ? 0 : result.error().code});
     update_events();
     return result;

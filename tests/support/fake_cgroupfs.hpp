@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "supervisor/cgroup/cgroup_fs.hpp"
@@ -66,6 +67,10 @@ public:
     // Every write() call, in order.
     const std::vector<Write>& writes() const { return writes_; }
 
+    // From now on, every read and write of a file named `file_name` (in any group) fails with `error`, as
+    // they do at the descriptor limit (EMFILE); error 0 lifts it.
+    void fail_files(const std::string& file_name, int error);
+
 private:
     Status write_checked(const std::filesystem::path& file, std::string_view value);
     Status write_procs(const std::filesystem::path& dir, std::string_view value);
@@ -82,6 +87,8 @@ private:
     std::filesystem::path root_;
     Features features_;
     std::vector<Write> writes_;
+    std::vector<std::pair<std::string, int>> failing_;
+    int injected_error(const std::filesystem::path& file) const;
 };
 
 }  // namespace corral::test

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,6 +136,17 @@ void kill_all_descendants() {
 CorralProcess::CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args,
                              std::filesystem::path state_dir)
     : cwd_(cwd), state_dir_(state_dir.empty() ? cwd / ".corral" : std::move(state_dir)) {
+    start(args, 0);
+}
+
+CorralProcess::CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                             unsigned long nofile)
+    : cwd_(cwd), state_dir_(cwd / ".corral") {
+    start(args, nofile);
+}
+
+void CorralProcess::start(const std::vector<std::string>& args, unsigned long nofile) {
+    const std::filesystem::path& cwd = cwd_;
     // Whatever the daemon leaves behind comes back to the test process, which then kills it.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     const std::string out = (cwd / "corral.stdout").string();
@@ -154,6 +166,10 @@ CorralProcess::CorralProcess(const std::filesystem::path& cwd, const std::vector
         dup2(err_fd, 2);
         // If the test dies, the daemon goes with it; its services follow the daemon.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (nofile > 0) {
+            const rlimit limit{nofile, nofile};
+            if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+        }
         execv(c_argv[0], c_argv.data());
         _exit(127);
     }

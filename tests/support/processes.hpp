@@ -48,6 +48,8 @@ public:
     // of `state_dir` (default cwd/.corral).
     CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args,
                   std::filesystem::path state_dir = {});
+    // The same, with the daemon's descriptor limit (soft and hard RLIMIT_NOFILE) set to `nofile`.
+    CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args, unsigned long nofile);
     ~CorralProcess();
     CorralProcess(const CorralProcess&) = delete;
     CorralProcess& operator=(const CorralProcess&) = delete;
@@ -61,6 +63,8 @@ public:
     std::string stderr_text() const;
 
 private:
+    void start(const std::vector<std::string>& args, unsigned long nofile);
+
     std::filesystem::path cwd_;
     std::filesystem::path state_dir_;
     pid_t pid_ = -1;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/file_size_limit.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace corral::supervisor::postmortem;
@@ -106,4 +107,24 @@ TEST_CASE("bundle writer: two deaths in the same millisecond get two bundles") {
     REQUIRE(first.ok());
     REQUIRE(second.ok());
     CHECK(*first != *second);
+}
+
+TEST_CASE("bundle writer: a bundle that cannot be written names the errno and leaves no temporary directory") {
+    TempDir dir;
+    corral::config::PostmortemSpec retention;
+    BundleInput input = input_at(dir, 1'795'600'000'000, corral::policies::ExitReason::signal);
+    input.memory_csv = std::string(64 * 1024, '1');
+    corral::Result<std::string> id = std::string();
+    {
+        corral::test::FileSizeLimit disk(1024);  // every file stops at 1 KiB: EFBIG, as ENOSPC would
+        id = write_bundle(input, retention);
+    }
+    REQUIRE_FALSE(id.ok());
+    CHECK(id.error().code == EFBIG);
+    CHECK(id.error().message().find("File too large") != std::string::npos);
+    CHECK(id.error().message().find("memory.csv") != std::string::npos);
+    std::vector<fs::path> left;
+    for (const auto& entry : fs::recursive_directory_iterator(dir / "postmortem")) left.push_back(entry.path());
+    CHECK(left == std::vector<fs::path>{dir / "postmortem" / "my-api-1"});
+    CHECK(write_bundle(input, retention).ok());  // with room again, the same bundle is written
 }

@@ -1,0 +1,19 @@
+#pragma once
+// The daemon's descriptor limit: every service costs it several descriptors (output pipes, its IPC
+// channel, memory watches), and the soft limit many systems start with (1024) is far below the hard one.
+#include <sys/resource.h>
+
+#include "base/sys_result.hpp"
+
+namespace corral {
+
+struct FdLimit {
+    rlim_t before = 0;  // the soft limit found
+    rlim_t soft = 0;    // the soft limit now
+    rlim_t hard = 0;
+};
+
+// Raises the soft RLIMIT_NOFILE to the hard limit.
+Result<FdLimit> raise_fd_limit();
+
+}  // namespace corral
