@@ -23,6 +23,8 @@ Broker::Broker(uv_loop_t* loop, BrokerConfig config) : loop_(loop) {
     if (flush_.init(uv_check_init, loop_) == 0) flush_.get()->data = this;
     if (again_.init(uv_idle_init, loop_) == 0) again_.get()->data = this;
     configure(std::move(config));
+    warn_unowned_journals();
+    mark_running();
 }
 
 Broker::~Broker() { close(); }
@@ -109,10 +111,13 @@ void Broker::update_reading(const std::string& sender_service) {
     }
     for (auto& [name, endpoint] : endpoints_) {
         if (endpoint->service != sender_service || !endpoint->channel) continue;
-        if (blocked || endpoint->hold_send) {
+        if (blocked || endpoint->hold_send || backlog_ != Backlog::live) {
             if (endpoint->channel->reading()) {
                 endpoint->channel->pause_reading();
-                if (blocked) spdlog::warn("ipc: {} is not read until its routes drain (queues full)", endpoint->name);
+                if (blocked && worth_logging(++endpoint->paused_full)) {
+                    spdlog::warn("ipc: {} is not read until its routes drain (queues full; {} time(s) so far)",
+                                 endpoint->name, endpoint->paused_full);
+                }
             }
         } else if (!endpoint->channel->reading()) {
             endpoint->channel->resume_reading();

@@ -13,6 +13,12 @@
 //     "service#index"; json only). Messages for an instance that is not running wait in its queue: a
 //     restart loses only what was already written into the dead instance's socket.
 //   - A held receiver (cooling) gets nothing until released; its messages wait.
+//   - The backlog outlives the daemon (broker_backlog.cpp). At start, each queue adopts the journal an
+//     earlier daemon left for it (FROM-to-TO-INDEX.journal) and replays it before anything new. At
+//     shutdown, begin_drain() stops reading every sender and goes on delivering while the receivers run;
+//     drained() says when nothing is left that a running receiver could take and every receiver has read
+//     everything written to it; persist() then writes what is left to the journals, in order, and the
+//     broker delivers nothing more.
 #include <uv.h>
 
 #include <cstdint>
@@ -62,7 +68,8 @@ public:
     Broker(const Broker&) = delete;
     Broker& operator=(const Broker&) = delete;
 
-    // Routes that stay the same keep their queues; removed routes drop theirs (counted); new ones start empty.
+    // Routes that stay the same keep their queues; removed routes drop what they held in memory (counted)
+    // and keep their journals on disk; new ones adopt the journal an earlier daemon left, or start empty.
     void configure(BrokerConfig config);
     // The instance runs and `fd` is the daemon's end of its channel (the broker owns it from now on);
     // `sender_buffer` is the send buffer of the instance's end (see Channel).
@@ -77,6 +84,14 @@ public:
 
     nlohmann::json stats() const;
     void close();
+
+    // Shutdown (broker_backlog.cpp): stop reading senders and deliver what is held; then persist the rest.
+    // stop_delivering() (the drain timeout is over) writes nothing more, so that drained() then only waits
+    // for the receivers to read what was already written to them.
+    void begin_drain();
+    void stop_delivering();
+    bool drained() const;
+    void persist();
 
 private:
     struct Endpoint;  // broker_parts.hpp
@@ -108,6 +123,11 @@ private:
     Endpoint* endpoint(const std::string& service, unsigned index);
     Endpoint& slot(const std::string& service, unsigned index);  // created on first use, kept until close()
     const std::vector<Route*>& routes_from(const std::string& service) const;
+    // A journal in the spill directory that no queue of the configuration owns is kept, with a warning.
+    void warn_unowned_journals() const;
+    // Leaves a marker in the spill directory while the broker runs (removed by persist()): found at start,
+    // it says the previous daemon died, and queues without a journal cannot count what they lost.
+    void mark_running() const;
     static void on_retry(uv_timer_t* timer);
     static void on_prune(uv_timer_t* timer);
 
@@ -122,6 +142,10 @@ private:
     UvHandle<uv_timer_t> prune_timer_;
     UvHandle<uv_check_t> flush_;  // delivers pending_ after the loop's poll phase
     UvHandle<uv_idle_t> again_;   // goes on delivering a queue that filled a whole turn
+    enum class Backlog { live, draining, holding, persisted };
+    Backlog backlog_ = Backlog::live;
+    std::uint64_t drain_mark_ = 0;  // messages delivered when the drain began
+    policies::TimePoint drain_began_{};
 };
 
 }  // namespace corral::ipc

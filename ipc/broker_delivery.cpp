@@ -16,6 +16,8 @@ namespace {
 constexpr std::size_t kMaxTurnBytes = 1 << 20;
 // libuv's timers count whole milliseconds and may fire up to one early: the retry timer's wake-up admits that.
 constexpr policies::Duration kTimerGranularity{1};
+// What a Node receiver may have read from its socket and not handled yet: one read (libuv's 64 KiB).
+constexpr std::uint64_t kReceiverReadAhead = 64 * 1024;
 
 }  // namespace
 
@@ -26,7 +28,7 @@ bool Broker::offer(Route& route, unsigned target, std::string_view frame) {
     // end of this read.
     if (queue.empty() && receiver.ready() &&
         (!route.config.rate.limited() || route.limiter.admit(frame.size(), policies::Clock::now(), kTimerGranularity))) {
-        queue.pass();
+        queue.pass(frame.size());
         if (receiver.outgoing.empty()) flushing_.push_back(&receiver);
         receiver.outgoing.append(frame);
         return false;
@@ -47,7 +49,7 @@ bool Broker::offer(Route& route, unsigned target, std::string_view frame) {
 }
 
 void Broker::deliver(Route& route, unsigned index) {
-    if (index >= route.receivers.size()) return;
+    if (index >= route.receivers.size() || backlog_ == Backlog::holding || backlog_ == Backlog::persisted) return;
     Endpoint& receiver = *route.receivers[index];
     DeliveryQueue& queue = *route.queues[index];
     const bool was_blocked = queue.blocked();
@@ -74,6 +76,16 @@ void Broker::deliver(Route& route, unsigned index) {
     }
     // The kernel took a whole turn's worth at once, so no write completion will come back for more.
     if (turn >= kMaxTurnBytes && !queue.empty() && receiver.ready()) schedule_delivery(route, index, Turn::next_one);
+    // The journal's batch (durable) and mark, once per turn: what a crash would lose or replay twice.
+    // What the receiver may not have handled yet: its socket, what libuv holds, and one read of Node's.
+    const std::uint64_t unhandled = !queue.journaled() || !receiver.channel
+                                        ? 0
+                                        : receiver.channel->unread_by_peer() + receiver.channel->queued() +
+                                              receiver.outgoing.size() + kReceiverReadAhead;
+    if (auto synced = queue.sync(unhandled); !synced && worth_logging(++route.sync_errors)) {
+        spdlog::error("ipc {}: cannot bring the journal of {}#{} up to date ({}; {} time(s) so far)", route.label(),
+                      route.config.to, index, synced.error().message(), route.sync_errors);
+    }
     if (was_blocked && !queue.blocked()) update_reading(route.config.from);
 }
 

@@ -25,6 +25,10 @@ inline bool worth_logging(std::uint64_t count) {
     return count == 1;
 }
 
+// Adopts the journal an earlier daemon left for `queue` (of route `label`, towards instance `receiver`),
+// and logs what it replays, cuts and counts as lost (broker_backlog.cpp).
+void adopt_journal(const std::string& label, const std::string& receiver, DeliveryQueue& queue);
+
 struct Broker::Endpoint {
     std::string service;
     unsigned index = 0;
@@ -33,6 +37,7 @@ struct Broker::Endpoint {
     Serialization mode = Serialization::json;
     bool hold_receive = false;
     bool hold_send = false;
+    std::uint64_t paused_full = 0;  // times reading stopped because its routes were full (logged sparingly)
     // Frames handed to this receiver and not yet written: written at the end of the read that produced
     // them, or of the delivery turn. Never more than kHighWater plus one frame.
     std::string outgoing;
@@ -52,6 +57,7 @@ struct Broker::Route {
     policies::RouteLimiter limiter;
     unsigned next = 0;              // round-robin cursor
     std::uint64_t unaddressable = 0;  // "$to" named an instance that does not exist
+    std::uint64_t sync_errors = 0;    // the journal's batch or mark could not be written
     UvHandle<uv_timer_t> retry;
     // Per receiving instance: delivered at the last tick of the prune timer, and the rate since the one before.
     std::map<unsigned, std::pair<std::uint64_t, policies::TimePoint>> rate_marks;

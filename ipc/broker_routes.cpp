@@ -27,7 +27,10 @@ void Broker::configure(BrokerConfig config) {
     for (auto& removed : routes_) {
         if (!removed) continue;
         const std::size_t queued = removed->queued_messages();
-        if (queued > 0) spdlog::warn("ipc {}: route removed with {} queued message(s)", removed->label(), queued);
+        if (queued > 0) {
+            spdlog::warn("ipc {}: route removed with {} queued message(s); what was spilled stays on disk for when it "
+                         "comes back", removed->label(), queued);
+        }
         removed->retry.close();
     }
     routes_ = std::move(next);
@@ -63,6 +66,7 @@ void Broker::Route::fit_queues(unsigned count, const std::filesystem::path& spil
         if (!queue) {
             const auto journal = spill_dir / (config.from + "-to-" + config.to + "-" + std::to_string(index) + ".journal");
             queue = std::make_unique<DeliveryQueue>(config.queue, journal);
+            adopt_journal(label(), config.to + "#" + std::to_string(index), *queue);
         } else {
             queue->set_limits(config.queue);
         }

@@ -1,5 +1,5 @@
 // What the broker counts, for `corral status` (the "routes" and "channels" of its status result), and the
-// delivery rates it measures on every tick of its prune timer.
+// delivery rates it measures on every tick of its prune timer (which also refreshes the journals' marks).
 #include "base/instance_name.hpp"
 #include "ipc/broker.hpp"
 #include "ipc/broker_parts.hpp"
@@ -19,6 +19,13 @@ void Broker::on_prune(uv_timer_t* timer) {
                                       ? 0.0
                                       : static_cast<double>(delivered - mark.first) / seconds;
             mark = {delivered, now};
+            // A second on, what the receiver had read it has handled: the mark's frames in flight are
+            // only those still in its socket.
+            const Endpoint& receiver = *route->receivers[index];
+            if (queue->journaled() && receiver.channel) {
+                (void)queue->sync(receiver.channel->unread_by_peer() + receiver.channel->queued() +
+                                  receiver.outgoing.size());
+            }
         }
     }
 }
@@ -45,6 +52,11 @@ nlohmann::json Broker::stats() const {
                                     {"queued_bytes", queue->queued_bytes()},
                                     {"spilled_bytes", queue->spilled_bytes()},
                                     {"blocked", queue->blocked()},
+                                    {"persisted", c.persisted},
+                                    {"replayed", c.replayed},
+                                    {"torn", c.torn},
+                                    {"torn_bytes", c.torn_bytes},
+                                    {"lost", c.lost},
                                     {"rate", rate == route->rates.end() ? 0.0 : rate->second}});
         }
         routes.push_back({{"from", route->config.from},

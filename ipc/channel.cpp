@@ -1,5 +1,8 @@
 #include "ipc/channel.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -153,6 +156,20 @@ void Channel::on_written(uv_write_t* request, int status) {
 }
 
 std::size_t Channel::queued() const { return pipe_ ? uv_stream_get_write_queue_size(pipe_.stream()) : 0; }
+
+std::size_t Channel::unread_by_peer() const {
+    int fd = -1;
+    int bytes = 0;
+    if (!pipe_ || uv_fileno(pipe_.base(), &fd) < 0 || ::ioctl(fd, SIOCOUTQ, &bytes) != 0 || bytes < 0) return 0;
+    return static_cast<std::size_t>(bytes);
+}
+
+std::size_t Channel::unread_from_peer() const {
+    int fd = -1;
+    int bytes = 0;
+    if (!pipe_ || uv_fileno(pipe_.base(), &fd) < 0 || ::ioctl(fd, FIONREAD, &bytes) != 0 || bytes < 0) return 0;
+    return static_cast<std::size_t>(bytes);
+}
 
 void Channel::close() {
     reading_ = false;

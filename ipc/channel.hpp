@@ -51,6 +51,10 @@ public:
     // they are, `writable` fires (not after a write the kernel took whole at once).
     void write(std::string_view bytes);
     std::size_t queued() const;
+    // Bytes written into the socket that the instance has not read yet (SIOCOUTQ; 0 when unknown).
+    std::size_t unread_by_peer() const;
+    // Bytes the instance wrote that the broker has not read yet (FIONREAD; 0 when unknown).
+    std::size_t unread_from_peer() const;
     void close();
 
     std::uint64_t frames_in = 0;

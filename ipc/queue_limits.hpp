@@ -12,6 +12,9 @@ struct QueueLimits {
     std::uint64_t max_messages = 100'000;
     Overflow overflow = Overflow::spill;
     std::uint64_t spill_max = 1ull << 30;
+    // Every frame goes through the journal (flushed at the end of each turn of the broker), so that a
+    // crash of the daemon loses at most the frames of one turn; see delivery_queue.hpp.
+    bool durable = false;
 
     bool operator==(const QueueLimits&) const = default;
 };

@@ -5,17 +5,19 @@
 namespace corral::policies {
 namespace {
 
-enum class Step { ignore, run, stop, kill, sweep, close, close_late };
+enum class Step { ignore, run, drain, cut_drain, drained, drain_late, kill, sweep, close, close_late };
 
 using S = Step;
-// Rows: starting, running, stopping, sweeping, closed.
-// Columns: started, stop_signal, stop_command, all_down, quiet, pipes_deadline.
+constexpr Step I = S::ignore;
+// Rows: starting, running, draining, stopping, sweeping, closed.
+// Columns: started, stop_signal, stop_command, drained, drain_deadline, all_down, quiet, pipes_deadline.
 constexpr std::array<std::array<Step, kPhaseEventCount>, kDaemonPhaseCount> kTable = {{
-    {S::run, S::stop, S::stop, S::ignore, S::ignore, S::ignore},
-    {S::ignore, S::stop, S::stop, S::ignore, S::ignore, S::ignore},
-    {S::ignore, S::kill, S::ignore, S::sweep, S::ignore, S::ignore},
-    {S::ignore, S::kill, S::ignore, S::ignore, S::close, S::close_late},
-    {S::ignore, S::ignore, S::ignore, S::ignore, S::ignore, S::ignore},
+    {S::run, S::drain, S::drain, I, I, I, I, I},
+    {I, S::drain, S::drain, I, I, I, I, I},
+    {I, S::cut_drain, I, S::drained, S::drain_late, I, I, I},
+    {I, S::kill, I, I, I, S::sweep, I, I},
+    {I, S::kill, I, I, I, I, S::close, S::close_late},
+    {I, I, I, I, I, I, I, I},
 }};
 
 }  // namespace
@@ -24,6 +26,7 @@ std::string_view to_string(DaemonPhase phase) {
     switch (phase) {
         case DaemonPhase::starting: return "starting";
         case DaemonPhase::running: return "running";
+        case DaemonPhase::draining: return "draining";
         case DaemonPhase::stopping: return "stopping";
         case DaemonPhase::sweeping: return "sweeping";
         case DaemonPhase::closed: return "closed";
@@ -32,7 +35,7 @@ std::string_view to_string(DaemonPhase phase) {
 }
 
 bool is_stopping(DaemonPhase phase) {
-    return phase == DaemonPhase::stopping || phase == DaemonPhase::sweeping || phase == DaemonPhase::closed;
+    return phase == DaemonPhase::draining || phase == DaemonPhase::stopping || phase == DaemonPhase::sweeping || phase == DaemonPhase::closed;
 }
 
 std::string_view to_string(PhaseEvent event) {
@@ -40,6 +43,8 @@ std::string_view to_string(PhaseEvent event) {
         case PhaseEvent::started: return "started";
         case PhaseEvent::stop_signal: return "stop_signal";
         case PhaseEvent::stop_command: return "stop_command";
+        case PhaseEvent::drained: return "drained";
+        case PhaseEvent::drain_deadline: return "drain_deadline";
         case PhaseEvent::all_down: return "all_down";
         case PhaseEvent::quiet: return "quiet";
         case PhaseEvent::pipes_deadline: return "pipes_deadline";
@@ -52,9 +57,19 @@ PhaseDecision decide(DaemonPhase phase, PhaseEvent event, std::string_view cause
     switch (kTable[static_cast<int>(phase)][static_cast<int>(event)]) {
         case Step::ignore: break;
         case Step::run: return {DaemonPhase::running, PhaseAction::none, Notice::debug, "every service is starting"};
-        case Step::stop:
-            return {DaemonPhase::stopping, PhaseAction::stop_all, Notice::info,
-                    who + ": stopping every service (send it again to kill them at once)"};
+        case Step::drain:
+            return {DaemonPhase::draining, PhaseAction::drain, Notice::info,
+                    who + ": delivering the IPC backlog, then stopping every service (send it again to kill them at once)"};
+        case Step::cut_drain:
+            return {DaemonPhase::stopping, PhaseAction::persist_kill, Notice::warning,
+                    who + " again: keeping the rest of the IPC backlog for the next start and killing every process now"};
+        case Step::drained:
+            return {DaemonPhase::stopping, PhaseAction::persist_stop, Notice::debug,
+                    "the IPC backlog is delivered or waits for receivers that do not run: stopping every service"};
+        case Step::drain_late:
+            return {DaemonPhase::stopping, PhaseAction::persist_stop, Notice::warning,
+                    "the drain timeout is over: keeping the rest of the IPC backlog for the next start and stopping "
+                    "every service"};
         case Step::kill:
             return {phase, PhaseAction::kill_all, Notice::warning, who + " again: killing every remaining process now"};
         case Step::sweep:

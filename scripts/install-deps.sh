@@ -8,6 +8,7 @@ packages=(
   libuv1-dev libspdlog-dev libtomlplusplus-dev      # event loop, corral's log, service files
   libcgroup-dev nlohmann-json3-dev libcli11-dev     # cgroups, JSON, command line
   libsimdjson-dev                                   # validating IPC messages
+  zlib1g-dev                                        # CRC-32 of the spill journal's records
   doctest-dev                                       # tests
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks

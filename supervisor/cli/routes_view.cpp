@@ -36,6 +36,16 @@ std::string queued_cell(const Json& destination) {
         if (spilled > 0) cell += " + " + format_size(spilled) + " on disk";
     }
     if (flag_of(destination, "blocked")) cell += ", blocked";
+    // What the previous daemon left: replayed at start, cut from a torn journal, lost in its crash.
+    if (const std::uint64_t replayed = count_of(destination, "replayed"); replayed > 0) {
+        cell += ", " + std::to_string(replayed) + " replayed";
+    }
+    if (const std::uint64_t torn = count_of(destination, "torn_bytes"); torn > 0) {
+        cell += ", " + format_size(torn) + " torn";
+    }
+    if (const std::uint64_t lost = count_of(destination, "lost"); lost > 0) {
+        cell += ", <= " + std::to_string(lost) + " lost in a crash";
+    }
     return cell;
 }
 

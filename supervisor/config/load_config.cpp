@@ -27,13 +27,15 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kRootKeys[] = {"supervisor", "services", "routes"};
 constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval",
-                                                "postmortem", "max_message"};
+                                                "postmortem", "max_message", "drain_timeout"};
 constexpr std::string_view kPostmortemKeys[] = {"keep", "max_size", "window"};
 constexpr std::string_view kCgroupModeNames[] = {"auto", "required", "off"};
 constexpr CgroupMode kCgroupModes[] = {CgroupMode::automatic, CgroupMode::required, CgroupMode::off};
 // Memory is sampled at least this far apart; below 100ms the daemon would do little else.
 constexpr Duration kShortestSample{100};
 constexpr Duration kLongestSample{3'600'000};
+// The drain at shutdown holds every service up: an hour is surely a typo.
+constexpr Duration kLongestDrain{3'600'000};
 constexpr std::int64_t kMostPostmortemBundles = 10'000;  // per instance
 // A smaller budget for all post-mortem bundles is a typo ("10k" meant "10G").
 constexpr std::uint64_t kSmallestPostmortemSize = 1ull << 20;
@@ -97,6 +99,7 @@ void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path
     supervisor.read_duration("sample_interval", kShortestSample, kLongestSample, config.supervisor.sample_interval);
     read_postmortem(diagnostics, supervisor, config.supervisor.postmortem);
     supervisor.read_size("max_message", kSmallestMaxMessage, kLargestMaxMessage, config.supervisor.max_message);
+    supervisor.read_duration("drain_timeout", Duration{0}, kLongestDrain, config.supervisor.drain_timeout);
     supervisor.finish();
 }
 

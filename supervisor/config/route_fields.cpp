@@ -16,7 +16,7 @@ namespace corral::config {
 namespace {
 
 constexpr std::string_view kRouteKeys[] = {"from", "to", "rate", "byte_rate", "burst", "delivery", "queue"};
-constexpr std::string_view kQueueKeys[] = {"max_bytes", "max_messages", "overflow", "spill_max"};
+constexpr std::string_view kQueueKeys[] = {"max_bytes", "max_messages", "overflow", "spill_max", "durable"};
 constexpr std::string_view kDeliveryNames[] = {"round-robin", "broadcast"};
 constexpr Delivery kDeliveries[] = {Delivery::round_robin, Delivery::broadcast};
 constexpr std::string_view kOverflowNames[] = {"spill", "drop-oldest", "drop-newest", "block"};
@@ -193,6 +193,7 @@ void RouteChecker::read_route(const toml::table& table, const std::string& path)
         queue.read_integer("max_messages", 1, kMostQueuedMessages, spec.queue.max_messages);
         read_choice(diagnostics_, queue, "overflow", kOverflowNames, kOverflows, spec.queue.overflow);
         queue.read_size("spill_max", kSmallestSpill, kLargestSize, spec.queue.spill_max);
+        queue.read_bool("durable", spec.queue.durable);
         queue.finish();
     }
     route.finish();

@@ -87,6 +87,7 @@ struct SupervisorSpec {
     Duration sample_interval{1'000};  // memory accounting period
     PostmortemSpec postmortem;
     std::uint64_t max_message = 4ull << 20;  // IPC frames longer than this are refused
+    Duration drain_timeout{5'000};  // at shutdown, how long the broker may deliver its backlog before persisting it
 
     bool operator==(const SupervisorSpec&) const = default;
 };

@@ -76,7 +76,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
         uv_signal_start(handle.get(), on_signal, signum);
         signals_.push_back(std::move(handle));
     }
-    for (auto* timer : {&settle_timer_, &pipes_timer_, &sample_timer_, &status_timer_}) {
+    for (auto* timer : {&settle_timer_, &pipes_timer_, &drain_timer_, &sample_timer_, &status_timer_}) {
         if (const int rc = timer->init(uv_timer_init, loop); rc < 0) {
             spdlog::critical("cannot create a timer: {}", uv_strerror(rc));
             std::abort();
@@ -300,6 +300,7 @@ void Daemon::close_handles() {
     signals_.clear();
     settle_timer_.close();
     pipes_timer_.close();
+    drain_timer_.close();
     sample_timer_.close();
     status_timer_.close();
     reaper_.close();

@@ -4,7 +4,9 @@
 // the ControlService's, which asks the daemon for what it needs through DaemonControl.
 //
 // Shutdown follows the phase table of policies/daemon_phase.hpp. SIGTERM/SIGINT (or the `shutdown` command)
-// stops every instance with its stop signal and timeout; once all are down, any process that escaped its
+// first drains the IPC broker (no sender is read; what it holds is delivered while the receivers run, for
+// at most [supervisor] drain_timeout) and persists the rest for the next daemon; then it stops every
+// instance with its stop signal and timeout; once all are down, any process that escaped its
 // process group but is still a child of the daemon (it is a subreaper) is SIGKILLed; once every output pipe
 // has reached EOF (or a grace period is over), all handles are closed and run() returns 0. A second
 // SIGTERM/SIGINT SIGKILLs what is still running.
@@ -68,6 +70,7 @@ private:
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
     static void on_pipes_deadline(uv_timer_t* timer);
+    static void on_drain_tick(uv_timer_t* timer);
     static void on_sample(uv_timer_t* timer);
     static void on_status(uv_timer_t* timer);
 
@@ -111,6 +114,8 @@ private:
     std::vector<UvHandle<uv_signal_t>> signals_;
     UvHandle<uv_timer_t> settle_timer_;
     UvHandle<uv_timer_t> pipes_timer_;  // sweeping: how long output pipes may stay open
+    UvHandle<uv_timer_t> drain_timer_;  // draining: polls the broker until drained or drain_deadline_
+    policies::TimePoint drain_deadline_{};
     UvHandle<uv_timer_t> sample_timer_;
     UvHandle<uv_timer_t> status_timer_;
     uint64_t status_written_at_ = 0;  // loop time of the last status.json write

@@ -18,6 +18,8 @@ namespace {
 // Once every instance is down, how long output pipes may stay open (held by a process that survived
 // SIGKILL in uninterruptible sleep) before the daemon exits without their last bytes.
 constexpr uint64_t kPipesGraceMs = 2'000;
+// After the drain timeout, how long receivers may take to read what was already written to them.
+constexpr policies::Duration kReadGrace{2'000};
 
 }  // namespace
 
@@ -39,6 +41,21 @@ void Daemon::advance(PhaseEvent event, std::string_view cause) {
 void Daemon::carry_out(policies::PhaseAction action) {
     switch (action) {
         case policies::PhaseAction::none: break;
+        case policies::PhaseAction::drain:
+            broker_.begin_drain();
+            drain_deadline_ = policies::Clock::now() + config_.supervisor.drain_timeout;
+            uv_timer_start(drain_timer_.get(), on_drain_tick, 0, 0);
+            break;
+        case policies::PhaseAction::persist_stop:
+        case policies::PhaseAction::persist_kill:
+            uv_timer_stop(drain_timer_.get());
+            broker_.persist();
+            for_each_instance([](Instance& instance) { instance.stop(); });
+            if (action == policies::PhaseAction::persist_kill) {
+                for_each_instance([](Instance& instance) { instance.kill_now(); });
+            }
+            schedule_settle();
+            break;
         case policies::PhaseAction::stop_all:
             for_each_instance([](Instance& instance) { instance.stop(); });
             schedule_settle();
@@ -46,6 +63,25 @@ void Daemon::carry_out(policies::PhaseAction action) {
         case policies::PhaseAction::kill_all: for_each_instance([](Instance& instance) { instance.kill_now(); }); break;
         case policies::PhaseAction::sweep: sweep(); break;
         case policies::PhaseAction::close: finish(); break;
+    }
+}
+
+// Draining: the broker is asked every few milliseconds whether its receivers took everything (a receiver
+// reading its socket is no event the daemon sees). Once the drain timeout is over the broker writes nothing
+// more, and the receivers get a short grace to read what was written to them, so that what they are sent is
+// what they handle before their stop signal.
+void Daemon::on_drain_tick(uv_timer_t* timer) {
+    auto* daemon = static_cast<Daemon*>(timer->data);
+    if (daemon->phase_ != DaemonPhase::draining) return;
+    const auto now = policies::Clock::now();
+    const bool late = now >= daemon->drain_deadline_;
+    if (late) daemon->broker_.stop_delivering();
+    if (daemon->broker_.drained()) {
+        daemon->advance(late ? PhaseEvent::drain_deadline : PhaseEvent::drained);
+    } else if (now >= daemon->drain_deadline_ + kReadGrace) {
+        daemon->advance(PhaseEvent::drain_deadline);
+    } else {
+        uv_timer_start(timer, on_drain_tick, 5, 0);
     }
 }
 

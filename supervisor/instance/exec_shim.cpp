@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "base/fd_limit.hpp"
 #include "supervisor/cgroup/self_cgroup.hpp"
 
 namespace corral::supervisor {
@@ -62,6 +63,15 @@ bool parse_int(const char* text, long& out) {
     return errno == 0 && end != text && *end == '\0';
 }
 
+// The daemon raised its own soft descriptor limit; the program gets the one the daemon was started with.
+// Failing to lower it costs the program nothing it asked for: not an error.
+void restore_fd_limit(rlim_t soft) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || soft > limit.rlim_max) return;
+    limit.rlim_cur = soft;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 std::vector<std::string> exec_shim_argv(const std::string& corral_exe, int parent_pid,
@@ -69,6 +79,10 @@ std::vector<std::string> exec_shim_argv(const std::string& corral_exe, int paren
                                         const std::vector<std::string>& program) {
     std::vector<std::string> argv = {corral_exe, kExecShimCommand, "--report-fd", std::to_string(kExecReportFd),
                                      "--parent", std::to_string(parent_pid)};
+    if (const auto nofile = fd_limit_for_children()) {
+        argv.push_back("--nofile");
+        argv.push_back(std::to_string(*nofile));
+    }
     for (const auto& target : cgroups) {
         argv.push_back("--cgroup");
         argv.push_back(target.hierarchy + ":" + target.dir.string());
@@ -91,6 +105,7 @@ ExecReport parse_exec_report(std::string_view text) {
 int exec_shim_main(int argc, char** argv) {
     long report_fd = -1;
     long parent = 0;
+    long nofile = -1;
     std::vector<std::string_view> cgroups;
     int i = 2;
     for (; i < argc; ++i) {
@@ -102,6 +117,8 @@ int exec_shim_main(int argc, char** argv) {
         if (arg == "--report-fd" && i + 1 < argc && parse_int(argv[i + 1], report_fd)) {
             ++i;
         } else if (arg == "--parent" && i + 1 < argc && parse_int(argv[i + 1], parent)) {
+            ++i;
+        } else if (arg == "--nofile" && i + 1 < argc && parse_int(argv[i + 1], nofile)) {
             ++i;
         } else if (arg == "--cgroup" && i + 1 < argc && std::strchr(argv[i + 1], ':') != nullptr) {
             cgroups.emplace_back(argv[++i]);
@@ -124,6 +141,7 @@ int exec_shim_main(int argc, char** argv) {
 
     if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail(fd, errno, ExecStage::exec, "cannot prepare", argv[i]);
     join_cgroups(fd, cgroups);
+    if (nofile >= 0) restore_fd_limit(static_cast<rlim_t>(nofile));
     // Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here.
     close_range(static_cast<unsigned>(std::max(fd, 3)) + 1, ~0U, 0);
 

@@ -21,7 +21,8 @@ namespace corral::supervisor {
 inline constexpr const char* kExecShimCommand = "__exec";
 inline constexpr int kExecReportFd = 4;  // fd 3 is reserved for the Node IPC channel
 
-// argv for uv_spawn: exe __exec --report-fd N --parent PID [--cgroup H:DIR]... -- program args...
+// argv for uv_spawn: exe __exec --report-fd N --parent PID [--nofile SOFT] [--cgroup H:DIR]... -- program args...
+// --nofile gives the program back the soft descriptor limit the daemon was started with.
 std::vector<std::string> exec_shim_argv(const std::string& corral_exe, int parent_pid,
                                         const std::vector<cgroup::JoinTarget>& cgroups,
                                         const std::vector<std::string>& program);

@@ -3,6 +3,7 @@
 // socket still answers; SIGTERM still stops every service that runs, and the daemon exits 0.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,4 +97,24 @@ TEST_CASE("faults: with its descriptors taken by idle clients, SIGTERM still sto
     for (const pid_t pid : workers) CHECK_FALSE(process_alive(pid));
     // The clients took their share of the reserve, not the part kept for stop: it went through the cgroup.
     CHECK(corral->stderr_text().find("instead") == std::string::npos);
+}
+
+TEST_CASE("the daemon raises its own soft descriptor limit, and its services get back the one it was started with") {
+    TempDir dir;
+    dir.write("corral.toml", subst(R"TOML(
+[services.limits]
+command = ["sh", "-c", "ulimit -Sn > ${out}.tmp && mv ${out}.tmp ${out} && exec sleep 60"]
+)TOML", {{"out", (dir / "soft").string()}}));
+    rlimit mine{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &mine) == 0);
+    REQUIRE(mine.rlim_max > 1000);
+    rlimit lowered = mine;
+    lowered.rlim_cur = 1000;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    CorralProcess corral(dir.path(), {"up"});  // inherits 1000 / the hard limit
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &mine) == 0);
+    REQUIRE(wait_until([&] { return std::filesystem::exists(dir / "soft"); }, 10s));
+    CHECK(read_file(dir / "soft") == "1000\n");
+    CHECK(lines_containing(dir / ".corral/corral.log", "open files limit raised from 1000 to").size() == 1);
+    CHECK(corral.stop() == 0);
 }

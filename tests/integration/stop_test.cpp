@@ -142,7 +142,7 @@ backoff = { initial = "1h", max = "1h" }
     for (const pid_t pid : before) CHECK_FALSE(process_alive(pid));
     CHECK(descendants_of(getpid()).empty());
     const std::string err = corral.stderr_text();
-    CHECK(err.find("SIGTERM: stopping every service") != std::string::npos);
+    CHECK(err.find("SIGTERM: delivering the IPC backlog, then stopping every service") != std::string::npos);
     CHECK(err.find("corral stopped") != std::string::npos);
 }
 

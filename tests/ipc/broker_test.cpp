@@ -90,8 +90,9 @@ struct Harness {
     std::unique_ptr<Broker> broker;
     std::map<std::string, NodeEnd> ends;  // "b#0"
 
-    explicit Harness(BrokerConfig config) {
-        config.spill_dir = spill.path() / "spill";
+    // `spill_dir`: another harness's, to play the next daemon on the same state directory.
+    explicit Harness(BrokerConfig config, const fs::path& spill_dir = {}) {
+        config.spill_dir = spill_dir.empty() ? spill.path() / "spill" : spill_dir;
         broker = std::make_unique<Broker>(loop.get(), std::move(config));
     }
 
@@ -471,4 +472,66 @@ TEST_CASE("broker: a route to several instances deals its messages in turn, or c
     CHECK(h.destination("s", "c", 0)["delivered"] == 3);
     CHECK(h.destination("s", "c", 1)["delivered"] == 3);
     CHECK(h.finish() == 0);
+}
+
+TEST_CASE("broker: at shutdown it reads no sender, delivers while the receiver reads, then persists the rest for the next") {
+    BrokerConfig config = a_to_b();
+    config.routes[0].queue.max_messages = 100;  // a memory part, then the journal
+    Harness h(config);
+    NodeEnd& a = h.attach("a", 0);
+    NodeEnd& b = h.attach("b", 0, 4096);
+    b.reads = false;
+    constexpr int kCount = 1000;
+    constexpr std::size_t kSize = 200;
+    for (int i = 0; i < kCount; ++i) a.send(message(i, kSize));
+    REQUIRE(h.run_until([&] { return h.read_from("a", 0) == kCount; }));
+
+    h.broker->begin_drain();
+    CHECK(h.channel("a#0")["reading"] == false);
+    for (int i = kCount; i < kCount + 10; ++i) a.send(message(i, kSize));  // never read now
+    CHECK_FALSE(h.broker->drained());
+    b.reads = true;
+    REQUIRE(h.run_until([&] { return b.messages.size() >= 300; }));
+    h.broker->stop_delivering();  // the drain timeout: nothing more is written, what was is read
+    REQUIRE(h.run_until([&] { return h.broker->drained(); }));
+    const auto got = static_cast<int>(b.messages.size());
+    CHECK(got < kCount);
+    h.broker->persist();
+    h.turns(10);
+    CHECK(static_cast<int>(b.messages.size()) == got);  // nothing more once persisted
+    CHECK(h.read_from("a", 0) == kCount);
+    const auto queue = h.destination("a", "b", 0);
+    CHECK(queue["persisted"] == kCount - got);
+    const fs::path dir = h.spill.path() / "spill";
+    CHECK(h.finish() == 0);
+    REQUIRE(fs::exists(dir / "a-to-b-0.journal"));
+
+    // The next broker on the same directory replays it, in order, before anything new.
+    Harness next(a_to_b(), dir);
+    NodeEnd& a2 = next.attach("a", 0);
+    a2.send(message(kCount + 100, kSize));
+    NodeEnd& b2 = next.attach("b", 0);
+    REQUIRE(next.run_until([&] { return static_cast<int>(b2.messages.size()) == kCount - got + 1; }));
+    CHECK(in_order(std::vector<std::string>(b2.messages.begin(), b2.messages.end() - 1), got, kCount - got, kSize));
+    CHECK(b2.messages.back() == message(kCount + 100, kSize));
+    const auto replayed = next.destination("a", "b", 0);
+    CHECK(replayed["replayed"] == kCount - got);
+    CHECK(replayed["lost"] == 0);
+    CHECK(next.finish() == 0);
+    CHECK_FALSE(fs::exists(dir / "a-to-b-0.journal"));  // drained: removed with its queue
+}
+
+TEST_CASE("broker: a journal of a route that is not configured stays on disk untouched") {
+    TempDir state;
+    const fs::path dir = state.path() / "spill";
+    fs::create_directories(dir);
+    const std::string bytes = "corralj2 and whatever an earlier daemon wrote";
+    state.write("spill/gone-to-b-0.journal", bytes);
+    Harness h(a_to_b(), dir);
+    h.attach("a", 0);
+    h.attach("b", 0);
+    h.turns(3);
+    CHECK(h.finish() == 0);
+    REQUIRE(fs::exists(dir / "gone-to-b-0.journal"));
+    CHECK(fs::file_size(dir / "gone-to-b-0.journal") == bytes.size());
 }

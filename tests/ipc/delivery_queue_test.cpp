@@ -271,7 +271,7 @@ TEST_CASE("delivery queue: spill sends the overflow and everything after it thro
     CHECK(queue.memory_messages() == 1);
     std::vector<std::string> out = drain(queue);
     CHECK(out == std::vector<std::string>{frame(1, 10), frame(2, 10), frame(3, 10), frame(4, 10)});
-    CHECK(fs::file_size(path) == 0);  // drained: truncated
+    CHECK(fs::file_size(path) == corral::ipc::journal::kFileHeader);  // drained: truncated to its header
     // Drained: memory takes frames again.
     CHECK(queue.push(frame(5, 10)));
     CHECK(queue.counters().spilled == 3);
@@ -329,7 +329,7 @@ TEST_CASE("delivery queue: spill order matches a reference deque over 100k rando
     CHECK(stats.journal_drains > 20);
     CHECK(stats.max_spilled > 100'000);
     CHECK_FALSE(queue.journal_error().has_value());
-    CHECK(fs::file_size(dir / "q.journal") == 0);
+    CHECK(fs::file_size(dir / "q.journal") == corral::ipc::journal::kFileHeader);
 }
 
 TEST_CASE("delivery queue: a journal that cannot be created keeps frames in memory and in order") {
@@ -489,7 +489,7 @@ TEST_CASE("delivery queue: 100 MB spilled and replayed with memory under max_byt
         const auto replayed = std::chrono::steady_clock::now();
         CHECK(queue.empty());
         CHECK(queue.counters().delivered == frames);
-        CHECK(fs::file_size(path) == 0);
+        CHECK(fs::file_size(path) == corral::ipc::journal::kFileHeader);
         const auto rate = [&](auto from, auto to) {
             return static_cast<double>(frames) / std::chrono::duration<double>(to - from).count();
         };
@@ -501,7 +501,7 @@ TEST_CASE("delivery queue: 100 MB spilled and replayed with memory under max_byt
     CHECK_FALSE(fs::exists(path));  // removed with the queue
 }
 
-TEST_CASE("delivery queue: a queue destroyed with frames still spilled removes its journal") {
+TEST_CASE("delivery queue: a queue destroyed with frames still spilled keeps its journal for the next one") {
     TempDir dir;
     const auto path = dir / "q.journal";
     {
@@ -510,5 +510,12 @@ TEST_CASE("delivery queue: a queue destroyed with frames still spilled removes i
         CHECK(fs::exists(path));
         CHECK(queue.queued_messages() == 1000);
     }
-    CHECK_FALSE(fs::exists(path));
+    CHECK(fs::exists(path));
+    // Frame 0 was in memory only (as in a crash): the next queue replays 1..999 and counts one lost.
+    DeliveryQueue next(limits(Overflow::spill, 1), path);
+    auto found = next.recover();
+    REQUIRE(found.ok());
+    CHECK(found->records == 999);
+    CHECK(next.counters().lost == 1);
+    CHECK(*next.front() == frame(1, 200));
 }

@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kBuffer = SpillJournal::buffer_size;
+constexpr std::size_t kHeader = corral::ipc::journal::kFileHeader;
 
 // A frame that says which one it is, `size` bytes long (at least its number).
 std::string frame(std::uint64_t number, std::size_t size) {
@@ -100,33 +101,41 @@ TEST_CASE("spill journal: a drained journal is truncated to zero and reused - th
         for (int i = 0; i < 1000; ++i) append_ok(journal, frame(i, 500));
         CHECK(read_one(journal) == frame(0, 500));
         // Flushed 64 KiB at a time: what the file holds is whole buffers of whole frames.
-        CHECK(journal.file_size() == (1000 * 504) / (130 * 504) * (130 * 504));
+        CHECK(journal.file_size() == kHeader + (1000 * 516) / (127 * 516) * (127 * 516));
         CHECK(fs::file_size(path) == journal.file_size());
         for (int i = 1; i < 1000; ++i) REQUIRE(read_one(journal) == frame(i, 500));
         CHECK(journal.empty());
-        CHECK(journal.file_size() == 0);
-        CHECK(fs::file_size(path) == 0);
+        CHECK(journal.file_size() == kHeader);
+        CHECK(fs::file_size(path) == kHeader);
         CHECK((fs::status(path.parent_path()).permissions() & fs::perms::all) == fs::perms::owner_all);
         CHECK((fs::status(path).permissions() & fs::perms::all) ==
               (fs::perms::owner_read | fs::perms::owner_write));
 
-        // Reused from offset 0 after the drain.
+        // Reused from just after the header after the drain.
         for (int i = 0; i < 3; ++i) append_ok(journal, frame(2000 + i, 100 * 1000));
         CHECK(read_one(journal) == frame(2000, 100 * 1000));
-        CHECK(journal.file_size() == 3 * (100 * 1000 + 4));
+        CHECK(journal.file_size() == kHeader + 3 * (100 * 1000 + 16));
         CHECK(read_one(journal) == frame(2001, 100 * 1000));
         CHECK(read_one(journal) == frame(2002, 100 * 1000));
-        CHECK(fs::file_size(path) == 0);
+        CHECK(fs::file_size(path) == kHeader);
+    }
+    CHECK_FALSE(fs::exists(path));  // destroyed empty: removed
+    CHECK(fs::exists(path.parent_path()));
+    {
+        SpillJournal journal(path);
         append_ok(journal, "left over");
     }
-    CHECK_FALSE(fs::exists(path));
-    CHECK(fs::exists(path.parent_path()));
+    CHECK(fs::exists(path));  // destroyed with a frame not read: kept for the next daemon
 
-    // A new journal at the same path starts afresh.
+    // A new journal at the same path recovers it, and goes on after it.
     SpillJournal again(path);
+    auto found = again.recover();
+    REQUIRE(found.ok());
+    CHECK(found->records == 1);
     append_ok(again, "again");
+    CHECK(read_one(again) == "left over");
     CHECK(read_one(again) == "again");
-    CHECK(fs::file_size(path) == 0);
+    CHECK(fs::file_size(path) == kHeader);
 }
 
 TEST_CASE("spill journal: interleaved appends and reads match a reference queue") {
@@ -149,7 +158,7 @@ TEST_CASE("spill journal: interleaved appends and reads match a reference queue"
             reference.pop_front();
             if (reference.empty()) {
                 ++truncations;
-                REQUIRE(journal.file_size() == 0);
+                REQUIRE(journal.file_size() == kHeader);
             }
         }
         REQUIRE(journal.count() == reference.size());
@@ -201,7 +210,7 @@ TEST_CASE("spill journal: on a full disk the frame that does not fit stays with 
             }
         }
         // The write buffer took what fits in it; nothing more.
-        CHECK(taken.size() == kBuffer / 1004);
+        CHECK(taken.size() == kBuffer / 1016);
         CHECK(refused == 100 - static_cast<int>(taken.size()));
         CHECK(journal.count() == taken.size());
         auto big = journal.append(std::string(2 * kBuffer, 'x'));
@@ -254,7 +263,7 @@ TEST_CASE("spill journal: a disk that fills up mid-write and recovers loses and 
         reference.pop_front();
     }
     CHECK(journal.empty());
-    CHECK(fs::file_size(path) == 0);
+    CHECK(fs::file_size(path) == kHeader);
 }
 
 TEST_CASE("spill journal: a file cut short behind its back is a read error and not a crash") {
@@ -263,7 +272,7 @@ TEST_CASE("spill journal: a file cut short behind its back is a read error and n
     SpillJournal journal(path);
     // Frames longer than the write buffer go to the file as they come.
     for (int i = 0; i < 3; ++i) append_ok(journal, frame(i, 70'000));
-    CHECK(journal.file_size() == 3 * 70'004);
+    CHECK(journal.file_size() == kHeader + 3 * 70'016);
     CHECK(read_one(journal) == frame(0, 70'000));
     REQUIRE(::truncate(path.c_str(), 150'000) == 0);
     CHECK(read_one(journal) == frame(1, 70'000));
@@ -271,13 +280,13 @@ TEST_CASE("spill journal: a file cut short behind its back is a read error and n
     REQUIRE_FALSE(torn.ok());
     CHECK(torn.error().code == EBADMSG);
     CHECK(torn.error().message().find(path.string()) != std::string::npos);
-    CHECK(torn.error().message().find("torn frame at offset 140008") != std::string::npos);
+    CHECK(torn.error().message().find("torn frame at offset 140072") != std::string::npos);
     CHECK(journal.count() == 1);  // still there, unreadable
     auto again = journal.read_next();  // and still an error, not a crash, when asked again
     CHECK_FALSE(again.ok());
     journal.discard();
     CHECK(journal.empty());
-    CHECK(fs::file_size(path) == 0);
+    CHECK(fs::file_size(path) == kHeader);
     append_ok(journal, "after");
     CHECK(read_one(journal) == "after");
 }
@@ -291,7 +300,7 @@ TEST_CASE("spill journal: a length that claims more than was written is a read e
         const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         REQUIRE(fd >= 0);
         const char huge[4] = {'\xff', '\xff', '\xff', '\x7f'};
-        CHECK(::pwrite(fd, huge, 4, 0) == 4);
+        CHECK(::pwrite(fd, huge, 4, kHeader) == 4);
         ::close(fd);
     }
     auto corrupt = journal.read_next();

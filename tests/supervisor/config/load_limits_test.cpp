@@ -174,7 +174,17 @@ TEST_CASE("cgroup_root and sample_interval errors") {
           Messages{"t.toml:2:1: unknown key \"cgroup\" in [supervisor] (did you mean \"cgroups\"?)"});
     CHECK(errors_of(supervisor("interval = \"1s\"")) ==
           Messages{"t.toml:2:1: unknown key \"interval\" in [supervisor] (expected one of: state_dir, cgroups, "
-                   "cgroup_root, sample_interval, postmortem, max_message)"});
+                   "cgroup_root, sample_interval, postmortem, max_message, drain_timeout)"});
+}
+
+TEST_CASE("supervisor.drain_timeout is a duration up to an hour, 5s by default") {
+    CHECK(load_text_ok(supervisor("drain_timeout = \"250ms\"")).supervisor.drain_timeout == std::chrono::milliseconds(250));
+    CHECK(load_text_ok(supervisor("drain_timeout = \"0s\"")).supervisor.drain_timeout == std::chrono::milliseconds(0));
+    CHECK(load_text_ok(service("")).supervisor.drain_timeout == std::chrono::milliseconds(5'000));
+    const auto errors = errors_of(supervisor("drain_timeout = 5"));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("t.toml:2:17: invalid duration for supervisor.drain_timeout") == 0);
+    CHECK(errors_of(supervisor("drain_timeout = \"2h\"")).size() == 1);
 }
 
 TEST_CASE("memory max and high are sizes from 4MiB") {

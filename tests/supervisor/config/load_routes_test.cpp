@@ -322,7 +322,19 @@ TEST_CASE("unknown keys in a route and its queue - with a suggestion when one is
           Messages{"t.toml:11:11: unknown key \"maxbytes\" in [routes[0].queue] (did you mean \"max_bytes\"?)"});
     CHECK(errors_of(api_to_writer("queue = { size = \"1MiB\" }")) ==
           Messages{"t.toml:11:11: unknown key \"size\" in [routes[0].queue] (expected one of: max_bytes, "
-                   "max_messages, overflow, spill_max)"});
+                   "max_messages, overflow, spill_max, durable)"});
+}
+
+TEST_CASE("queue.durable is a boolean, false by default") {
+    const Config durable = load_text_ok(api_to_writer("queue = { durable = true }"));
+    REQUIRE(durable.routes.size() == 1);
+    CHECK(durable.routes[0].queue.durable);
+    const Config plain = load_text_ok(api_to_writer("queue = { max_messages = 10 }"));
+    CHECK_FALSE(plain.routes[0].queue.durable);
+    const auto errors = errors_of(api_to_writer("queue = { durable = \"yes\" }"));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("t.toml:11:") == 0);
+    CHECK(errors[0].find("routes[0].queue.durable") != std::string::npos);
 }
 
 TEST_CASE("from and to are required and name two different services of the file") {
