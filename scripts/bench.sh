@@ -7,6 +7,9 @@
 #   bench/control.js  corral status round trip with 50 instances vs pm2 jlist; RSS around 1000 clients
 #   bench/ipc.js      IPC through corral vs direct fork(): throughput, round trips, the article's flood
 #   bench/article.js  the article's scenario for 60 s: plain node vs corral with cooling
+#   bench/restart_storm.js  50 instances of `false` with backoff 0: daemon CPU per restart, status latency
+# Not run here (30 minutes): scripts/run-limited.sh 8G -- node bench/soak.js [--minutes N], the daemon's RSS
+# under a realistic mix, and its slope.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -22,3 +25,5 @@ echo
 scripts/run-limited.sh 12G -- node bench/ipc.js
 echo
 scripts/run-limited.sh 12G -- node bench/article.js
+echo
+scripts/run-limited.sh 12G -- node bench/restart_storm.js

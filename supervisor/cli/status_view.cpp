@@ -138,7 +138,8 @@ std::size_t size_column_width(const Json& instances) {
 }
 
 // One instance's row. The post-mortem of its last exit, when there is one, goes to `footnotes` and the
-// cell says "[N]".
+// cell says "[N]"; a death of a crash loop that was only counted points to its window's bundle, "[N] +K"
+// (K deaths counted since that bundle).
 Row status_row(const Json& instance, const StatusView& view, std::size_t size_width,
                std::vector<std::string>& footnotes) {
     const Json empty = Json::object();
@@ -148,9 +149,12 @@ Row status_row(const Json& instance, const StatusView& view, std::size_t size_wi
     const auto restarts = integer_of(instance, "restarts");
     std::string exit = last_exit_cell(last_exit, view.now);
     const std::string postmortem = text_of(last_exit, "postmortem");
-    if (!postmortem.empty()) {
-        footnotes.push_back(postmortem);
+    const Json& window = last_exit.is_object() && last_exit.contains("postmortem_window") ? last_exit["postmortem_window"] : empty;
+    const std::string window_bundle = text_of(window, "postmortem");
+    if (!postmortem.empty() || !window_bundle.empty()) {
+        footnotes.push_back(postmortem.empty() ? window_bundle : postmortem);
         exit += " [" + std::to_string(footnotes.size()) + "]";
+        if (postmortem.empty()) exit += " +" + std::to_string(integer_of(window, "deaths_counted").value_or(0));
     }
     std::string state = text_of(instance, "state", "?");
     if (instance.is_object() && instance.contains("cooling") && instance["cooling"].is_object()) {

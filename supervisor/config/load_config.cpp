@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kRootKeys[] = {"supervisor", "services", "routes"};
 constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval",
                                                 "postmortem", "max_message", "drain_timeout"};
-constexpr std::string_view kPostmortemKeys[] = {"keep", "max_size"};
+constexpr std::string_view kPostmortemKeys[] = {"keep", "max_size", "window"};
 constexpr std::string_view kCgroupModeNames[] = {"auto", "required", "off"};
 constexpr CgroupMode kCgroupModes[] = {CgroupMode::automatic, CgroupMode::required, CgroupMode::off};
 // Memory is sampled at least this far apart; below 100ms the daemon would do little else.
@@ -77,6 +77,7 @@ void read_postmortem(Diagnostics& diagnostics, TableReader& supervisor, Postmort
     TableReader postmortem(diagnostics, *table, supervisor.path_of("postmortem"), kPostmortemKeys);
     postmortem.read_integer("keep", 1, kMostPostmortemBundles, spec.keep);
     postmortem.read_size("max_size", kSmallestPostmortemSize, kLargestPostmortemSize, spec.max_size);
+    postmortem.read_duration("window", Duration{0}, std::chrono::hours(24), spec.window);
     postmortem.finish();
 }
 

@@ -73,6 +73,9 @@ enum class CgroupMode { automatic, required, off };
 struct PostmortemSpec {
     unsigned keep = 20;                     // bundles kept per instance, newest first
     std::uint64_t max_size = 1ull << 30;    // all bundles of this state directory together
+    // A crash loop gets one bundle per window and per instance; the deaths in between are counted
+    // (policies/postmortem_window.hpp). Zero: every death gets its bundle.
+    Duration window{60'000};
 
     bool operator==(const PostmortemSpec&) const = default;
 };

@@ -24,6 +24,8 @@ using policies::State;
 
 namespace {
 
+constexpr uint64_t kStatusEvery = 500;  // ms
+
 ipc::BrokerConfig broker_config(const config::Config& config) {
     ipc::BrokerConfig broker;
     broker.max_message = config.supervisor.max_message;
@@ -44,6 +46,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       cgroups_(std::move(cgroups)),
       why_no_cgroups_(std::move(why_no_cgroups)),
       reaper_(loop),
+      restarts_(loop),
       loop_watch_(loop),
       cgroup_top_(cgroup::top_group_name(config_.supervisor.state_dir)),
       kmsg_(loop, [this](const kmsg::OomReport& report) { on_kernel_oom(report); }),
@@ -57,6 +60,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.supervisor = config_.supervisor;
     context_.broker = &broker_;
     context_.reaper = &reaper_;
+    context_.restarts = &restarts_;
     context_.corral_exe = std::move(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
     context_.observer = this;
@@ -248,14 +252,20 @@ void Daemon::sample_memory() {
     write_status();
 }
 
-// Several transitions in one loop iteration make one write.
+// Several transitions in one loop iteration make one write, and writes are at least kStatusEvery apart:
+// a restart storm changes some instance's state hundreds of times a second, and each write is the whole
+// file (about 1 KiB per instance).
 void Daemon::schedule_status() {
-    if (status_timer_ && !uv_is_active(status_timer_.base())) uv_timer_start(status_timer_.get(), on_status, 0, 0);
+    if (!status_timer_ || uv_is_active(status_timer_.base())) return;
+    const uint64_t now = uv_now(loop_);
+    const uint64_t due = status_written_at_ + kStatusEvery;
+    uv_timer_start(status_timer_.get(), on_status, status_written_at_ != 0 && due > now ? due - now : 0, 0);
 }
 
 void Daemon::on_status(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->write_status(); }
 
 void Daemon::write_status() {
+    status_written_at_ = uv_now(loop_);
     std::vector<const Instance*> instances;
     for_each_instance([&](const Instance& instance) { instances.push_back(&instance); });
     status_file_.write(instances);
@@ -294,6 +304,7 @@ void Daemon::close_handles() {
     sample_timer_.close();
     status_timer_.close();
     reaper_.close();
+    restarts_.close();
     loop_watch_.close();
 }
 

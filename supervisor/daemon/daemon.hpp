@@ -101,6 +101,7 @@ private:
     std::string why_no_cgroups_;
     InstanceContext context_;
     OrphanReaper reaper_;
+    RestartQueue restarts_;  // outlives every Instance, which may cancel its entry when destroyed
     LoopWatch loop_watch_;
     std::string cgroup_top_;  // "corral-<id>": how the kernel's reports name our groups
     kmsg::KmsgReader kmsg_;
@@ -117,6 +118,7 @@ private:
     policies::TimePoint drain_deadline_{};
     UvHandle<uv_timer_t> sample_timer_;
     UvHandle<uv_timer_t> status_timer_;
+    uint64_t status_written_at_ = 0;  // loop time of the last status.json write
     policies::DaemonPhase phase_ = policies::DaemonPhase::starting;
 };
 

@@ -45,11 +45,19 @@ nlohmann::json instance_status(const Instance& instance, policies::TimePoint now
                                                 : nlohmann::json(nullptr)},
             {"at", iso_utc(last->at)},
             {"postmortem", last->postmortem.empty() ? nlohmann::json(nullptr) : nlohmann::json(last->postmortem)},
+            // A death of a crash loop counted instead of bundled: its window's bundle and the count so far.
+            {"postmortem_window", last->counted_in_window == 0
+                                      ? nlohmann::json(nullptr)
+                                      : nlohmann::json{{"postmortem", last->window_postmortem.empty()
+                                                                         ? nlohmann::json(nullptr)
+                                                                         : nlohmann::json(last->window_postmortem)},
+                                                       {"deaths_counted", last->counted_in_window}}},
         };
     } else {
         status["last_exit"] = nullptr;
     }
     status["exits"] = instance.exits_by_reason();
+    status["postmortems_skipped"] = instance.postmortems_skipped();
     return status;
 }
 

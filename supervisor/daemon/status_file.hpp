@@ -1,6 +1,6 @@
 #pragma once
-// <state_dir>/status.json: the daemon's view of every instance, rewritten after every state change and
-// every memory sample, atomically (temp file + rename), so that readers never see half a file.
+// <state_dir>/status.json: the daemon's view of every instance, rewritten after state changes (at most every
+// 500 ms) and every memory sample, atomically (temp file + rename), so that readers never see half a file.
 #include <filesystem>
 #include <vector>
 

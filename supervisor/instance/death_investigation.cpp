@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/text_format.hpp"
 #include "supervisor/instance/required_timer.hpp"
 #include "supervisor/postmortem/bundle_writer.hpp"
 
@@ -90,7 +91,7 @@ void DeathInvestigation::postmortem_of_survivor(const KernelOom& oom) {
         }
     }
     const PendingExit exit{policies::ExitStatus{0, SIGKILL, false}, std::chrono::system_clock::now()};
-    const std::string id = write_postmortem(classification, exit, owner_.circumstances(), oom.pid, oom.report);
+    const std::string id = write_postmortem(classification, exit, owner_.circumstances(), oom.pid, oom.report, 0);
     spdlog::warn("{}: process {} ({}) was OOM-killed; the instance keeps running{}", setup_.name, oom.pid, command,
                  id.empty() ? "" : "; post-mortem " + id);
 }
@@ -150,12 +151,8 @@ void DeathInvestigation::conclude() {
     const policies::ExitEvidence evidence = weigh(exit.status, now);
     Conclusion conclusion{policies::classify_exit(evidence), exit.status, {}};
     const policies::ExitReason reason = conclusion.classification.reason;
-    LastExit last{reason, exit.status, exit.ended_at, {}};
-    if (policies::wants_postmortem(evidence)) {
-        std::string kernel_log;
-        for (const KernelOom& oom : kernel_ooms_) kernel_log += oom.report;
-        last.postmortem = write_postmortem(conclusion.classification, exit, now, pid_, kernel_log);
-    }
+    LastExit last{reason, exit.status, exit.ended_at, {}, {}, 0};
+    if (policies::wants_postmortem(evidence)) keep_postmortem(conclusion.classification, exit, now, last);
     last_exit_ = last;
     ++exits_by_reason_[std::string(policies::to_string(reason))];
     pending_.reset();
@@ -163,9 +160,34 @@ void DeathInvestigation::conclude() {
     owner_.on_death_concluded(conclusion);
 }
 
+// One bundle per window and kind of death; the deaths in between are counted (and the first of them says
+// so in the log, once per window).
+void DeathInvestigation::keep_postmortem(const policies::Classification& classification, const PendingExit& exit,
+                                         const Circumstances& now, LastExit& last) {
+    const policies::PostmortemChoice choice = policies::choose_postmortem(
+        window_, classification.reason, policies::Clock::now(), setup_.retention.window);
+    window_ = choice.next;
+    std::string& window_bundle = window_bundles_[policies::is_memory_death(classification.reason) ? 0 : 1];
+    if (choice.write) {
+        std::string kernel_log;
+        for (const KernelOom& oom : kernel_ooms_) kernel_log += oom.report;
+        last.postmortem = write_postmortem(classification, exit, now, pid_, kernel_log, choice.counted);
+        window_bundle = last.postmortem;
+        return;
+    }
+    ++postmortems_skipped_;
+    last.window_postmortem = window_bundle;
+    last.counted_in_window = choice.counted;
+    if (choice.counted == 1) {
+        spdlog::info("{}: dying again within {}: deaths are counted, not bundled, until the window is over ({})",
+                     setup_.name, format_period(setup_.retention.window),
+                     window_bundle.empty() ? "no bundle" : "post-mortem " + window_bundle + " has the first");
+    }
+}
+
 std::string DeathInvestigation::write_postmortem(const policies::Classification& classification,
                                                  const PendingExit& exit, const Circumstances& now, pid_t pid,
-                                                 const std::string& kernel_log) const {
+                                                 const std::string& kernel_log, unsigned not_bundled) const {
     postmortem::BundleInput input;
     input.state_dir = setup_.state_dir;
     input.service = setup_.service;
@@ -176,6 +198,7 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
     input.started_at = started_at_;
     input.ended_at = exit.ended_at;
     input.restarts = now.restarts;
+    input.deaths_not_bundled = not_bundled;
     input.limits = now.limits;
     input.kernel_log = kernel_log;
     add_memory(input);
@@ -188,7 +211,12 @@ std::string DeathInvestigation::write_postmortem(const policies::Classification&
         return {};
     }
     postmortem::log_bundle_written();
-    spdlog::info("{}: post-mortem {} ({})", setup_.name, *id, policies::explain(classification.reason));
+    if (not_bundled > 0) {
+        spdlog::info("{}: post-mortem {} ({}; {} earlier death(s) of this kind were counted, not bundled)", setup_.name,
+                     *id, policies::explain(classification.reason), not_bundled);
+    } else {
+        spdlog::info("{}: post-mortem {} ({})", setup_.name, *id, policies::explain(classification.reason));
+    }
     return *id;
 }
 

@@ -6,7 +6,8 @@
 // At the exit it waits, at most policies::kEvidenceWait, for evidence still on its way (the SIGKILL of an
 // OOM kill can outrun the counter and the kernel's report; V8's last words can still be in the stderr
 // pipe), classifies the death (policies::classify_exit), writes the post-mortem bundle (all but a clean
-// requested stop get one), remembers the last exit and counts exits by reason, and tells its owner.
+// requested stop get one; a crash loop one per postmortem.window, policies::choose_postmortem, the rest
+// are counted), remembers the last exit and counts exits by reason, and tells its owner.
 //
 // A process of the cgroup other than the main one (a worker's child) that the kernel OOM-kills while the
 // main process runs gets a bundle of its own at once (reason oom-kill, its pid and command), and the
@@ -30,6 +31,7 @@
 
 #include "base/uv_handle.hpp"
 #include "policies/exit_classification.hpp"
+#include "policies/postmortem_window.hpp"
 #include "supervisor/cgroup/limits.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
@@ -46,6 +48,10 @@ struct LastExit {
     policies::ExitStatus status;
     std::chrono::system_clock::time_point at;
     std::string postmortem;  // bundle id, "" when none was written
+    // A death of a crash loop that was counted instead of bundled: the bundle of its window and the
+    // deaths counted in that window so far (this one included); "" and 0 otherwise.
+    std::string window_postmortem;
+    unsigned counted_in_window = 0;
 };
 
 class DeathInvestigation {
@@ -110,6 +116,8 @@ public:
 
     const std::optional<LastExit>& last_exit() const { return last_exit_; }
     const std::map<std::string, unsigned>& exits_by_reason() const { return exits_by_reason_; }
+    // Deaths that were counted instead of bundled, over the instance's life.
+    unsigned postmortems_skipped() const { return postmortems_skipped_; }
 
 private:
     struct KernelOom {
@@ -126,8 +134,11 @@ private:
     static void on_timeout(uv_timer_t* timer);
     policies::ExitEvidence weigh(const policies::ExitStatus& status, const Circumstances& now) const;
     void conclude();
+    void keep_postmortem(const policies::Classification& classification, const PendingExit& exit,
+                         const Circumstances& now, LastExit& last);
     std::string write_postmortem(const policies::Classification& classification, const PendingExit& exit,
-                                 const Circumstances& now, pid_t pid, const std::string& kernel_log) const;
+                                 const Circumstances& now, pid_t pid, const std::string& kernel_log,
+                                 unsigned not_bundled) const;
     void postmortem_of_survivor(const KernelOom& oom);
     void add_memory(postmortem::BundleInput& input) const;
 
@@ -146,6 +157,9 @@ private:
     UvHandle<uv_timer_t> timer_;
     std::optional<LastExit> last_exit_;
     std::map<std::string, unsigned> exits_by_reason_;
+    policies::PostmortemWindow window_;
+    std::string window_bundles_[2];  // the bundle that opened each window: [0] memory deaths, [1] others
+    unsigned postmortems_skipped_ = 0;
 };
 
 }  // namespace corral::supervisor

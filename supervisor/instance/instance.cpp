@@ -43,6 +43,7 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
 Instance::~Instance() {
     // The daemon destroys only quiet instances; anything still running here would escape supervision.
     if (incarnation_) incarnation_->signal_group(SIGKILL);
+    if (context_.restarts != nullptr) context_.restarts->cancel(this);
 }
 
 void Instance::start() { handle({EventKind::start}); }
@@ -88,8 +89,12 @@ void Instance::handle(const policies::Event& event) {
     const State to = lifecycle_.state;
     const pid_t shown_pid = incarnation_ ? incarnation_->pid() : (event.kind == EventKind::gone ? last_pid_ : 0);
     const std::string who = shown_pid > 0 ? name_ + " [pid " + std::to_string(shown_pid) + "]" : name_;
+    // In a crash loop whose deaths are being counted (policies/postmortem_window.hpp), a restart's own
+    // lines (backoff -> starting -> running) go to debug: the death's line says it, hundreds of times a second.
+    const bool counted = death_.last_exit() && death_.last_exit()->counted_in_window > 0;
+    const bool quiet_restart = counted && (to == State::starting || to == State::running);
     if (from != to) {
-        spdlog::log(level_for(to), "{}: {} -> {}: {}", who, policies::to_string(from), policies::to_string(to),
+        spdlog::log(quiet_restart ? spdlog::level::debug : level_for(to), "{}: {} -> {}: {}", who, policies::to_string(from), policies::to_string(to),
                     decision.reason);
     } else {
         spdlog::log(decision.action == Action::kill ? spdlog::level::warn : spdlog::level::info, "{}: {}", who,
@@ -104,7 +109,7 @@ void Instance::apply(const policies::Decision& decision) {
     switch (decision.action) {
         case Action::none: break;
         case Action::spawn:
-            uv_timer_stop(timer_.get());
+            stop_timer();
             spawn();
             break;
         case Action::send_stop_signal:
@@ -118,19 +123,36 @@ void Instance::apply(const policies::Decision& decision) {
             if (incarnation_) incarnation_->signal_group(SIGKILL);
             break;
         case Action::arm_backoff: arm_timer(EventKind::backoff_elapsed, decision.delay); break;
-        case Action::cancel_timer: uv_timer_stop(timer_.get()); break;
+        case Action::cancel_timer: stop_timer(); break;
     }
 }
 
 void Instance::arm_timer(EventKind event, policies::Duration delay) {
+    stop_timer();
     timer_event_ = event;
+    if (event == EventKind::backoff_elapsed && delay.count() == 0 && context_.restarts != nullptr) {
+        context_.restarts->push(this, on_restart_turn);
+        return;
+    }
     uv_timer_start(timer_.get(), on_timer, static_cast<uint64_t>(delay.count()), 0);
 }
 
+void Instance::stop_timer() {
+    uv_timer_stop(timer_.get());
+    if (context_.restarts != nullptr) context_.restarts->cancel(this);
+}
+
+// A restart delay that elapses waits for its turn like a restart without delay.
 void Instance::on_timer(uv_timer_t* timer) {
     auto* self = static_cast<Instance*>(timer->data);
+    if (self->timer_event_ == EventKind::backoff_elapsed && self->context_.restarts != nullptr) {
+        self->context_.restarts->push(self, on_restart_turn);
+        return;
+    }
     self->handle({self->timer_event_});
 }
+
+void Instance::on_restart_turn(void* self) { static_cast<Instance*>(self)->handle({EventKind::backoff_elapsed}); }
 
 void Instance::on_exec(const ExecReport& report) {
     if (report.error != 0) {

@@ -1,7 +1,8 @@
 #pragma once
 // One instance of a service (`api#0`): its lifecycle, a state machine whose decisions come from
 // policies::decide(), carried out here by spawning Incarnations (the running process) and with one timer
-// (the restart delay or the stop timeout). The rest is delegated to objects of their own:
+// (the restart delay or the stop timeout; a restart that is due waits for its turn in the daemon's
+// RestartQueue, so that a restart storm cannot starve the control socket). The rest is delegated to objects of their own:
 //   InstanceOutput      the two log files and the captures of the incarnations' stdout and stderr;
 //   DeathInvestigation  from an exit to the lifecycle's `gone`: evidence, classification, post-mortem;
 //   CoolingController   cool periods, carried out with the broker (hold) and the cgroup (freeze);
@@ -40,6 +41,7 @@
 #include "supervisor/instance/memory_actions.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
+#include "supervisor/instance/restart_queue.hpp"
 
 namespace corral::supervisor {
 
@@ -70,6 +72,7 @@ struct InstanceContext {
     bool cgroups_required = false;      // an instance whose cgroup cannot be made does not start
     config::SupervisorSpec supervisor;  // state_dir, sample_interval, postmortem retention
     ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
+    RestartQueue* restarts = nullptr;   // due restarts wait here for their turn; null: at once
     const LoopWatch* loop_watch = nullptr;  // dates exits heard after the daemon was stopped; may be null
 };
 
@@ -123,6 +126,7 @@ public:
     std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
     const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
     const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
+    unsigned postmortems_skipped() const { return death_.postmortems_skipped(); }
     const std::filesystem::path& out_log() const { return output_.out_log(); }
     const std::filesystem::path& err_log() const { return output_.err_log(); }
 
@@ -137,6 +141,8 @@ private:
     bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
     void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);
+    static void on_restart_turn(void* self);
+    void stop_timer();
 
     void handle(const policies::Event& event);
     void apply(const policies::Decision& decision);

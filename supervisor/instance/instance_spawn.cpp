@@ -97,12 +97,21 @@ void Instance::prepare_memory_watch() {
     monitor_->start_incarnation(spec_->memory_watch);
 }
 
-// What an earlier incarnation left without dying (a snapshot before a clean stop) goes.
+// What an earlier incarnation left without dying (a snapshot before a clean stop) goes. The directory
+// itself stays: usually it is there and empty, and a restart storm would otherwise remove and make it
+// again at every death.
 void Instance::prepare_diagnostics() {
     if (!spec_->node_diagnostics) return;
-    std::error_code ec;
-    std::filesystem::remove_all(diagnostics_dir(), ec);
-    std::filesystem::create_directories(diagnostics_dir(), ec);
+    const std::filesystem::path dir = diagnostics_dir();
+    std::error_code listed;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, listed)) {
+        std::error_code removed;
+        std::filesystem::remove_all(entry.path(), removed);
+    }
+    if (listed) {
+        std::error_code made;
+        std::filesystem::create_directories(dir, made);
+    }
 }
 
 std::filesystem::path Instance::diagnostics_dir() const {

@@ -1,6 +1,7 @@
 #pragma once
 // The on-disk format of a post-mortem bundle, shared by the writer (the daemon) and the readers
-// (`corral postmortem`, tests). One bundle per death of an instance, except a clean requested stop:
+// (`corral postmortem`, tests). One bundle per death of an instance, except a clean requested stop and the
+// deaths of a crash loop after the first in its window (policies/postmortem_window.hpp), which are counted:
 //
 //   <state_dir>/postmortem/<service>-<index>/<UTC time>-<reason>/
 //       summary.json     what happened: reason, evidence, exit, times, restarts, limits, memory
@@ -26,6 +27,8 @@
 //   "exit": {"code": null, "signal": "SIGKILL"},      // code: number or null; signal: name or null
 //   "started_at": "2026-11-25T13:14:00.000Z", "ended_at": "2026-11-25T13:15:00.123Z", "uptime_ms": 60123,
 //   "restarts": 3,                                       // of the instance before this death
+//   "deaths_not_bundled": 0,   // deaths of the same kind since the previous bundle, counted but not bundled
+//                              // (a crash loop gets one bundle per postmortem.window; absent before)
 //   "limits": {"memory_max": 268435456, "memory_high": null, "swap_max": null, "pids_max": null,
 //              "cpu_weight": null, "cpu_max_percent": null},
 //   "memory": {"peak": 268435456, "last": 268000000, "max": 268435456},   // bytes; null when unknown

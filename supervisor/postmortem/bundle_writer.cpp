@@ -164,6 +164,7 @@ json summary_json(const BundleInput& input, const std::string& id, const std::st
         {"ended_at", iso_utc(input.ended_at)},
         {"uptime_ms", uptime.count()},
         {"restarts", input.restarts},
+        {"deaths_not_bundled", input.deaths_not_bundled},
         {"limits",
          {{"memory_max", optional_number(input.limits.memory.max)},
           {"memory_high", optional_number(input.limits.memory.high)},

@@ -28,6 +28,8 @@ struct BundleInput {
     std::chrono::system_clock::time_point started_at;
     std::chrono::system_clock::time_point ended_at;
     unsigned restarts = 0;
+    // Deaths of the same kind since the previous bundle that got none (postmortem.window).
+    unsigned deaths_not_bundled = 0;
     cgroup::Limits limits;
     std::optional<std::uint64_t> peak;
     std::optional<std::uint64_t> last;

@@ -90,6 +90,7 @@ TEST_CASE("faults: a full state directory - named errors, no temporary directori
 [supervisor]
 state_dir = "${state}"
 sample_interval = "200ms"
+postmortem = { window = "0s" }   # every crash tries its bundle (a crash loop would get one a minute)
 
 [services.crasher]
 command = ["node", "${crasher}"]

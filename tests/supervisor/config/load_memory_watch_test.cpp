@@ -135,6 +135,7 @@ TEST_CASE("without memory watch keys nothing is watched but thrashing - diagnost
     CHECK(config.supervisor.postmortem == PostmortemSpec{});
     CHECK(config.supervisor.postmortem.keep == 20u);
     CHECK(config.supervisor.postmortem.max_size == 1024 * kMiB);
+    CHECK(config.supervisor.postmortem.window == corral::policies::Duration{60'000});
     REQUIRE(config.services.size() == 1);
     const ServiceSpec& api = config.services[0];
     CHECK(api.memory_watch == MemoryWatch{});
@@ -185,6 +186,10 @@ TEST_CASE("postmortem keep from 1 to 10000 and max_size from 1MiB") {
     CHECK(load_text_ok(supervisor("postmortem = { keep = 1 }")).supervisor.postmortem.keep == 1u);
     CHECK(load_text_ok(supervisor("postmortem = { keep = 10000 }")).supervisor.postmortem.keep == 10000u);
     CHECK(load_text_ok(supervisor("postmortem.max_size = \"1MiB\"")).supervisor.postmortem.max_size == kMiB);
+    CHECK(load_text_ok(supervisor("postmortem.window = \"0s\"")).supervisor.postmortem.window == corral::policies::Duration{0});
+    CHECK(load_text_ok(supervisor("postmortem.window = \"5m\"")).supervisor.postmortem.window == corral::policies::Duration{300'000});
+    CHECK(errors_of(supervisor("postmortem.window = \"25h\"")) ==
+          Messages{"t.toml:2:21: invalid duration for supervisor.postmortem.window (expected at most 24h, got \"25h\")"});
     CHECK(load_text_ok(supervisor("postmortem.max_size = 1048576")).supervisor.postmortem.max_size == kMiB);
     CHECK(load_text_ok(supervisor("postmortem.max_size = \"20GB\"")).supervisor.postmortem.max_size ==
           20'000'000'000u);
@@ -330,7 +335,7 @@ TEST_CASE("postmortem errors") {
     CHECK(errors_of(supervisor("postmortem = { maxsize = \"1GiB\" }")) ==
           Messages{"t.toml:2:16: unknown key \"maxsize\" in [supervisor.postmortem] (did you mean \"max_size\"?)"});
     CHECK(errors_of(supervisor("postmortem = { dir = \"pm\" }")) ==
-          Messages{"t.toml:2:16: unknown key \"dir\" in [supervisor.postmortem] (expected one of: keep, max_size)"});
+          Messages{"t.toml:2:16: unknown key \"dir\" in [supervisor.postmortem] (expected one of: keep, max_size, window)"});
     CHECK(errors_of(supervisor("postmortem = 20")) ==
           Messages{"t.toml:2:14: invalid value for supervisor.postmortem (expected a table such as { keep = 20, "
                    "max_size = \"1GiB\" }, got integer 20)"});
@@ -357,7 +362,7 @@ memory = { max = "512MiB", restart_at = "512MiB", snapshot_at = "100%", thrashin
               "integer 0)",
               "t.toml:2:37: invalid size for supervisor.postmortem.max_size (expected at least 1MiB and at most "
               "4194304TiB, got \"10kB\")",
-              "t.toml:2:45: unknown key \"count\" in [supervisor.postmortem] (expected one of: keep, max_size)",
+              "t.toml:2:45: unknown key \"count\" in [supervisor.postmortem] (expected one of: keep, max_size, window)",
               "t.toml:6:25: invalid value for services.api.memory.restart_at: a percentage is a share of "
               "memory.max, which is not set (expected a size such as \"450MiB\", got \"90%\")",
               "t.toml:6:46: invalid value for services.api.memory.snapshot_at (expected a whole number with a unit "

@@ -228,3 +228,28 @@ TEST_CASE("death investigation: a clean requested stop gets no post-mortem") {
     CHECK(corral::supervisor::postmortem::list_bundles(c.state.path(), "").empty());
     CHECK(c.close() == 0);
 }
+
+TEST_CASE("death investigation: a crash loop gets one bundle per window - the deaths after it are counted") {
+    Case c;
+    for (int i = 0; i < 3; ++i) {
+        c.investigation->begin(kPid + i, std::chrono::system_clock::now(), nullptr);
+        c.investigation->exited({.code = 1, .signal = 0});
+    }
+    REQUIRE(c.owner.conclusions.size() == 3);
+    const auto bundles = corral::supervisor::postmortem::list_bundles(c.state.path(), "");
+    REQUIRE(bundles.size() == 1);
+    const auto& last = *c.investigation->last_exit();
+    CHECK(last.postmortem.empty());
+    CHECK(last.window_postmortem == bundles[0].id);
+    CHECK(last.counted_in_window == 2);
+    CHECK(c.investigation->postmortems_skipped() == 2);
+    CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"exit-code", 3}});
+    // The first OOM kill in the window still gets its own bundle.
+    c.investigation->begin(kPid + 3, std::chrono::system_clock::now(), nullptr);
+    c.investigation->note_kernel_oom(kPid + 3, false, "Killed process", "report\n");
+    c.investigation->exited(kKilledBySigkill);
+    CHECK(c.investigation->last_exit()->reason == ExitReason::oom_kill);
+    CHECK_FALSE(c.investigation->last_exit()->postmortem.empty());
+    CHECK(corral::supervisor::postmortem::list_bundles(c.state.path(), "").size() == 2);
+    CHECK(c.close() == 0);
+}
