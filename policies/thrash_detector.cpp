@@ -27,8 +27,7 @@ ThrashMeasure measure_between(const ThrashSample& from, const ThrashSample& to) 
 bool is_thrashing(const ThrashParams& params, const ThrashMeasure& measure) {
     if (!params.enabled) return false;
     if (measure.full_percent && *measure.full_percent >= static_cast<double>(params.full_percent)) return true;
-    const bool pressured = !measure.full_percent || *measure.full_percent >= kThrashRefaultFloorPercent;
-    return measure.refaults_per_s >= kThrashRefaultsPerSecond && pressured;
+    return measure.refaults_per_s >= kThrashRefaultsPerSecond;
 }
 
 std::optional<ThrashMeasure> ThrashDetector::on_sample(const ThrashParams& params, const ThrashSample& sample) {

@@ -4,13 +4,14 @@
 // death when, over the last ThrashParams::window, either
 //   - the cgroup's memory pressure (PSI "full": time in which every task waited for memory) was above
 //     ThrashParams::full_percent of the time, or
-//   - its pages were read back at kThrashRefaultsPerSecond or more (workingset refaults) while PSI full
-//     was at least kThrashRefaultFloorPercent (or the host has no PSI).
+//   - its pages were read back at kThrashRefaultsPerSecond or more (workingset refaults: pages that were
+//     still in use when they were evicted), whatever PSI says.
 // Both are computed from cumulative counters (PSI's `total=` stall microseconds, the refault counter)
 // between the newest sample and the newest one at least a window older: what happened between samples
 // counts as much as what a sample catches, and one quiet sample does not start the window over. (Seen on
 // these machines: thrashing at 64 MiB with ~150k refaults/s but PSI full at only 10-15% when the process
-// gets little CPU, so pressure alone catches it in some runs and not in others.)
+// gets little CPU, and at 2.3% on a quiet machine, where the re-reads wait on the disk and PSI counts
+// them as I/O: pressure alone, or refaults with a pressure floor, catch it in some runs and not others.)
 //
 // Pure: samples and the clock come in; no I/O.
 #include <cstdint>
@@ -23,7 +24,6 @@
 namespace corral::policies {
 
 inline constexpr double kThrashRefaultsPerSecond = 10'000;  // pages (4 KiB): 40 MiB/s read back
-inline constexpr double kThrashRefaultFloorPercent = 5;
 
 struct ThrashSample {
     TimePoint at;

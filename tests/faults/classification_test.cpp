@@ -115,6 +115,7 @@ TEST_CASE("faults: a worker thrashing at 64 MiB is killed every time, with press
     dir.write("corral.toml", subst(R"(
 [supervisor]
 sample_interval = "500ms"
+postmortem = { window = "0s" }  # every death its bundle: the test counts them
 
 [services.thrash]
 command = ["node", "${fixture}"]

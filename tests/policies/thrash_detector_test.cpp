@@ -51,9 +51,13 @@ TEST_CASE("thrashing: many refaults with some pressure are thrashing even when P
     CHECK(feed.run(kParams, 0, 30'000, 500, 12, 150'000) == 10'000);
 }
 
-TEST_CASE("thrashing: refaults without any memory stall are a busy reader, not thrashing") {
+TEST_CASE("thrashing: many refaults are thrashing even when the memory stall is tiny") {
+    // Measured at 64 MiB on a quiet machine: ~200k refaults/s, PSI full 2.3% (the re-reads wait on the
+    // disk, which PSI counts as I/O, not memory). Pages read back that often were in use when evicted.
     Feed feed;
-    CHECK_FALSE(feed.run(kParams, 0, 60'000, 1000, 1, 150'000));
+    CHECK(feed.run(kParams, 0, 30'000, 1000, 1, 150'000) == 10'000);
+    Feed idle;
+    CHECK_FALSE(idle.run(kParams, 0, 60'000, 1000, 1, 2'000));
 }
 
 TEST_CASE("thrashing: without PSI the refault rate decides alone") {
@@ -115,7 +119,7 @@ TEST_CASE("thrashing: disabled, reset, and out-of-order samples") {
 TEST_CASE("thrashing: the rule on one measurement") {
     CHECK(is_thrashing(kParams, {milliseconds(10'000), 50.0, 0}));
     CHECK_FALSE(is_thrashing(kParams, {milliseconds(10'000), 49.9, 9'999}));
-    CHECK(is_thrashing(kParams, {milliseconds(10'000), 5.0, 10'000}));
-    CHECK_FALSE(is_thrashing(kParams, {milliseconds(10'000), 4.9, 1'000'000}));
+    CHECK(is_thrashing(kParams, {milliseconds(10'000), 0.0, 10'000}));
+    CHECK_FALSE(is_thrashing(kParams, {milliseconds(10'000), 0.0, 9'999}));
     CHECK(is_thrashing(kParams, {milliseconds(10'000), std::nullopt, 10'000}));
 }
