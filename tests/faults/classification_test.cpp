@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/control_socket.hpp"
+#include "tests/support/postmortem_bundles.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -20,29 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<fs::path> bundles(const fs::path& state, const std::string& instance) {
-    std::vector<fs::path> found;
-    const fs::path dir = state / "postmortem" / instance;
-    if (!fs::exists(dir)) return found;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_directory() && !entry.path().string().ends_with(".tmp")) found.push_back(entry.path());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
-}
-
-nlohmann::json summary_of(const fs::path& bundle) { return nlohmann::json::parse(read_file(bundle / "summary.json")); }
-
 std::size_t csv_rows(const fs::path& bundle) {
     const std::string csv = read_file(bundle / "memory.csv");
     return static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) - 1;  // without the header
 }
-
-#define REQUIRE_CGROUPS()                                                                     \
-    if (!hybrid_cgroups()) {                                                                  \
-        MESSAGE("skipped: this host does not have the hybrid cgroup layout these tests use"); \
-        return;                                                                               \
-    }
 
 }  // namespace
 

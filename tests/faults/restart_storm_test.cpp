@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/control_socket.hpp"
+#include "tests/support/postmortem_bundles.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -31,17 +32,6 @@ instances = ${instances}
 backoff = { initial = "0ms" }
 start_limit = { interval = "0s" }
 )TOML", {{"window", window}, {"instances", std::to_string(kInstances)}});
-}
-
-// Complete bundles of one instance ("storm-3"), oldest first.
-std::vector<fs::path> bundles(const fs::path& state, const std::string& instance) {
-    std::vector<fs::path> found;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(state / "postmortem" / instance, ec)) {
-        if (entry.is_directory() && !entry.path().string().ends_with(".tmp")) found.push_back(entry.path());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
 }
 
 long total_restarts(const nlohmann::json& status) {
@@ -91,7 +81,7 @@ TEST_CASE("faults: the bundle after a window says how many deaths were counted s
     CorralProcess corral(dir.path(), {"up"});
     const fs::path state = dir / ".corral";
     REQUIRE(wait_until([&] { return bundles(state, "storm-0").size() >= 2; }, 30s));
-    const auto first = nlohmann::json::parse(read_file(bundles(state, "storm-0")[0] / "summary.json"));
+    const auto first = summary_of(bundles(state, "storm-0")[0]);
     const auto second = nlohmann::json::parse(read_file(bundles(state, "storm-0")[1] / "summary.json"));
     CHECK(first["deaths_not_bundled"] == 0);
     CHECK(second["deaths_not_bundled"].get<long>() >= 1);

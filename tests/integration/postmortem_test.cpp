@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/postmortem_bundles.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -16,32 +17,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The bundles of one instance, oldest first.
-std::vector<fs::path> bundles(const fs::path& state, const std::string& instance) {
-    std::vector<fs::path> found;
-    const fs::path dir = state / "postmortem" / instance;
-    if (!fs::exists(dir)) return found;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_directory() && !entry.path().string().ends_with(".tmp")) found.push_back(entry.path());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
-}
-
-nlohmann::json summary_of(const fs::path& bundle) { return nlohmann::json::parse(read_file(bundle / "summary.json")); }
-
 bool has_file_ending(const fs::path& dir, const std::string& suffix) {
     for (const auto& entry : fs::directory_iterator(dir)) {
         if (entry.path().string().ends_with(suffix)) return true;
     }
     return false;
 }
-
-#define REQUIRE_CGROUPS()                                                                  \
-    if (!hybrid_cgroups()) {                                                               \
-        MESSAGE("skipped: this host does not have the hybrid cgroup layout these tests use"); \
-        return;                                                                            \
-    }
 
 }  // namespace
 
