@@ -149,19 +149,21 @@ void ControlConnection::flush_outbox() {
 
 void ControlConnection::start_write(std::string bytes, std::size_t stream_bytes) {
     const std::size_t capacity = bytes.capacity();
-    if (OwnedWrite::start(pipe_.stream(), std::move(bytes), this, on_written) < 0) {
+    uv_write_t* request = nullptr;
+    if (OwnedWrite::start(pipe_.stream(), std::move(bytes), this, on_written, &request) < 0) {
         budget_.release(stream_bytes);
         close();
         return;
     }
-    in_flight_.push_back({stream_bytes, capacity});
+    in_flight_.push_back({stream_bytes, capacity, request});
     in_flight_stream_ += stream_bytes;
 }
 
 void ControlConnection::on_written(uv_write_t* request, int status) {
     const auto owned = OwnedWrite::finished(request);
-    // A write completes (with UV_ECANCELED) even after its handle was closed; then `data` is stale.
-    if (status == UV_ECANCELED) return;
+    // A write is called back even after its handle was closed: cancelled (UV_ECANCELED), or with its real
+    // status when it had completed just before; close() nulled `data` then.
+    if (status == UV_ECANCELED || request->data == nullptr) return;
     static_cast<ControlConnection*>(request->data)->written(status);
 }
 
@@ -204,7 +206,10 @@ void ControlConnection::close() {
     unfollow();
     budget_.release(stream_bytes_waiting());
     std::size_t freed = outbox_.capacity() + partial_.capacity();
-    for (const InFlight& write : in_flight_) freed += write.capacity;
+    for (const InFlight& write : in_flight_) {
+        freed += write.capacity;
+        write.request->data = nullptr;
+    }
     budget_.freed(freed);
     in_flight_.clear();
     in_flight_stream_ = 0;

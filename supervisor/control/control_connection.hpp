@@ -111,6 +111,7 @@ private:
     struct InFlight {
         std::size_t stream_bytes = 0;
         std::size_t capacity = 0;  // of its buffer
+        uv_write_t* request = nullptr;  // its data is nulled when the connection goes first
     };
     std::deque<InFlight> in_flight_;  // writes started and not completed, oldest first
     std::string outbox_;              // what goes out once it is full or nothing else is in flight
