@@ -17,6 +17,7 @@
 #include "tests/support/control_socket.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
+#include "tests/support/sanitizers.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/text.hpp"
 
@@ -45,6 +46,7 @@ std::vector<pid_t> worker_pids(const TempDir& dir) {
 }  // namespace
 
 TEST_CASE("faults: at 64 descriptors with 20 services, status answers and SIGTERM stops every service") {
+    SKIP_OUT_OF_DESCRIPTORS_WHEN_SANITIZED();
     TempDir dir;
     dir.write("corral.toml", twenty_idle_services(dir));
     std::optional<CorralProcess> corral;
@@ -74,6 +76,7 @@ TEST_CASE("faults: at 64 descriptors with 20 services, status answers and SIGTER
 }
 
 TEST_CASE("faults: with its descriptors taken by idle clients, SIGTERM still stops every service") {
+    SKIP_OUT_OF_DESCRIPTORS_WHEN_SANITIZED();
     TempDir dir;
     dir.write("corral.toml", twenty_idle_services(dir));
     std::optional<CorralProcess> corral;

@@ -17,6 +17,7 @@
 
 #include "base/fd_reserve.hpp"
 #include "base/unique_fd.hpp"
+#include "tests/support/sanitizers.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/uv_loop.hpp"
 
@@ -64,6 +65,7 @@ private:
 }  // namespace
 
 TEST_CASE("socket acceptor: at the descriptor limit clients get in with the reserve, then wait in the backlog") {
+    SKIP_OUT_OF_DESCRIPTORS_WHEN_SANITIZED();
     test::Loop loop;
     test::TempDir dir;
     const auto address = address_of(dir / "s");
