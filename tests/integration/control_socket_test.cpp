@@ -319,7 +319,7 @@ logs = { max_size = "64MiB", keep = 1 }
     SocketClient lazy(socket);
     REQUIRE(lazy.send("{\"v\":1,\"id\":1,\"cmd\":\"logs\",\"args\":{\"target\":\"flood\",\"lines\":0,\"follow\":true}}\n"));
     // It never reads: the daemon must give up on it.
-    CHECK(lazy.closed_by_peer(20s));
+    CHECK(lazy.closed_by_peer(60s));  // its share filled, then the grace period: slower in a sanitized build under load
     if (kMemoryIsMeasurable) CHECK(peak_rss_kib(corral.pid()) - before < 8 * 1024);
     SocketClient other(socket);
     CHECK(other.request("version")["ok"] == true);
