@@ -43,6 +43,16 @@ std::vector<pid_t> worker_pids(const TempDir& dir) {
     return pids;
 }
 
+// SIGTERM to the daemon: it exits 0 and no worker that ever started is left; prints how long it took.
+void stop_and_check_workers(CorralProcess& corral, const TempDir& dir) {
+    const std::vector<pid_t> workers = worker_pids(dir);
+    const auto asked = std::chrono::steady_clock::now();
+    CHECK(corral.stop(30s) == 0);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+    MESSAGE(workers.size() << " workers started at least once; the daemon stopped in " << took.count() << " ms");
+    for (const pid_t pid : workers) CHECK_FALSE(process_alive(pid));
+}
+
 }  // namespace
 
 TEST_CASE("faults: at 64 descriptors with 20 services, status answers and SIGTERM stops every service") {
@@ -66,12 +76,7 @@ TEST_CASE("faults: at 64 descriptors with 20 services, status answers and SIGTER
     CHECK(log.find("Too many open files") != std::string::npos);
     CHECK(log.find("Cgroup is not mounted") == std::string::npos);
 
-    const std::vector<pid_t> workers = worker_pids(dir);
-    const auto asked = std::chrono::steady_clock::now();
-    CHECK(corral->stop(30s) == 0);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
-    MESSAGE(workers.size() << " workers started at least once; the daemon stopped in " << took.count() << " ms");
-    for (const pid_t pid : workers) CHECK_FALSE(process_alive(pid));
+    stop_and_check_workers(*corral, dir);
     CHECK(corral->stderr_text().find("cgroup.kill") == std::string::npos);
 }
 
@@ -92,12 +97,7 @@ TEST_CASE("faults: with its descriptors taken by idle clients, SIGTERM still sto
         FAIL("the daemon never ran out of descriptors");
     }
 
-    const std::vector<pid_t> workers = worker_pids(dir);
-    const auto asked = std::chrono::steady_clock::now();
-    CHECK(corral->stop(30s) == 0);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
-    MESSAGE(workers.size() << " workers; the daemon at its limit stopped in " << took.count() << " ms");
-    for (const pid_t pid : workers) CHECK_FALSE(process_alive(pid));
+    stop_and_check_workers(*corral, dir);
     // The clients took their share of the reserve, not the part kept for stop: it went through the cgroup.
     CHECK(corral->stderr_text().find("instead") == std::string::npos);
 }
