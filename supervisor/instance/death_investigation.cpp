@@ -247,6 +247,7 @@ void DeathInvestigation::keep_postmortem(const policies::Classification& classif
         postmortem::BundleInput input = exit.taken ? std::move(*exit.taken) : take_for_bundle(exit, now, true);
         exit.taken.reset();
         input.classification = classification;
+        input.deaths_not_bundled = choice.counted;
         input.kernel_log.clear();  // the kernel's reports that came after the exit too
         for (const KernelOom& oom : exit.evidence.kernel_ooms) input.kernel_log += oom.report;
         write_later(std::move(input), exit.death, memory_kind, choice.counted);
