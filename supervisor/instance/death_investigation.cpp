@@ -152,7 +152,14 @@ void DeathInvestigation::exited(const policies::ExitStatus& status) {
 void DeathInvestigation::tell_at_once(const policies::ExitEvidence& evidence) {
     PendingExit& exit = *pending_;
     exit.told = owner_.circumstances();
-    exit.taken = take_for_bundle(exit, *exit.told, true);
+    // In a crash loop whose deaths are counted, whatever the verdict, there is no bundle to take for.
+    const policies::TimePoint now = policies::Clock::now();
+    const auto would_write = [&](policies::ExitReason reason) {
+        return policies::choose_postmortem(window_, reason, now, setup_.retention.window).write;
+    };
+    if (would_write(policies::ExitReason::signal) || would_write(policies::ExitReason::oom_kill)) {
+        exit.taken = take_for_bundle(exit, *exit.told, true);
+    }
     const policies::Classification known = policies::classify_exit(evidence);
     last_exit_ = LastExit{known.reason, exit.status, exit.ended_at, {}, {}, 0};
     last_exit_death_ = exit.death;
