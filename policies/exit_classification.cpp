@@ -54,6 +54,8 @@ bool needs_more_evidence(const ExitEvidence& e) {
            !oom_counter_moved(e) && !e.kernel_killed_line;
 }
 
+bool restarts_before_evidence(const ExitEvidence& e) { return needs_more_evidence(e) && e.status.signal == SIGKILL; }
+
 // A requested stop that the stop signal (or a clean exit) ended was not an OOM kill of the main process,
 // even when the cgroup's counter moved: another process of the group was killed, which has its own bundle.
 bool wants_postmortem(const ExitEvidence& e) {

@@ -45,6 +45,11 @@ struct Classification {
 // record may still be on their way. An abort whose stderr is still being read: V8's last words may be.
 bool needs_more_evidence(const ExitEvidence& evidence);
 
+// A death whose evidence is still on its way but whose restart need not wait for it: a SIGKILL corral did
+// not send. Its restart depends on the exit status alone (lifecycle.hpp), so the instance restarts at once
+// and the classification follows (an abort waits: its stderr reaches EOF within milliseconds).
+bool restarts_before_evidence(const ExitEvidence& evidence);
+
 Classification classify_exit(const ExitEvidence& evidence);
 
 // A clean requested stop is the one death that gets no post-mortem (an OOM kill while stopping is not

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 declare -A allowed=(
   [base]=""
   [policies]="base/text_format.hpp"
+  [supervisor/exec]=""
   [supervisor/cgroup]="base"
   [supervisor/kmsg]="base"
   [ipc]="base policies"
@@ -21,11 +22,11 @@ declare -A allowed=(
   [supervisor/protocol]="base policies supervisor/config"
   [supervisor/postmortem]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/control]="base policies supervisor/config supervisor/protocol"
-  [supervisor/instance]="base policies supervisor/cgroup supervisor/kmsg ipc supervisor/config
+  [supervisor/instance]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config
                          supervisor/postmortem"
-  [supervisor/daemon]="base policies supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
+  [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
                        supervisor/postmortem supervisor/control supervisor/instance"
-  [supervisor/cli]="base policies supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
+  [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
                     supervisor/postmortem supervisor/control supervisor/instance supervisor/daemon"
   [supervisor]="supervisor/cli supervisor/instance/exec_shim.hpp base"   # main.cpp
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"

@@ -61,7 +61,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.broker = &broker_;
     context_.reaper = &reaper_;
     context_.restarts = &restarts_;
-    context_.corral_exe = std::move(corral_exe);
+    context_.exec_shim = locate_exec_shim(corral_exe);
     context_.log_dir = config_.supervisor.state_dir / "logs";
     context_.observer = this;
     context_.loop_watch = &loop_watch_;
@@ -284,7 +284,8 @@ void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
     for_each_instance([&](Instance& instance) {
         const std::string group = instance.cgroup_name();
         const bool same_group = !group.empty() && report.task_memcg.ends_with("/" + cgroup_top_ + "/" + group);
-        const bool same_pid = report.pid == instance.pid() || report.pid == instance.last_pid();
+        const bool same_pid = report.pid == instance.pid() || report.pid == instance.last_pid() ||
+                              report.pid == instance.investigated_pid();
         if (same_group || (same_pid && group.empty())) victim = &instance;
     });
     if (victim == nullptr) return;  // another tenant's process

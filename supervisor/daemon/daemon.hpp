@@ -56,6 +56,7 @@ private:
     void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
     void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
     void on_quiet(Instance& instance) override;
+    void on_last_exit(Instance&) override { schedule_status(); }
     void on_cooling(Instance& instance, bool cooling, const std::string& reason) override;
 
     // DaemonControl (daemon_status.cpp for resolve and status_json).

@@ -1,29 +1,36 @@
 #pragma once
-// The exec shim: the corral binary re-run as `corral __exec [options] -- PROGRAM ARGS...` between the
-// daemon's uv_spawn and the service's program, because uv_spawn has no hook that runs in the child before
-// exec. libuv has already put the child in a new session (UV_PROCESS_DETACHED, so its pid is its process
-// group id). The shim then binds the child's life to the daemon (PR_SET_PDEATHSIG), closes descriptors it
-// must not leak, and execs. Cgroup placement belongs here too: nothing of the service runs before it.
+// The daemon's side of the exec shim (supervisor/exec/shim.hpp): where it is, its command line, and what
+// it reports. The shim is `corral-exec`, a small static executable installed beside corral, found next to
+// the daemon's own executable; without it, corral itself runs as the shim (`corral __exec`), the same code
+// with all of corral's libraries loaded first (~15 ms more per start).
 //
-// With --cgroup HIERARCHY:DIR (repeated), the shim first writes its pid to DIR/cgroup.procs and checks in
-// /proc/self/cgroup that it landed there: the program never runs a single instruction outside its limits.
-//
-// Failures are reported on --report-fd (close-on-exec): EOF without data means the program is running;
-// "<errno> exec\n" means execvp failed, "<errno> cgroup\n" that joining a cgroup failed. The shim then
-// exits 127 (126 for a file that is not executable).
+// The report pipe (--report-fd, close-on-exec): EOF without data means the program is running;
+// "<errno> exec\n" means execvp failed, "<errno> cgroup\n" that joining a cgroup failed (the shim then
+// exits 127, or 126 for a file that is not executable).
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "supervisor/cgroup/driver.hpp"
+#include "supervisor/exec/shim.hpp"
 
 namespace corral::supervisor {
 
 inline constexpr const char* kExecShimCommand = "__exec";
-inline constexpr int kExecReportFd = 4;  // fd 3 is reserved for the Node IPC channel
+inline constexpr const char* kExecShimFile = "corral-exec";
+inline constexpr int kExecReportFd = exec::kReportFd;
 
-// argv for uv_spawn: exe __exec --report-fd N --parent PID [--nofile SOFT] [--cgroup H:DIR]... -- program args...
+struct ExecShim {
+    std::string exe;          // corral-exec, or corral itself
+    bool standalone = false;  // false: `exe __exec ...`
+};
+
+// corral-exec beside `corral_exe` when it is there and executable; else corral itself.
+ExecShim locate_exec_shim(const std::string& corral_exe);
+
+// argv for uv_spawn: SHIM [__exec] --report-fd N --parent PID [--nofile SOFT] [--cgroup H:DIR]... -- program args...
 // --nofile gives the program back the soft descriptor limit the daemon was started with.
-std::vector<std::string> exec_shim_argv(const std::string& corral_exe, int parent_pid,
+std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
                                         const std::vector<cgroup::JoinTarget>& cgroups,
                                         const std::vector<std::string>& program);
 

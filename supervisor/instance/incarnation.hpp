@@ -1,8 +1,8 @@
 #pragma once
 // One run of a service instance's program: the process, its process group, and the exec report.
 //
-// Lifecycle: spawn() starts `corral __exec ... -- program` in a new session, so the program's pid is its
-// process group id and signal_group() reaches everything it started in that group, and, with a cgroup,
+// Lifecycle: spawn() starts the exec shim (`corral-exec ... -- program`) in a new session, so the
+// program's pid is its process group id and signal_group() reaches everything it started in that group, and, with a cgroup,
 // everything in the cgroup (a grandchild that left the process group included). The owner hears:
 //   on_exec({0})       the program replaced the shim (the report pipe closed without data), or
 //   on_exec({errno})   execvp or joining the cgroup failed (the shim then exits 127);

@@ -91,8 +91,7 @@ void Instance::handle(const policies::Event& event) {
     const std::string who = shown_pid > 0 ? name_ + " [pid " + std::to_string(shown_pid) + "]" : name_;
     // In a crash loop whose deaths are being counted (policies/postmortem_window.hpp), a restart's own
     // lines (backoff -> starting -> running) go to debug: the death's line says it, hundreds of times a second.
-    const bool counted = death_.last_exit() && death_.last_exit()->counted_in_window > 0;
-    const bool quiet_restart = counted && (to == State::starting || to == State::running);
+    const bool quiet_restart = death_.counting_deaths() && (to == State::starting || to == State::running);
     if (from != to) {
         spdlog::log(quiet_restart ? spdlog::level::debug : level_for(to), "{}: {} -> {}: {}", who, policies::to_string(from), policies::to_string(to),
                     decision.reason);
@@ -185,6 +184,11 @@ DeathInvestigation::Circumstances Instance::circumstances() const {
 
 void Instance::on_death_concluded(const DeathInvestigation::Conclusion& conclusion) {
     handle({EventKind::gone, conclusion.status, conclusion.cause});
+    if (quiet()) context_.observer->on_quiet(*this);
+}
+
+void Instance::on_investigation_settled() {
+    context_.observer->on_last_exit(*this);
     if (quiet()) context_.observer->on_quiet(*this);
 }
 

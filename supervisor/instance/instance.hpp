@@ -57,6 +57,9 @@ public:
     virtual void on_quiet(Instance& instance) = 0;
     // A cool period started or ended.
     virtual void on_cooling(Instance& instance, bool cooling, const std::string& reason) = 0;
+    // The investigation of a death concluded after the lifecycle moved on (its classification came late,
+    // or its post-mortem was written): last_exit() changed.
+    virtual void on_last_exit(Instance& instance) = 0;
 
 protected:
     ~InstanceObserver() = default;
@@ -65,7 +68,7 @@ protected:
 struct InstanceContext {
     uv_loop_t* loop = nullptr;
     OrphanReaper* reaper = nullptr;
-    std::string corral_exe;        // for the exec shim
+    ExecShim exec_shim;            // run before every start (exec_shim.hpp)
     std::filesystem::path log_dir;  // <state_dir>/logs
     InstanceObserver* observer = nullptr;
     cgroup::Driver* cgroups = nullptr;  // null: process groups only
@@ -115,6 +118,8 @@ public:
         death_.note_kernel_oom(pid, global, killed_line, report);
     }
     pid_t last_pid() const { return last_pid_; }
+    // The incarnation whose death is still being investigated (the instance may run the next one); 0: none.
+    pid_t investigated_pid() const { return death_.investigating(); }
 
     // corral cool / corral heat; nullopt when the instance is not running.
     std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long) {
@@ -138,6 +143,7 @@ private:
     void on_capture_closed() override;
     DeathInvestigation::Circumstances circumstances() const override;
     void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override;
+    void on_investigation_settled() override;
     bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
     void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);

@@ -51,7 +51,7 @@ void Instance::spawn() {
     prepare_memory_watch();
     const InstanceOutput::Pipes pipes = output_.prepare(spec_->logs.timestamps);
     SpawnRequest request;
-    request.argv = exec_shim_argv(context_.corral_exe, static_cast<int>(getpid()),
+    request.argv = exec_shim_argv(context_.exec_shim, static_cast<int>(getpid()),
                                   group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command);
     request.env = child_environment();
     request.cwd = spec_->cwd;

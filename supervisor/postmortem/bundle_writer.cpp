@@ -124,8 +124,8 @@ Result<std::vector<std::string>> write_files(const BundleInput& input, const fs:
              {kKernelLog, input.kernel_log},
              {kMemoryStat, input.memory_stat},
              {kMemoryCsv, input.memory_csv},
-             {kStdoutTail, tail_lines(input.stdout_log, kTailLines)},
-             {kStderrTail, tail_lines(input.stderr_log, kTailLines)}}) {
+             {kStdoutTail, input.stdout_tail ? *input.stdout_tail : tail_lines(input.stdout_log, kTailLines)},
+             {kStderrTail, input.stderr_tail ? *input.stderr_tail : tail_lines(input.stderr_log, kTailLines)}}) {
         if (text.empty()) continue;
         if (Status written = write_text(temp_dir / file, text); !written) return written.error();
         files.emplace_back(file);

@@ -39,6 +39,10 @@ struct BundleInput {
     std::string memory_csv;   // "" for no samples
     std::filesystem::path stdout_log;
     std::filesystem::path stderr_log;
+    // The logs' tails as read at the death, for a bundle written later (the next incarnation may have
+    // written to the logs meanwhile); nullopt: read from the logs now.
+    std::optional<std::string> stdout_tail;
+    std::optional<std::string> stderr_tail;
     std::filesystem::path diagnostics_dir;  // Node's reports and heap snapshots land here; moved in
 };
 

@@ -71,6 +71,47 @@ backoff = { initial = "1s" }
     CHECK(corral.stop() == 0);
 }
 
+TEST_CASE("an OOM-killed worker with backoff 0 runs again before its post-mortem is written, and the bundle is its own") {
+    REQUIRE_CGROUPS();
+    TempDir dir;
+    dir.write("corral.toml", subst(R"(
+[supervisor]
+sample_interval = "200ms"
+
+[services.hog]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", HOG_CHUNK_MB = "4", HOG_EVERY_MS = "20" }
+memory = { max = "256MiB" }
+backoff = { initial = "0s" }
+)", {{"fixture", fixture("hog.js")}, {"record", dir / "record"}}));
+    CorralProcess corral(dir.path(), {"up"});
+    const auto state = dir / ".corral";
+    REQUIRE(wait_until([&] { return count_records(dir / "record", "start") >= 2; }, 60s));
+    REQUIRE(wait_until([&] { return !bundles(state, "hog-0").empty(); }, 10s));
+    const auto starts = records_of(dir / "record", "start");
+    const pid_t killed = starts[0].pid;
+    const pid_t next = starts[1].pid;
+    const fs::path bundle = bundles(state, "hog-0").front();
+    const auto summary = summary_of(bundle);
+    CHECK(summary["reason"] == "oom-kill");
+    CHECK(summary["pid"] == killed);
+    CHECK(summary["memory"]["peak"].get<long long>() >= 200ll << 20);
+    CHECK(read_file(bundle / "kernel.log").find("Killed process " + std::to_string(killed) + " (node)") != std::string::npos);
+    CHECK(read_file(bundle / "memory.stat").find("total_rss") != std::string::npos);
+    const std::string stderr_tail = read_file(bundle / "stderr.log");
+    CHECK(stderr_tail.find("hog " + std::to_string(killed) + ":") != std::string::npos);
+    CHECK(stderr_tail.find("hog " + std::to_string(next) + ":") == std::string::npos);
+
+    // The daemon's log: the restart (backoff -> starting) comes before the bundle is written.
+    const auto log = read_file(state / "corral.log");
+    const auto restarted = log.find("hog#0: backoff -> starting");
+    const auto written = log.find("hog#0: post-mortem hog-0/");
+    REQUIRE(restarted != std::string::npos);
+    REQUIRE(written != std::string::npos);
+    CHECK(restarted < written);
+    CHECK(corral.stop() == 0);
+}
+
 TEST_CASE("a worker whose V8 heap runs out is classified v8-heap-oom with Node's report in the bundle") {
     REQUIRE_CGROUPS();
     TempDir dir;

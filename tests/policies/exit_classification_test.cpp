@@ -103,3 +103,18 @@ TEST_CASE("post-mortems: every death except a clean requested stop") {
     named.kernel_killed_line = "Killed process 4242 (node)";
     CHECK(wants_postmortem(named));
 }
+
+TEST_CASE("classification: an unexplained SIGKILL restarts before its evidence is in - an abort waits for its stderr") {
+    ExitEvidence sigkill = killed(SIGKILL);
+    CHECK(needs_more_evidence(sigkill));
+    CHECK(restarts_before_evidence(sigkill));
+    sigkill.oom_kills_after = 1;  // the evidence is in: nothing to wait for
+    CHECK_FALSE(restarts_before_evidence(sigkill));
+    ExitEvidence stopped = killed(SIGKILL);
+    stopped.stop_requested = true;
+    CHECK_FALSE(restarts_before_evidence(stopped));
+    ExitEvidence aborted = killed(SIGABRT);
+    aborted.stderr_open = true;
+    CHECK(needs_more_evidence(aborted));
+    CHECK_FALSE(restarts_before_evidence(aborted));
+}

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -29,12 +30,18 @@ struct Owner final : DeathInvestigation::Owner {
     DeathInvestigation::Circumstances now;
     std::vector<DeathInvestigation::Conclusion> conclusions;
     std::uint64_t concluded_at = 0;  // loop time
+    unsigned settled = 0;
+    std::uint64_t settled_at = 0;
     uv_loop_t* loop = nullptr;
 
     DeathInvestigation::Circumstances circumstances() const override { return now; }
     void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override {
         conclusions.push_back(conclusion);
         concluded_at = uv_now(loop);
+    }
+    void on_investigation_settled() override {
+        ++settled;
+        settled_at = uv_now(loop);
     }
 };
 
@@ -70,39 +77,51 @@ const ExitStatus kKilledBySigkill{.code = 0, .signal = SIGKILL};
 
 }  // namespace
 
-TEST_CASE("death investigation: an exit with a code is concluded at once and written up") {
+TEST_CASE("death investigation: an exit with a code is concluded at once, and written up on the next turn") {
     Case c;
     c.investigation->exited({.code = 1, .signal = 0});
 
     REQUIRE(c.owner.conclusions.size() == 1);
-    CHECK_FALSE(c.investigation->open());
+    CHECK_FALSE(c.owner.conclusions[0].provisional);
     CHECK(c.reason() == ExitReason::exit_code);
     CHECK(c.owner.conclusions[0].status.code == 1);
     CHECK(c.owner.conclusions[0].cause.empty());
     REQUIRE(c.investigation->last_exit());
     CHECK(c.investigation->last_exit()->reason == ExitReason::exit_code);
+    // The bundle waits for the next turn of the loop: the owner's restart goes first.
+    CHECK(c.investigation->open());
+    CHECK_FALSE(c.bundle());
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+    CHECK_FALSE(c.investigation->open());
+    CHECK(c.owner.settled == 1);
     const auto bundle = c.bundle();
     REQUIRE(bundle);
     CHECK(bundle->info.reason == "exit-code");
     CHECK(bundle->summary["pid"] == kPid);
     CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"exit-code", 1}});
-    uv_run(c.loop.get(), UV_RUN_DEFAULT);
     CHECK(c.owner.conclusions.size() == 1);
     CHECK(c.close() == 0);
 }
 
-TEST_CASE("death investigation: a SIGKILL nobody explains is concluded after the evidence wait, as a signal") {
+TEST_CASE("death investigation: a SIGKILL nobody explains is told at once, and concluded after the evidence wait") {
     Case c;
     const std::uint64_t exited_at = uv_now(c.loop.get());
     c.investigation->exited(kKilledBySigkill);
-    CHECK(c.owner.conclusions.empty());
+    REQUIRE(c.owner.conclusions.size() == 1);  // the restart does not wait for the evidence
+    CHECK(c.owner.conclusions[0].provisional);
+    CHECK(c.reason() == ExitReason::signal);
     CHECK(c.investigation->open());
+    CHECK(c.investigation->investigating() == kPid);
+    CHECK(c.investigation->exits_by_reason().empty());  // counted when concluded
     uv_run(c.loop.get(), UV_RUN_DEFAULT);
 
-    REQUIRE(c.owner.conclusions.size() == 1);
-    CHECK(c.owner.concluded_at - exited_at >= static_cast<std::uint64_t>(corral::policies::kEvidenceWait.count()));
-    CHECK(c.reason() == ExitReason::signal);
+    CHECK(c.owner.conclusions.size() == 1);
+    CHECK(c.owner.settled == 1);
+    CHECK(c.owner.settled_at - exited_at >= static_cast<std::uint64_t>(corral::policies::kEvidenceWait.count()));
+    CHECK(c.investigation->last_exit()->reason == ExitReason::signal);
+    CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"signal", 1}});
     CHECK_FALSE(c.investigation->open());
+    CHECK(c.bundle());
     CHECK(c.close() == 0);
 }
 
@@ -119,9 +138,11 @@ TEST_CASE("death investigation: the kernel's report arriving after the exit conc
     uv_run(c.loop.get(), UV_RUN_DEFAULT);
 
     REQUIRE(c.owner.conclusions.size() == 1);
-    CHECK(c.owner.concluded_at - exited_at < static_cast<std::uint64_t>(corral::policies::kEvidenceWait.count()));
-    CHECK(c.reason() == ExitReason::oom_kill);
-    CHECK(c.owner.conclusions[0].cause == corral::policies::explain(ExitReason::oom_kill));
+    CHECK(c.owner.conclusions[0].provisional);
+    CHECK(c.owner.settled == 1);
+    CHECK(c.owner.settled_at - exited_at < static_cast<std::uint64_t>(corral::policies::kEvidenceWait.count()));
+    CHECK(c.investigation->last_exit()->reason == ExitReason::oom_kill);
+    CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"oom-kill", 1}});
     const auto bundle = c.bundle();
     REQUIRE(bundle);
     CHECK(bundle->info.reason == "oom-kill");
@@ -137,7 +158,7 @@ TEST_CASE("death investigation: a kernel report about another process is kept fo
     uv_run(c.loop.get(), UV_RUN_DEFAULT);
 
     REQUIRE(c.owner.conclusions.size() == 1);
-    CHECK(c.reason() == ExitReason::signal);
+    CHECK(c.investigation->last_exit()->reason == ExitReason::signal);
     const auto bundle = c.bundle();
     REQUIRE(bundle);
     const auto& files = bundle->files;
@@ -199,6 +220,7 @@ TEST_CASE("death investigation: corral's own thrashing kill needs no more eviden
     c.investigation->exited(kKilledBySigkill);
 
     REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK_FALSE(c.owner.conclusions[0].provisional);
     CHECK(c.reason() == ExitReason::thrashing);
     CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"thrashing", 1}});
     CHECK(c.close() == 0);
@@ -234,6 +256,7 @@ TEST_CASE("death investigation: a crash loop gets one bundle per window - the de
     for (int i = 0; i < 3; ++i) {
         c.investigation->begin(kPid + i, std::chrono::system_clock::now(), nullptr);
         c.investigation->exited({.code = 1, .signal = 0});
+        uv_run(c.loop.get(), UV_RUN_DEFAULT);
     }
     REQUIRE(c.owner.conclusions.size() == 3);
     const auto bundles = corral::supervisor::postmortem::list_bundles(c.state.path(), "");
@@ -248,8 +271,55 @@ TEST_CASE("death investigation: a crash loop gets one bundle per window - the de
     c.investigation->begin(kPid + 3, std::chrono::system_clock::now(), nullptr);
     c.investigation->note_kernel_oom(kPid + 3, false, "Killed process", "report\n");
     c.investigation->exited(kKilledBySigkill);
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
     CHECK(c.investigation->last_exit()->reason == ExitReason::oom_kill);
     CHECK_FALSE(c.investigation->last_exit()->postmortem.empty());
     CHECK(corral::supervisor::postmortem::list_bundles(c.state.path(), "").size() == 2);
+    CHECK(c.close() == 0);
+}
+
+TEST_CASE("death investigation: the next incarnation runs before a late OOM verdict; the dead one's record and bundle get it") {
+    Case c;
+    c.owner.now.diagnostics_dir = c.state / "diagnostics" / "api-0";
+    std::filesystem::create_directories(c.owner.now.diagnostics_dir);
+    c.state.write("diagnostics/api-0/heap.heapsnapshot", "{}");
+    c.state.write("api-0.out.log", "last words of 4242\n");
+    c.investigation->exited(kKilledBySigkill);
+    REQUIRE(c.owner.conclusions.size() == 1);
+    CHECK(c.owner.conclusions[0].provisional);
+
+    // The owner restarts at once: the next incarnation empties the diagnostics directory, writes to the
+    // log, and is the one running when the kernel's report about the dead one arrives.
+    std::filesystem::remove_all(c.owner.now.diagnostics_dir);
+    std::filesystem::create_directories(c.owner.now.diagnostics_dir);
+    c.investigation->begin(kPid + 1, std::chrono::system_clock::now(), nullptr);
+    c.state.write("api-0.out.log", "last words of 4242\nfirst line of 4243\n");
+    c.investigation->note_kernel_oom(kPid, false, kKilled, "oom-kill report\n");
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+
+    CHECK(c.owner.conclusions.size() == 1);  // the lifecycle heard once
+    REQUIRE(c.investigation->last_exit());
+    CHECK(c.investigation->last_exit()->reason == ExitReason::oom_kill);
+    const auto bundle = c.bundle();
+    REQUIRE(bundle);
+    CHECK(bundle->summary["reason"] == "oom-kill");
+    CHECK(bundle->summary["pid"] == kPid);
+    const auto file = [&](const std::string& name) {
+        const auto it = std::find_if(bundle->files.begin(), bundle->files.end(), [&](const auto& f) { return f.name == name; });
+        return it != bundle->files.end();
+    };
+    CHECK(file("kernel.log"));
+    CHECK(file("heap.heapsnapshot"));  // set aside before the next incarnation emptied the directory
+    const std::string tail = corral::test::read_file(c.state / "postmortem" / c.investigation->last_exit()->postmortem / "stdout.log");
+    CHECK(tail.find("last words of 4242") != std::string::npos);
+    CHECK(tail.find("first line of 4243") == std::string::npos);
+    CHECK(std::filesystem::is_empty(c.owner.now.diagnostics_dir));
+    CHECK(std::distance(std::filesystem::directory_iterator(c.state / "diagnostics"), {}) == 1);  // nothing left aside
+
+    // The next incarnation's own exit is judged on its own evidence.
+    c.investigation->exited({.code = 1, .signal = 0});
+    CHECK(c.owner.conclusions.back().classification.reason == ExitReason::exit_code);
+    uv_run(c.loop.get(), UV_RUN_DEFAULT);
+    CHECK(c.investigation->exits_by_reason() == std::map<std::string, unsigned>{{"exit-code", 1}, {"oom-kill", 1}});
     CHECK(c.close() == 0);
 }

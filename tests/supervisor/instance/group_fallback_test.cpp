@@ -87,7 +87,7 @@ struct Family {
         REQUIRE(group != nullptr);
         Output out(loop.get());
         SpawnRequest request;
-        request.argv = exec_shim_argv(std::filesystem::read_symlink("/proc/self/exe").string(),
+        request.argv = exec_shim_argv({std::filesystem::read_symlink("/proc/self/exe").string(), false},
                                       static_cast<int>(::getpid()), {},
                                       {"/bin/sh", "-c", "setsid sleep 30 & echo $!; exec sleep 30"});
         request.env = {"PATH=/usr/bin:/bin"};

@@ -1,9 +1,10 @@
-// Incarnations of real processes: the test binary is the exec shim (child_main.cpp), the programs are
-// /bin/sh and sleep. Every child is bounded (sleep 30, and the shim's parent-death signal) and every test
+// Incarnations of real processes: the shim is the built corral-exec, or the test binary itself as
+// `__exec` (child_main.cpp, the fallback); the programs are /bin/sh and sleep. Every child is bounded (sleep 30, and the shim's parent-death signal) and every test
 // kills what it left behind, even when it fails.
 #include "supervisor/instance/incarnation.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,15 +18,20 @@
 #include <vector>
 
 #include "base/uv_handle.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/uv_loop.hpp"
 
 using namespace corral::supervisor;
 using corral::UvHandle;
 using corral::test::Loop;
+using corral::test::TempDir;
 using corral::test::run_until;
 using namespace std::chrono_literals;
 
 namespace {
+
+ExecShim fallback_shim() { return {std::filesystem::read_symlink("/proc/self/exe").string(), false}; }
+ExecShim standalone_shim() { return {CORRAL_EXEC_BINARY, true}; }
 
 // Hears the incarnation like an Instance does, and drops it inside on_gone as an Instance does.
 struct Owner final : IncarnationOwner {
@@ -83,10 +89,10 @@ struct Harness {
         }
     }
 
-    int spawn(const std::vector<std::string>& program, uv_pipe_t* stdout_pipe = nullptr) {
+    int spawn(const std::vector<std::string>& program, uv_pipe_t* stdout_pipe = nullptr,
+              const ExecShim& shim = fallback_shim()) {
         SpawnRequest request;
-        request.argv = exec_shim_argv(std::filesystem::read_symlink("/proc/self/exe").string(),
-                                      static_cast<int>(::getpid()), {}, program);
+        request.argv = exec_shim_argv(shim, static_cast<int>(::getpid()), {}, program);
         request.env = {"PATH=/usr/bin:/bin"};
         request.stdout_pipe = stdout_pipe;
         const int rc = Incarnation::spawn(loop.get(), reaper, owner, request, owner.incarnation);
@@ -113,27 +119,66 @@ struct Subreaper {
 }  // namespace
 
 TEST_CASE("incarnation: on_exec, then on_gone with the program's exit code") {
-    Harness h;
-    REQUIRE(h.spawn({"/bin/sh", "-c", "exit 3"}) == 0);
-    CHECK(h.owner.events.empty());  // nothing is heard before the loop runs
-    uv_run(h.loop.get(), UV_RUN_DEFAULT);
+    for (const ExecShim& shim : {standalone_shim(), fallback_shim()}) {
+        CAPTURE(shim.exe);
+        Harness h;
+        REQUIRE(h.spawn({"/bin/sh", "-c", "exit 3"}, nullptr, shim) == 0);
+        CHECK(h.owner.events.empty());  // nothing is heard before the loop runs
+        uv_run(h.loop.get(), UV_RUN_DEFAULT);
 
-    CHECK(h.owner.events == std::vector<std::string>{"exec", "gone"});
-    CHECK(h.owner.exec.error == 0);
-    CHECK(h.owner.status.code == 3);
-    CHECK(h.owner.status.signal == 0);
-    CHECK(h.close() == 0);
+        CHECK(h.owner.events == std::vector<std::string>{"exec", "gone"});
+        CHECK(h.owner.exec.error == 0);
+        CHECK(h.owner.status.code == 3);
+        CHECK(h.owner.status.signal == 0);
+        CHECK(h.close() == 0);
+    }
 }
 
 TEST_CASE("incarnation: a program that cannot be executed is reported with its errno, then gone with 127") {
+    for (const ExecShim& shim : {standalone_shim(), fallback_shim()}) {
+        CAPTURE(shim.exe);
+        Harness h;
+        REQUIRE(h.spawn({"/nonexistent/corral-test-program"}, nullptr, shim) == 0);
+        uv_run(h.loop.get(), UV_RUN_DEFAULT);
+
+        CHECK(h.owner.events == std::vector<std::string>{"exec", "gone"});
+        CHECK(h.owner.exec.error == ENOENT);
+        CHECK(h.owner.exec.stage == ExecStage::exec);
+        CHECK(h.owner.status.code == 127);
+        CHECK(h.close() == 0);
+    }
+}
+
+TEST_CASE("incarnation: a file that is not executable is reported with EACCES, then gone with 126") {
+    for (const ExecShim& shim : {standalone_shim(), fallback_shim()}) {
+        CAPTURE(shim.exe);
+        const TempDir dir;
+        const std::filesystem::path text = dir.write("not-a-program", "hello\n");
+        std::filesystem::permissions(text, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        Harness h;
+        REQUIRE(h.spawn({text.string()}, nullptr, shim) == 0);
+        uv_run(h.loop.get(), UV_RUN_DEFAULT);
+
+        CHECK(h.owner.events == std::vector<std::string>{"exec", "gone"});
+        CHECK(h.owner.exec.error == EACCES);
+        CHECK(h.owner.status.code == 126);
+        CHECK(h.close() == 0);
+    }
+}
+
+TEST_CASE("incarnation: corral-exec closes the descriptors the daemon leaked") {
     Harness h;
-    REQUIRE(h.spawn({"/nonexistent/corral-test-program"}) == 0);
+    Stdout out(h.loop.get());
+    const int stray = ::open("/dev/null", O_RDONLY);  // without O_CLOEXEC, as a careless library would
+    REQUIRE(stray > 4);
+    REQUIRE(h.spawn({"/bin/sh", "-c", "ls /proc/self/fd"}, out.pipe.get(), standalone_shim()) == 0);
+    ::close(stray);
+    out.start();
     uv_run(h.loop.get(), UV_RUN_DEFAULT);
 
-    CHECK(h.owner.events == std::vector<std::string>{"exec", "gone"});
-    CHECK(h.owner.exec.error == ENOENT);
-    CHECK(h.owner.exec.stage == ExecStage::exec);
-    CHECK(h.owner.status.code == 127);
+    CHECK(h.owner.status.code == 0);
+    // ls itself opens one directory descriptor (3); nothing of the test's leaked.
+    CHECK(out.text.find("\n" + std::to_string(stray) + "\n") == std::string::npos);
     CHECK(h.close() == 0);
 }
 

@@ -1,0 +1,30 @@
+#pragma once
+// The exec shim itself: what runs between the daemon's uv_spawn and the service's program, because
+// uv_spawn has no hook that runs in the child before exec. It runs before every start of every service,
+// so it is plain libc and nothing else (no allocator-hungry parsing, no logger, no libraries): built as
+// its own small static executable, `corral-exec` (main.cpp), and linked into corral for `corral __exec`,
+// the fallback when corral-exec is not installed beside corral.
+//
+// libuv has already put the child in a new session (UV_PROCESS_DETACHED, so its pid is its process group
+// id). The shim binds the child's life to the daemon (PR_SET_PDEATHSIG, then checks that its parent is
+// still the daemon: it may have died before the prctl), joins the instance's cgroups and checks in
+// /proc/self/cgroup that it landed in each (the program never runs an instruction outside its limits),
+// gives back the soft descriptor limit the daemon was started with, closes every descriptor above the
+// report fd, and execs.
+//
+// Options: --report-fd N --parent PID [--nofile SOFT] [--cgroup HIERARCHY:DIR]... -- PROGRAM ARGS...
+// Failures are reported on the report fd (made close-on-exec here): EOF without data means the program is
+// running; "<errno> exec\n" means execvp failed, "<errno> cgroup\n" that joining a cgroup failed. The
+// shim then exits 127 (126 for a file that is not executable); 2 for a command line it cannot parse.
+namespace corral::exec {
+
+inline constexpr int kReportFd = 4;  // fd 3 is reserved for the Node IPC channel
+
+// argv[first] is the first option. Returns only on failure, with the exit code.
+int shim_main(int argc, char** argv, int first);
+
+// Whether /proc/self/cgroup's text puts this process in DIR of HIERARCHY ("memory"; "" for the unified
+// hierarchy): DIR ends with the path of the line that carries HIERARCHY, and that path is not the root.
+bool in_cgroup(const char* proc_self_cgroup, const char* hierarchy, unsigned hierarchy_length, const char* dir);
+
+}  // namespace corral::exec
