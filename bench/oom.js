@@ -31,7 +31,11 @@ const starts = (record) => lib.lineRecords(record).filter((r) => r.what === 'sta
 async function underCorral(kmsg) {
   const dir = lib.tempDir('oom-corral');
   const record = path.join(dir, 'record');
+  // window = "0s": a bundle for every death, so that each kill's bundle can be timed and its reason checked.
   const corral = lib.startCorral(dir, `
+[supervisor]
+postmortem = { window = "0s" }
+
 [services.worker]
 command = ["${process.execPath}", "${worker}"]
 env = { RECORD_FILE = "${record}" }
@@ -57,11 +61,12 @@ start_limit = { interval = "0s" }
     const next = all[i + 1];
     const kill = killedAt.get(victim.pid);
     const bundle = summaries.find((b) => b.summary.pid === victim.pid);
-    if (!kill || !bundle) continue;
+    if (!kill) continue;
+    toRestart.push(lib.ms(next.ns - kill));
+    if (!bundle) continue;
     if (bundle.summary.reason === 'oom-kill') classified += 1;
     const done = fs.statSync(path.join(bundleRoot, bundle.name), { bigint: true }).ctimeNs - realtimeOffset;
     toBundle.push(lib.ms(done - kill));
-    toRestart.push(lib.ms(next.ns - kill));
   }
   const example = summaries.length ? summaries[0].summary : null;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -120,7 +125,7 @@ async function main() {
   const row = (name, values) =>
     console.log(`  ${name.padEnd(48)} ${f1(lib.median(values)).padStart(7)} ${f1(Math.min(...values)).padStart(7)} ` +
                 `${f1(lib.percentile(values, 90)).padStart(7)} ${f1(Math.max(...values)).padStart(7)}`);
-  console.log(`\nfrom the kernel's kill (ms), ${corral.toRestart.length} kills       median     min     p90     max`);
+  console.log(`\nfrom the kernel's kill (ms), ${corral.toRestart.length} kills seen  median     min     p90     max`);
   row('to the post-mortem bundle complete', corral.toBundle);
   row('to the next incarnation\'s first JS line', corral.toRestart);
   row('(bare_launcher relaunch: exit -> first line)', bare);
