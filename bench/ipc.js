@@ -50,10 +50,12 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;  // USER_HZ is 100 on Linux
 }
 
-// Runs a Node program directly (it forks its peer itself) in its own process group; `done` says when it
-// has finished; the whole group is killed afterwards.
+// Runs a Node program directly (it forks its peer itself with Node's fork(), the thing compared), started
+// by build/bare_launcher like any baseline, in its own process group; `done` says when it has finished;
+// the whole group is killed afterwards.
 async function direct(script, env, done, timeoutMs) {
-  const child = spawn(node, [script], { env: { ...process.env, ...env }, stdio: 'ignore', detached: true });
+  const child = spawn(lib.bareLauncher, ['0', '1', node, script], { env: { ...process.env, ...env }, stdio: 'ignore',
+                                                                     detached: true });
   try {
     await lib.waitFor(done, timeoutMs, `${path.basename(script)} ${env.ROLE || ''}`);
   } finally {
