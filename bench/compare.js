@@ -43,8 +43,7 @@ const node = process.execPath;
 const firstLine = path.join(__dirname, 'fixtures', 'first-line.js');
 const oomWorker = path.join(__dirname, 'fixtures', 'oom-worker.js');
 
-const records = lib.lineRecords;
-const startsIn = (file) => records(file).filter((r) => r.what === 'start');
+const startsIn = (file) => lib.lineRecords(file).filter((r) => r.what === 'start');
 
 async function inTempDir(name, work) {
   const dir = lib.tempDir(name);
@@ -61,6 +60,19 @@ function runToEnd(argv, env) {
     const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: 'ignore' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(' ')} exited with ${code}`))));
   });
+}
+
+// Stops every handle, even when one of them fails to stop; then throws the first failure.
+async function stopAll(handles) {
+  const failures = [];
+  for (const handle of handles) {
+    try {
+      await handle.stop();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length) throw failures[0];
 }
 
 // --- idle and status: 50 idle services under each supervisor at once ------------------------------------
@@ -102,7 +114,7 @@ async function idleRun(peers, measureIdle, measureStatus) {
         }
       }
     } finally {
-      for (const handle of running) await handle.stop();
+      await stopAll(running);
     }
     return result;
   });
