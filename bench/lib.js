@@ -260,7 +260,18 @@ class BenchGroup {
 const groups = new Set();
 const killAllGroups = () => { for (const group of [...groups]) group.killSync(); };
 process.on('exit', killAllGroups);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+// On Ctrl-C or SIGTERM the daemons under test are stopped before this process exits: whatever runs it
+// (scripts/run-limited.sh) kills what is left at once, and a daemon killed mid-stop leaves its cgroups.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    if (interrupted) return;
+    interrupted = true;
+    for (const child of corrals) child.kill('SIGTERM');
+    await Promise.race([Promise.all([...corrals].map((child) => child.exited)), sleep(20_000)]);
+    process.exit(130);
+  });
+}
 
 // CPU time of every thread of a process, in ns (the scheduler's sum_exec_runtime, not 10 ms ticks).
 function cpuNs(pid) {
