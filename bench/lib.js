@@ -8,8 +8,12 @@ const { spawn, execFileSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const corralBinary = process.env.CORRAL || path.join(root, 'build', 'corral');
 
+// Temp dirs are removed by their users; what an interrupted run leaves is removed on the way out.
+const tempDirs = new Set();
 function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `corral-bench-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `corral-bench-${prefix}-`));
+  tempDirs.add(dir);
+  return dir;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,9 +72,8 @@ function startCorral(dir, toml) {
   return child;
 }
 
-// A daemon still running when the benchmark ends (an error, Ctrl-C) is asked to stop its instances itself.
+// The corral daemons under test that have not exited yet.
 const corrals = new Set();
-process.on('exit', () => { for (const child of corrals) child.kill('SIGTERM'); });
 
 async function stopCorral(child) {
   child.kill('SIGTERM');
@@ -256,10 +259,16 @@ class BenchGroup {
   }
 }
 
-// Groups still alive are killed on the way out, whatever the way (an error, Ctrl-C, SIGTERM).
+// Bench groups not removed yet.
 const groups = new Set();
-const killAllGroups = () => { for (const group of [...groups]) group.killSync(); };
-process.on('exit', killAllGroups);
+
+// Whatever way the benchmark ends (an error, Ctrl-C, SIGTERM): a daemon still running is asked to stop its
+// instances itself, the bench groups are killed whole, the temp dirs removed.
+process.on('exit', () => {
+  for (const child of corrals) child.kill('SIGTERM');
+  for (const group of [...groups]) group.killSync();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 // On Ctrl-C or SIGTERM the daemons under test are stopped before this process exits: whatever runs it
 // (scripts/run-limited.sh) kills what is left at once, and a daemon killed mid-stop leaves its cgroups.
 let interrupted = false;
