@@ -1,7 +1,9 @@
 // The floor of any supervisor's restart on this machine: one process that keeps N children of a program
 // running by fork() + execv() and waitpid(), and does nothing else (no cgroups, no logs, no post-mortems,
-// no exec shim). bench/restart_storm.js runs it beside corral with `false` as the program.
-// Usage: bare_launcher SECONDS N PROGRAM [ARGS...]. Prints one line: "spawns <count> cpu_us <user+system>".
+// no exec shim). bench/restart_storm.js runs it beside corral with `false` as the program; bench/compare.js
+// and the other benchmarks start their bare `node` baselines with it (SECONDS 0: N launches, no relaunch).
+// Usage: bare_launcher [--spawns MAX] SECONDS N PROGRAM [ARGS...]: keeps N children running for SECONDS,
+// and stops relaunching after MAX spawns in all. Prints one line: "spawns <count> cpu_us <user+system>".
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 namespace {
 
@@ -32,8 +35,14 @@ long cpu_us() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    long max_spawns = -1;
+    if (argc > 2 && std::string_view(argv[1]) == "--spawns") {
+        max_spawns = std::atol(argv[2]);
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 4) {
-        std::fprintf(stderr, "usage: bare_launcher SECONDS N PROGRAM [ARGS...]\n");
+        std::fprintf(stderr, "usage: bare_launcher [--spawns MAX] SECONDS N PROGRAM [ARGS...]\n");
         return 2;
     }
     const double seconds = std::atof(argv[1]);
@@ -53,7 +62,8 @@ int main(int argc, char** argv) {
             break;
         }
         --running;
-        if (std::chrono::steady_clock::now() < deadline && launch(program) > 0) {
+        if (std::chrono::steady_clock::now() < deadline && (max_spawns < 0 || spawns < max_spawns) &&
+            launch(program) > 0) {
             ++running;
             ++spawns;
         }

@@ -64,11 +64,12 @@ async function main() {
   }
   const f2 = (x) => x.toFixed(2);
   const perInstance = (lib.median(on) - lib.median(off)) / instances;
-  console.log(`time to start ${instances} instances (daemon start to every program running), median of ${runs}`);
-  console.log(`  without cgroups          ${f2(lib.median(off)).padStart(8)} ms   ${f2(lib.median(off) / instances)} ms per instance`);
-  console.log(`  with cgroups + limits    ${f2(lib.median(on)).padStart(8)} ms   ${f2(lib.median(on) / instances)} ms per instance`);
-  console.log(`  cgroup set-up adds       ${f2(perInstance).padStart(8)} ms per instance ` +
-              `(target under 2 ms: ${perInstance < 2 ? 'met' : 'MISSED'})`);
+  const perRun = on.map((ms, i) => (ms - off[i]) / instances);  // each pair of the alternation
+  console.log(`time to start ${instances} instances (daemon start to every program running), median (min-max) of ${runs}`);
+  console.log(`  without cgroups          ${lib.withSpread(off, 2).padStart(24)} ms   ${f2(lib.median(off) / instances)} ms per instance`);
+  console.log(`  with cgroups + limits    ${lib.withSpread(on, 2).padStart(24)} ms   ${f2(lib.median(on) / instances)} ms per instance`);
+  console.log(`  cgroup set-up adds       ${f2(perInstance).padStart(8)} ms per instance (difference of the medians; ` +
+              `pairs ${f2(Math.min(...perRun))} to ${f2(Math.max(...perRun))}) (target under 2 ms: ${perInstance < 2 ? 'met' : 'MISSED'})`);
 }
 
 main().catch((error) => {

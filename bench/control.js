@@ -108,12 +108,11 @@ async function main() {
   const cli = withPm2 ? lib.installPm2() : null;
   const pm2 = cli ? await pm2Side(cli) : null;
   console.log(`status of ${instances} instances, end to end (CLI process start included), ms`);
-  console.log(`                                   median    p90`);
-  console.log(`  corral status --json (${runs}x)     ${f2(lib.median(corral.times)).padStart(6)} ${f2(lib.percentile(corral.times, 90)).padStart(6)}`);
-  if (pm2) {
-    console.log(`  pm2 jlist (${pm2.length}x)               ${f1(lib.median(pm2)).padStart(6)} ${f1(lib.percentile(pm2, 90)).padStart(6)}   ` +
-                `(${f1(lib.median(pm2) / lib.median(corral.times))}x corral)`);
-  }
+  console.log(`                                   median    min    p90    max`);
+  const row = (label, times, format) =>
+    `  ${label.padEnd(31)} ${[lib.median(times), Math.min(...times), lib.percentile(times, 90), Math.max(...times)].map((x) => format(x).padStart(6)).join(' ')}`;
+  console.log(row(`corral status --json (${runs}x)`, corral.times, f2));
+  if (pm2) console.log(`${row(`pm2 jlist (${pm2.length}x)`, pm2, f1)}   (${f1(lib.median(pm2) / lib.median(corral.times))}x corral)`);
   const delta = (corral.after - corral.before) / 1024;
   console.log(`\ndaemon RSS around 1000 client connections: before ${f1(corral.before / 1024)} MiB, ` +
               `after ${f1(corral.after / 1024)} MiB (${delta >= 0 ? '+' : ''}${f2(delta)} MiB), peak ${f1(corral.peak / 1024)} MiB`);

@@ -3,56 +3,21 @@
 // KILLS times (backoff 0). For each kill, from the kernel's kill (its "Killed process" record in
 // /dev/kmsg, timestamps put on CLOCK_MONOTONIC by a probe record) to:
 //   - the post-mortem bundle being complete (the bundle directory's rename), and
-//   - the next incarnation's first line of JavaScript (beside a bare `node` start-up measured in the same run);
+//   - the next incarnation's first line of JavaScript (beside build/bare_launcher relaunching `node` that
+//     exits with code 1, from the exit to the first line, measured in the same run);
 // and how many kills were classified oom-kill. Then the same worker under pm2 (installed from the npm
 // registry into bench/.cache), in a cgroup with the same limit: what pm2 says about the same deaths.
 // Usage (root): node bench/oom.js [--kills N] [--no-pm2]
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const lib = require('./lib');
 
 const args = process.argv.slice(2);
 const kills = Number(args[args.indexOf('--kills') + 1]) || 20;
 const withPm2 = !args.includes('--no-pm2');
 const worker = path.join(__dirname, 'fixtures', 'oom-worker.js');
-const firstLine = path.join(__dirname, 'fixtures', 'first-line.js');
-
-// /dev/kmsg, read without blocking; timestamps are the kernel's clock, which drifts from CLOCK_MONOTONIC
-// by a few milliseconds: a probe record measures the offset.
-class KernelLog {
-  constructor() {
-    this.fd = fs.openSync('/dev/kmsg', fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-    this.buffer = Buffer.alloc(8192);
-    this.drain();
-    const before = process.hrtime.bigint();
-    fs.writeSync(this.fd, 'corral-bench: clock probe\n');
-    const after = process.hrtime.bigint();
-    const probe = this.drain().find((r) => r.message.includes('corral-bench: clock probe'));
-    this.offsetNs = probe ? probe.ns - (before + after) / 2n : 0n;
-  }
-  drain() {
-    const records = [];
-    for (;;) {
-      let n;
-      try {
-        n = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, null);
-      } catch (error) {
-        if (error.code === 'EPIPE') continue;
-        break;  // EAGAIN: nothing more
-      }
-      const text = this.buffer.toString('utf8', 0, n);
-      const semi = text.indexOf(';');
-      const us = BigInt(text.slice(0, semi).split(',')[2]);
-      records.push({ ns: us * 1000n - (this.offsetNs || 0n), message: text.slice(semi + 1).split('\n')[0] });
-    }
-    return records;
-  }
-  close() {
-    fs.closeSync(this.fd);
-  }
-}
 
 // CLOCK_REALTIME ns -> CLOCK_MONOTONIC ns, for file timestamps.
 const realtimeOffset = (() => {
@@ -61,32 +26,16 @@ const realtimeOffset = (() => {
   return real - mono;
 })();
 
-async function bareStartups(count) {
-  const dir = lib.tempDir('oom-bare');
-  const values = [];
-  for (let i = 0; i < count; i++) {
-    const record = path.join(dir, `run-${i}`);
-    const before = process.hrtime.bigint();
-    const child = spawn(process.execPath, [firstLine], { stdio: 'ignore', env: { ...process.env, RECORD_FILE: record, BENCH_MODE: 'once' } });
-    await new Promise((resolve) => child.on('exit', resolve));
-    values.push(lib.ms(lib.valuesOf(lib.readRecords(record), 'start')[0] - before));
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  return values;
-}
-
-function starts(record) {
-  if (!fs.existsSync(record)) return [];
-  return fs.readFileSync(record, 'utf8').split('\n').filter(Boolean).map((line) => {
-    const [, ns, pid] = line.split(' ');
-    return { ns: BigInt(ns), pid: Number(pid) };
-  });
-}
+const starts = (record) => lib.lineRecords(record).filter((r) => r.what === 'start');
 
 async function underCorral(kmsg) {
   const dir = lib.tempDir('oom-corral');
   const record = path.join(dir, 'record');
+  // window = "0s": a bundle for every death, so that each kill's bundle can be timed and its reason checked.
   const corral = lib.startCorral(dir, `
+[supervisor]
+postmortem = { window = "0s" }
+
 [services.worker]
 command = ["${process.execPath}", "${worker}"]
 env = { RECORD_FILE = "${record}" }
@@ -96,13 +45,7 @@ start_limit = { interval = "0s" }
 `);
   const killedAt = new Map();  // pid -> kernel time of the kill
   try {
-    await lib.waitFor(() => {
-      for (const r of kmsg.drain()) {
-        const match = r.message.match(/Killed process (\d+) /);
-        if (match) killedAt.set(Number(match[1]), r.ns);
-      }
-      return starts(record).length > kills;
-    }, 180_000, `${kills} OOM kills under corral`);
+    await lib.waitFor(() => kmsg.kills(killedAt) && starts(record).length > kills, 180_000, `${kills} OOM kills under corral`);
   } finally {
     await lib.stopCorral(corral);
   }
@@ -118,40 +61,27 @@ start_limit = { interval = "0s" }
     const next = all[i + 1];
     const kill = killedAt.get(victim.pid);
     const bundle = summaries.find((b) => b.summary.pid === victim.pid);
-    if (!kill || !bundle) continue;
+    if (!kill) continue;
+    toRestart.push(lib.ms(next.ns - kill));
+    if (!bundle) continue;
     if (bundle.summary.reason === 'oom-kill') classified += 1;
     const done = fs.statSync(path.join(bundleRoot, bundle.name), { bigint: true }).ctimeNs - realtimeOffset;
     toBundle.push(lib.ms(done - kill));
-    toRestart.push(lib.ms(next.ns - kill));
   }
   const example = summaries.length ? summaries[0].summary : null;
   fs.rmSync(dir, { recursive: true, force: true });
   return { toBundle, toRestart, classified, example };
 }
 
-// A memory cgroup below our own for pm2 and its worker (the same 256 MiB for the worker; pm2's daemon
-// gets room on top), with the limit written before anything joins it.
-function pm2Cgroup() {
-  const self = fs.readFileSync('/proc/self/cgroup', 'utf8');
-  const v1 = self.split('\n').find((l) => l.split(':')[1] === 'memory');
-  if (v1 && fs.existsSync('/sys/fs/cgroup/memory')) {
-    const dir = path.join('/sys/fs/cgroup/memory', v1.split(':')[2], `corral-bench-pm2-${process.pid}`);
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(320 * 1024 * 1024));
-    return dir;
-  }
-  const v2 = self.split('\n').find((l) => l.startsWith('0::'));
-  const base = path.join('/sys/fs/cgroup', v2.slice(3));
-  if (!fs.readFileSync(path.join(base, 'cgroup.subtree_control'), 'utf8').includes('memory')) return null;
-  const dir = path.join(base, `corral-bench-pm2-${process.pid}`);
-  fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, 'memory.max'), String(320 * 1024 * 1024));
-  return dir;
-}
-
+// pm2 and its worker in a cgroup below ours: the same 256 MiB for the worker, and room for pm2's daemon.
 async function underPm2(cli, kmsg) {
-  const group = pm2Cgroup();
-  if (!group) return null;
+  let group;
+  try {
+    group = new lib.BenchGroup('pm2-oom', 320 * 1024 * 1024);
+  } catch (error) {
+    console.error(`pm2 left out: ${error.message}`);
+    return null;
+  }
   const home = lib.tempDir('pm2-memory');
   const record = path.join(home, 'record');
   const env = { ...process.env, PM2_HOME: home };
@@ -159,18 +89,12 @@ async function underPm2(cli, kmsg) {
   fs.writeFileSync(ecosystem, `module.exports = { apps: [{ name: 'worker', script: ${JSON.stringify(worker)},
     autorestart: true, restart_delay: 0, max_restarts: 100000, min_uptime: 100, env: { RECORD_FILE: ${JSON.stringify(record)} } }] };`);
   const pm2Kills = 5;
-  const killed = new Set();
+  const killed = new Map();
   try {
     // The pm2 CLI joins the cgroup first; the daemon it starts, and the worker, are born inside.
-    execFileSync('/bin/sh', ['-c', `echo $$ > ${group}/cgroup.procs && exec "${process.execPath}" "${cli}" start "${ecosystem}"`],
-                 { env, stdio: 'ignore', timeout: 60_000 });
-    await lib.waitFor(() => {
-      for (const r of kmsg.drain()) {
-        const match = r.message.match(/Killed process (\d+) /);
-        if (match) killed.add(Number(match[1]));
-      }
-      return starts(record).length > pm2Kills;
-    }, 120_000, 'OOM kills under pm2');
+    const argv = group.enter([process.execPath, cli, 'start', ecosystem]);
+    execFileSync(argv[0], argv.slice(1), { env, stdio: 'ignore', timeout: 60_000 });
+    await lib.waitFor(() => kmsg.kills(killed) && starts(record).length > pm2Kills, 120_000, 'OOM kills under pm2');
     const list = JSON.parse(execFileSync(process.execPath, [cli, 'jlist'], { env, timeout: 30_000 }).toString());
     const log = fs.readFileSync(path.join(home, 'pm2.log'), 'utf8').split('\n');
     const said = log.filter((l) => l.includes('exited with code')).slice(-1)[0] || '(nothing)';
@@ -180,13 +104,7 @@ async function underPm2(cli, kmsg) {
     try {
       execFileSync(process.execPath, [cli, 'kill'], { env, stdio: 'ignore', timeout: 30_000 });
     } catch {}
-    for (let i = 0; i < 50; i++) {
-      const pids = fs.readFileSync(path.join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-      if (pids.length === 0) break;
-      for (const pid of pids) try { process.kill(Number(pid), 'SIGKILL'); } catch {}
-      await lib.sleep(50);
-    }
-    fs.rmdirSync(group);
+    group.killSync();
     fs.rmSync(home, { recursive: true, force: true });
   }
 }
@@ -195,24 +113,25 @@ const f1 = (x) => x.toFixed(1);
 
 async function main() {
   if (!fs.existsSync(lib.corralBinary)) throw new Error(`${lib.corralBinary} is missing: run scripts/build.sh first`);
-  const kmsg = new KernelLog();
+  const kmsg = new lib.KernelLog();
   console.log(`OOM kills under corral: ${kills} kills of a worker with memory.max = 256MiB, backoff 0; node ${process.version}`);
-  const bare = await bareStartups(10);
+  const bare = await lib.bareRelaunches(10);
   const corral = await underCorral(kmsg);
-  bare.push(...(await bareStartups(10)));
+  bare.push(...(await lib.bareRelaunches(10)));
   const cli = withPm2 ? lib.installPm2() : null;
   const pm2 = cli ? await underPm2(cli, kmsg) : null;
   kmsg.close();
 
   const row = (name, values) =>
-    console.log(`  ${name.padEnd(44)} ${f1(lib.median(values)).padStart(7)} ${f1(lib.percentile(values, 90)).padStart(7)} ${f1(Math.max(...values)).padStart(7)}`);
-  console.log(`\nfrom the kernel's kill (ms)                      median     p90     max`);
+    console.log(`  ${name.padEnd(48)} ${f1(lib.median(values)).padStart(7)} ${f1(Math.min(...values)).padStart(7)} ` +
+                `${f1(lib.percentile(values, 90)).padStart(7)} ${f1(Math.max(...values)).padStart(7)}`);
+  console.log(`\nfrom the kernel's kill (ms), ${corral.toRestart.length} kills seen  median     min     p90     max`);
   row('to the post-mortem bundle complete', corral.toBundle);
   row('to the next incarnation\'s first JS line', corral.toRestart);
-  row('(a bare node start-up, spawn to first line)', bare);
+  row('(bare_launcher relaunch: exit -> first line)', bare);
   const beyond = lib.median(corral.toRestart) - lib.median(bare);
   console.log(`\nkills classified oom-kill: ${corral.classified} of ${kills}`);
-  console.log(`corral's part of kill-to-running (median kill-to-first-line minus bare start-up): ${f1(beyond)} ms ` +
+  console.log(`corral's part of kill-to-running (median kill-to-first-line minus a bare relaunch): ${f1(beyond)} ms ` +
               `(target under 150 ms: ${beyond < 150 && lib.median(corral.toBundle) < 150 ? 'met' : 'MISSED'})`);
   if (corral.example) {
     console.log(`corral says:  reason "${corral.example.reason}", evidence: ${corral.example.evidence.join(' | ')}`);

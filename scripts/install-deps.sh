@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks
   universal-ctags                                   # scripts/check-sizes.sh finds functions with it
+  supervisor                                        # bench/compare.js runs supervisord beside corral
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 
