@@ -17,6 +17,10 @@
 
 namespace corral::policies {
 
+// calm_every where the kernel reports movement (v1 thresholds around the last full reading) and the
+// thresholds: then a calm reading only finds what moves no counter the kernel watches (a stall alone).
+inline constexpr Duration kWatchedCalmEvery{300'000};
+
 struct MemoryPacingParams {
     std::uint64_t moved_bytes = 512 * 1024;
     Duration calm_every{60'000};

@@ -111,7 +111,10 @@ bool MemoryMonitor::tick(policies::TimePoint now, bool eager, bool counter) {
     current_.reset();
     if (band_armed_ && thresholds_armed_ && last_ && !eager && !counter && !pacing_.pressed()) {
         // Inside the band: usage is within moved_bytes of the last full reading.
-        return pacing_.full_read_due(policies::MemoryPacingParams{}, last_->current, now);
+        // Movement and the thresholds are the kernel's to report: the calm reading can wait longer.
+        policies::MemoryPacingParams watched;
+        watched.calm_every = policies::kWatchedCalmEvery;
+        return pacing_.full_read_due(watched, last_->current, now);
     }
     if (usage_) {
         if (Result<std::uint64_t> current = usage_.read()) current_ = *current;
