@@ -98,7 +98,9 @@ void MemoryMonitor::handle_oom_ready() {
         return;
     }
     if (*kills <= oom_kills_at_start_ && oom_event_seen_) {
-        owner_.on_memory_threshold();  // v2: memory.events moved (high, max) without a kill
+        // v2: memory.events moved (high, max) without a kill; under memory.high that may be many times a
+        // second, so the next tick reads in full rather than every event.
+        moved_ = true;
         return;
     }
     oom_event_seen_ = true;
@@ -109,7 +111,7 @@ void MemoryMonitor::handle_oom_ready() {
 
 bool MemoryMonitor::tick(policies::TimePoint now, bool eager, bool counter) {
     current_.reset();
-    if (band_armed_ && thresholds_armed_ && last_ && !eager && !counter && !pacing_.pressed()) {
+    if (band_armed_ && thresholds_armed_ && last_ && !eager && !counter && !moved_ && !pacing_.pressed()) {
         // Inside the band: usage is within moved_bytes of the last full reading.
         // Movement and the thresholds are the kernel's to report: the calm reading can wait longer.
         policies::MemoryPacingParams watched;

@@ -42,8 +42,8 @@ public:
     class Owner {
     public:
         virtual void on_oom_event() = 0;
-        // A threshold armed in the kernel was crossed (or v2's memory.events moved without an OOM kill):
-        // the owner reads in full now (sample()), which verifies it.
+        // A threshold armed in the kernel was crossed: the owner reads in full now (sample()), which
+        // verifies it.
         virtual void on_memory_threshold() = 0;
 
     protected:
