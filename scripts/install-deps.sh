@@ -13,7 +13,7 @@ packages=(
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks
   universal-ctags                                   # scripts/check-sizes.sh finds functions with it
-  supervisor                                        # bench/compare.js runs supervisord beside corral
+  supervisor                                        # benchmarks: supervisord beside corral (compare.js, idle.js)
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 
@@ -34,3 +34,7 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The benchmarks run supervisord by hand with their own configuration; its system service stays off.
+if printf '%s\n' "${missing[@]}" | grep -qx supervisor && command -v systemctl >/dev/null 2>&1; then
+  $sudo systemctl disable --now supervisor >/dev/null 2>&1 || true
+fi

@@ -100,6 +100,17 @@ public:
     // memory.stat as the kernel writes it.
     virtual Result<std::string> memory_stat(const std::string& name) = 0;
 
+    // The group's one cheap memory counter (v1 memory.usage_in_bytes, v2 memory.current), for a sampler
+    // that keeps it open and reads it with pread() (see UsageCounter); "" without one.
+    virtual fs::path usage_file(const std::string&) const { return {}; }
+    // An eventfd that becomes readable when the group's usage crosses `bytes` (either way): v1 registers
+    // it on memory.usage_in_bytes through cgroup.event_control. ENOTSUP where the kernel cannot tell (v2
+    // signals only memory.high and memory.max, which a service may not have asked for). The caller owns
+    // it; the registration ends when it is closed.
+    virtual Result<int> open_threshold(const std::string& name, std::uint64_t) {
+        return sys_error("watch a memory threshold of", name, ENOTSUP);
+    }
+
     // Leftovers of an earlier daemon with the same top group: kills every process below the top group
     // and removes every group below it. Returns how many processes were killed.
     virtual Result<int> clear_leftovers() = 0;

@@ -256,27 +256,39 @@ void V1Hierarchies::read_stat_totals(const V1Hierarchy& memory, const std::strin
     cgroup_read_stats_end(&handle);
 }
 
-Result<int> V1Hierarchies::open_oom_watch(const std::string& name) {
+Result<int> V1Hierarchies::register_event(const std::string& name, const char* file, const std::string& argument) {
     const V1Hierarchy* memory = find("memory");
-    if (memory == nullptr) return sys_error("watch out-of-memory events of", name, ENOTSUP);
+    if (memory == nullptr) return sys_error("watch the memory events of", name, ENOTSUP);
     const fs::path group = dir(*memory, name);
     const int event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (event < 0) return sys_error("create an eventfd for", group.string());
-    const int control = ::open((group / "memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
+    const int control = ::open((group / file).c_str(), O_RDONLY | O_CLOEXEC);
     if (control < 0) {
-        const SysError error = sys_error("open", (group / "memory.oom_control").string());
+        const SysError error = sys_error("open", (group / file).string());
         ::close(event);
         return error;
     }
     // The registration lives as long as the eventfd; the control file is only named by it.
-    const Status registered = fs_.write(group / "cgroup.event_control",
-                                        std::to_string(event) + " " + std::to_string(control));
+    std::string line = std::to_string(event) + " " + std::to_string(control);
+    if (!argument.empty()) line += " " + argument;
+    const Status registered = fs_.write(group / "cgroup.event_control", line);
     ::close(control);
     if (!registered) {
         ::close(event);
         return registered.error();
     }
     return event;
+}
+
+Result<int> V1Hierarchies::open_oom_watch(const std::string& name) { return register_event(name, "memory.oom_control", ""); }
+
+Result<int> V1Hierarchies::open_threshold(const std::string& name, std::uint64_t bytes) {
+    return register_event(name, "memory.usage_in_bytes", std::to_string(bytes));
+}
+
+fs::path V1Hierarchies::usage_file(const std::string& name) const {
+    const V1Hierarchy* memory = find("memory");
+    return memory == nullptr ? fs::path() : dir(*memory, name) / "memory.usage_in_bytes";
 }
 
 Result<std::uint64_t> V1Hierarchies::oom_kills(const std::string& name) {

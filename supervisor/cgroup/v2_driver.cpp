@@ -289,6 +289,10 @@ fs::path V2Driver::pressure_file(const std::string& name) const {
     return fs_.exists(file) ? file : fs::path();
 }
 
+fs::path V2Driver::usage_file(const std::string& name) const {
+    return valid_group_name(name) ? dir_of(name) / "memory.current" : fs::path();
+}
+
 Result<std::string> V2Driver::memory_stat(const std::string& name) { return fs_.read(dir_of(name) / "memory.stat"); }
 
 Status V2Driver::remove(const std::string& name) {

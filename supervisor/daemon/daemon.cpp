@@ -248,8 +248,9 @@ void Daemon::sample_memory() {
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    for_each_instance([&](Instance& instance) { instance.sample_memory(now_ms, now); });
-    write_status();
+    bool changed = false;
+    for_each_instance([&](Instance& instance) { changed = instance.sample_memory(now_ms, now) || changed; });
+    if (changed) schedule_status();
 }
 
 // Several transitions in one loop iteration make one write, and writes are at least kStatusEvery apart:
@@ -272,6 +273,8 @@ void Daemon::write_status() {
 }
 
 void Daemon::on_quiet(Instance&) { schedule_settle(); }
+
+void Daemon::on_memory_changed(Instance&) { schedule_status(); }
 
 void Daemon::on_cooling(Instance& instance, bool cooling, const std::string& reason) {
     schedule_status();

@@ -58,6 +58,7 @@ private:
     void on_quiet(Instance& instance) override;
     void on_last_exit(Instance&) override { schedule_status(); }
     void on_cooling(Instance& instance, bool cooling, const std::string& reason) override;
+    void on_memory_changed(Instance& instance) override;
 
     // DaemonControl (daemon_status.cpp for resolve and status_json).
     std::vector<Instance*> resolve(const protocol::Target& target) const override;

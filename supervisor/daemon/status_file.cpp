@@ -63,7 +63,9 @@ nlohmann::json instance_status(const Instance& instance, policies::TimePoint now
 
 bool StatusFile::write(const std::vector<const Instance*>& instances) {
     const auto now = policies::Clock::now();
-    nlohmann::json doc = {{"pid", ::getpid()}, {"instances", nlohmann::json::array()}};
+    nlohmann::json doc = {{"pid", ::getpid()},
+                           {"written_at", iso_utc(std::chrono::system_clock::now())},
+                           {"instances", nlohmann::json::array()}};
     for (const Instance* instance : instances) doc["instances"].push_back(instance_status(*instance, now));
     const Status written = write_file_atomically(file_, doc.dump(2) + "\n");
     if (written) {

@@ -1,6 +1,8 @@
 #pragma once
-// <state_dir>/status.json: the daemon's view of every instance, rewritten after state changes (at most every
-// 500 ms) and every memory sample, atomically (temp file + rename), so that readers never see half a file.
+// <state_dir>/status.json: the daemon's view of every instance, rewritten atomically (temp file + rename, so
+// that readers never see half a file) when something in it changes: a state change, a cool period, a memory
+// reading that differs from the last one; at most every 500 ms. Nothing is written while nothing changes,
+// so `uptime_ms` is as of `written_at`.
 #include <filesystem>
 #include <vector>
 

@@ -211,25 +211,47 @@ const std::optional<cgroup::MemoryStats>& Instance::memory() const {
     return monitor_ ? monitor_->last() : none;
 }
 
-void Instance::sample_memory(std::int64_t now_ms, policies::TimePoint now) {
+bool Instance::sample_memory(std::int64_t now_ms, policies::TimePoint now, bool full) {
     std::optional<cgroup::MemoryStats> sampled;
+    bool changed = false;
     if (group_ && monitor_) {
-        Result<cgroup::MemoryStats> stats = group_->memory();
-        if (stats) {
-            Result<std::vector<pid_t>> pids = context_.cgroups->procs(group_->name());
-            const std::uint64_t written = pids ? written_bytes(*pids) : 0;
-            const MemoryMonitor::Verdict verdict = monitor_->sample(*stats, written, now_ms, now);
-            if (verdict.action != MemoryMonitor::Action::none && incarnation_) {
-                if (verdict.action == MemoryMonitor::Action::restart) death_.note_memory_limit(verdict.why);
-                if (verdict.action == MemoryMonitor::Action::kill_thrashing) death_.note_thrashing(verdict.why);
-                memory_actions_->carry_out(verdict, *incarnation_, spec_->stop);
+        // These cooling triggers need the full statistics (write counters, PSI) at every sample.
+        const auto trigger = spec_->cooling ? std::optional(spec_->cooling->trigger) : std::nullopt;
+        const bool eager = full || trigger == policies::CoolingTrigger::write_rate ||
+                           trigger == policies::CoolingTrigger::pressure;
+        MemoryMonitor::Verdict verdict;
+        if (monitor_->tick(now, eager, trigger == policies::CoolingTrigger::memory)) {
+            Result<cgroup::MemoryStats> stats = group_->memory();
+            if (stats) {
+                Result<std::vector<pid_t>> pids = context_.cgroups->procs(group_->name());
+                const std::uint64_t written = pids ? written_bytes(*pids) : 0;
+                verdict = monitor_->sample(*stats, written, now_ms, now);
+                changed = monitor_->changed();
+                sampled = *stats;
+            } else {
+                spdlog::debug("{}: {}", name_, stats.error().message());
             }
-            sampled = *stats;
         } else {
-            spdlog::debug("{}: {}", name_, stats.error().message());
+            verdict = monitor_->check_usage();
+            sampled = monitor_->latest();
+        }
+        if (verdict.action != MemoryMonitor::Action::none && incarnation_) {
+            if (verdict.action == MemoryMonitor::Action::restart) death_.note_memory_limit(verdict.why);
+            if (verdict.action == MemoryMonitor::Action::kill_thrashing) death_.note_thrashing(verdict.why);
+            memory_actions_->carry_out(verdict, *incarnation_, spec_->stop);
         }
     }
     cooling_.sample(spec_->cooling, sampled ? &*sampled : nullptr, monitor_ ? monitor_->write_rate() : 0, now_ms, now);
+    return changed;
+}
+
+void Instance::on_memory_threshold() {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (sample_memory(now_ms, policies::Clock::now(), true) && context_.observer != nullptr) {
+        context_.observer->on_memory_changed(*this);
+    }
 }
 
 }  // namespace corral::supervisor

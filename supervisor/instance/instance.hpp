@@ -60,6 +60,8 @@ public:
     // The investigation of a death concluded after the lifecycle moved on (its classification came late,
     // or its post-mortem was written): last_exit() changed.
     virtual void on_last_exit(Instance& instance) = 0;
+    // What status shows of its memory changed outside the sampler's tick (a threshold was crossed).
+    virtual void on_memory_changed(Instance&) {}
 
 protected:
     ~InstanceObserver() = default;
@@ -111,7 +113,9 @@ public:
     std::string cgroup_name() const { return group_ ? group_->name() : std::string(); }
     // Reads the cgroup's memory accounting and acts on it (memory.snapshot_at, memory.restart_at,
     // thrashing, cooling); no-op without a cgroup, but for cooling.
-    void sample_memory(std::int64_t now_ms, policies::TimePoint now);
+    // One tick of the daemon's sampler (`full`: read every statistic now, not only the cheap counter).
+    // True when what status shows of its memory changed.
+    bool sample_memory(std::int64_t now_ms, policies::TimePoint now, bool full = false);
     const std::optional<cgroup::MemoryStats>& memory() const;
     // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
     void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report) {
@@ -139,6 +143,7 @@ private:
     void on_exec(const ExecReport& report) override;
     void on_gone(const policies::ExitStatus& status) override;
     void on_oom_event() override { death_.reconsider(); }
+    void on_memory_threshold() override;
     void on_lines(std::string_view stream, std::string_view lines) override;
     void on_capture_closed() override;
     DeathInvestigation::Circumstances circumstances() const override;

@@ -43,7 +43,18 @@ MemoryMonitor::MemoryMonitor(uv_loop_t* loop, cgroup::Driver& driver, std::strin
       instance_(std::move(instance)),
       group_(std::move(group)),
       owner_(owner),
-      timeline_(timeline_capacity) {
+      timeline_(timeline_capacity),
+      thresholds_(loop, driver, instance_, group_, [this] { owner_.on_memory_threshold(); }),
+      band_(loop, driver, instance_, group_, [this] {
+          moved_ = true;
+          band_armed_ = false;
+          band_.disarm();
+      }) {
+    if (Result<cgroup::UsageCounter> usage = cgroup::UsageCounter::open(driver_.usage_file(group_))) {
+        usage_ = std::move(*usage);
+    } else {
+        spdlog::debug("{}: its memory is read in full at every sample: {}", instance_, usage.error().message());
+    }
     Result<int> fd = driver_.open_oom_watch(group_);
     if (!fd) {
         spdlog::warn("{}: out-of-memory events are not watched: {}", instance_, fd.error().message());
@@ -63,6 +74,14 @@ void MemoryMonitor::start_incarnation(const policies::MemoryWatch& watch) {
     snapshot_taken_ = false;
     oom_event_seen_ = false;
     stat_at_oom_.clear();
+    pacing_.reset();
+    std::optional<std::uint64_t> max;
+    if (last_) {
+        max = last_->max;
+    } else if (watch_.restart_at || watch_.snapshot_at) {
+        if (Result<cgroup::MemoryStats> stats = driver_.memory(group_)) max = stats->max;
+    }
+    arm_thresholds(max);
     Result<std::uint64_t> kills = driver_.oom_kills(group_);
     oom_kills_at_start_ = kills ? *kills : 0;
     if (Status reset = driver_.reset_peak(group_); !reset) spdlog::debug("{}: {}", instance_, reset.error().message());
@@ -78,11 +97,42 @@ void MemoryMonitor::handle_oom_ready() {
         oom_poll_.close();
         return;
     }
-    if (*kills <= oom_kills_at_start_ && oom_event_seen_) return;
+    if (*kills <= oom_kills_at_start_ && oom_event_seen_) {
+        // v2: memory.events moved (high, max) without a kill; under memory.high that may be many times a
+        // second, so the next tick reads in full rather than every event.
+        moved_ = true;
+        return;
+    }
     oom_event_seen_ = true;
     if (Result<std::string> stat = driver_.memory_stat(group_)) stat_at_oom_ = std::move(*stat);
     spdlog::warn("{}: out of memory in its cgroup (oom_kill {} -> {})", instance_, oom_kills_at_start_, *kills);
     owner_.on_oom_event();
+}
+
+bool MemoryMonitor::tick(policies::TimePoint now, bool eager, bool counter) {
+    current_.reset();
+    if (band_armed_ && thresholds_armed_ && last_ && !eager && !counter && !moved_ && !pacing_.pressed()) {
+        // Inside the band: usage is within moved_bytes of the last full reading.
+        // Movement and the thresholds are the kernel's to report: the calm reading can wait longer.
+        policies::MemoryPacingParams watched;
+        watched.calm_every = policies::kWatchedCalmEvery;
+        return pacing_.full_read_due(watched, last_->current, now);
+    }
+    if (usage_) {
+        if (Result<std::uint64_t> current = usage_.read()) current_ = *current;
+    }
+    return eager || moved_ || pacing_.full_read_due(policies::MemoryPacingParams{}, current_, now);
+}
+
+MemoryMonitor::Verdict MemoryMonitor::check_usage() {
+    if (!current_ || !last_ || acted_) return {};
+    return check_thresholds(*current_, last_->max);
+}
+
+std::optional<cgroup::MemoryStats> MemoryMonitor::latest() const {
+    std::optional<cgroup::MemoryStats> stats = last_;
+    if (stats && current_) stats->current = *current_;
+    return stats;
 }
 
 MemoryMonitor::Verdict MemoryMonitor::sample(const cgroup::MemoryStats& stats, std::uint64_t written_bytes_total,
@@ -95,28 +145,68 @@ MemoryMonitor::Verdict MemoryMonitor::sample(const cgroup::MemoryStats& stats, s
     last_written_ = written_bytes_total;
     last_written_ms_ = now_ms;
     timeline_.add(now_ms, stats, write_rate);
+    const auto shown = [](cgroup::MemoryStats s) {
+        s.psi_some_avg10.reset();
+        s.psi_full_avg10.reset();
+        s.psi_full_total_us.reset();
+        return s;
+    };
+    changed_ = !last_ || shown(*last_) != shown(stats) || write_rate != write_rate_;
+    moved_ = false;
     last_ = stats;
+    current_ = stats.current;
     write_rate_ = write_rate;
+    pacing_.on_full_read(policies::MemoryPacingParams{},
+                         {now, stats.current, stats.max, stats.psi_full_total_us, stats.refault_anon + stats.refault_file,
+                          stats.limit_hits});
     if (acted_) return {};
 
     const policies::ThrashSample pressure{now, stats.psi_full_total_us, stats.refault_anon + stats.refault_file};
     if (const auto thrashing = thrash_.on_sample(watch_.thrashing, pressure)) {
         acted_ = true;
+        thresholds_.disarm();
+        arm_band(stats.current);
         return {Action::kill_thrashing, thrash_evidence(watch_.thrashing, *thrashing)};
     }
+    const Verdict verdict = check_thresholds(stats.current, stats.max);
+    if (!acted_) arm_thresholds(stats.max);
+    arm_band(stats.current);
+    return verdict;
+}
+
+MemoryMonitor::Verdict MemoryMonitor::check_thresholds(std::uint64_t current, std::optional<std::uint64_t> max) {
     if (watch_.restart_at) {
-        if (const auto limit = watch_.restart_at->resolve(stats.max); limit && stats.current >= *limit) {
+        if (const auto limit = watch_.restart_at->resolve(max); limit && current >= *limit) {
             acted_ = true;
-            return {Action::restart, "memory " + mib(stats.current) + " reached memory.restart_at " + mib(*limit)};
+            thresholds_.disarm();
+            return {Action::restart, "memory " + mib(current) + " reached memory.restart_at " + mib(*limit)};
         }
     }
     if (watch_.snapshot_at && !snapshot_taken_) {
-        if (const auto limit = watch_.snapshot_at->resolve(stats.max); limit && stats.current >= *limit) {
+        if (const auto limit = watch_.snapshot_at->resolve(max); limit && current >= *limit) {
             snapshot_taken_ = true;
-            return {Action::snapshot, "memory " + mib(stats.current) + " reached memory.snapshot_at " + mib(*limit)};
+            arm_thresholds(max);
+            return {Action::snapshot, "memory " + mib(current) + " reached memory.snapshot_at " + mib(*limit)};
         }
     }
     return {};
+}
+
+// What is still to be watched this incarnation, armed in the kernel where it can tell.
+void MemoryMonitor::arm_thresholds(std::optional<std::uint64_t> max) {
+    std::vector<std::uint64_t> bytes;
+    if (!acted_ && watch_.restart_at) {
+        if (const auto limit = watch_.restart_at->resolve(max)) bytes.push_back(*limit);
+    }
+    if (!acted_ && watch_.snapshot_at && !snapshot_taken_) {
+        if (const auto limit = watch_.snapshot_at->resolve(max)) bytes.push_back(*limit);
+    }
+    thresholds_armed_ = thresholds_.arm(std::move(bytes));
+}
+
+void MemoryMonitor::arm_band(std::uint64_t current) {
+    const std::uint64_t moved = policies::MemoryPacingParams{}.moved_bytes;
+    band_armed_ = band_.arm({current > moved ? current - moved : 1, current + moved});
 }
 
 }  // namespace corral::supervisor

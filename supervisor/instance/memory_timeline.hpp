@@ -1,7 +1,9 @@
 #pragma once
-// The last minutes of an instance's memory samples, for its post-mortem (memory.csv) and for status:
+// The last minutes of an instance's memory readings, for its post-mortem (memory.csv) and for status:
 // a ring of compact samples (sizes in KiB as 32-bit numbers, rates as floats), about 40 bytes each, so
-// that 10 minutes of 1 s samples cost 24 KiB per instance.
+// that 10 minutes of 1 s samples cost 24 KiB per instance. A row is a full reading (MemoryMonitor): one
+// per tick while usage moves or pressure shows, one a minute while the group is calm, so the ring may
+// reach further back than 10 minutes.
 #include <cmath>
 #include <cstdint>
 #include <optional>
