@@ -21,10 +21,9 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
     }
     if (!above_since_) {
         above_since_ = now;
-        above_first_ = unread;
         return ThrottleDecision::none;
     }
-    if (now - *above_since_ < params_.for_ || unread < above_first_) return ThrottleDecision::none;
+    if (now - *above_since_ < params_.for_) return ThrottleDecision::none;
     engaged_since_ = now;
     peak_ = unread;
     ++engagements_;

@@ -7,8 +7,9 @@
 // article's leak). The sign is on the daemon's end of the channel: bytes the sender wrote that the broker
 // has not read yet (FIONREAD). They are sampled where the broker already reads that sender, so an idle
 // sender costs nothing.
-//   - engage: every sample for `for_` says at least `above` bytes wait unread, and the last one says no
-//     fewer than the first (the broker is not catching up);
+//   - engage: every sample for `for_` says at least `above` bytes wait unread. The broker may be draining
+//     them already: it is behind all the same (a stall, such as a slow disk under its spill journal, is
+//     seen as a burst of reads after it), and the sender filling its socket meanwhile is what to prevent;
 //   - lift: once engaged for at least kLeastEngaged, a sample finds at most `above` / kLiftShare unread
 //     (the broker has caught up). The least engaged time keeps a sender that refills the buffer at once
 //     from being throttled and released several times a second.
@@ -56,7 +57,6 @@ public:
 private:
     SenderThrottleParams params_;
     std::optional<TimePoint> above_since_;  // first of the samples in a row at or above `above`
-    std::size_t above_first_ = 0;           // what that sample found
     std::optional<TimePoint> engaged_since_;
     std::size_t peak_ = 0;
     std::uint64_t engagements_ = 0;

@@ -2,12 +2,22 @@
 // return, beside a CPU-hungry service, has its CPU capped through its cgroup while its messages wait
 // unread on the daemon's end; status shows it; the cap is lifted once the sender stops; nothing is lost
 // and the sender's RSS stays bounded.
+//
+// The daemon's CPU weight above its instances' keeps the broker ahead of such a sender on its own; to
+// see the throttle act, the test takes the CPU away from the daemon as a starved host would: it stops it
+// (SIGSTOP) for 300 ms of every 400 ms until the throttle engages, so that the sender fills its socket
+// while the broker is not scheduled.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "supervisor/cli/status_view.hpp"
 #include "tests/support/control_socket.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -35,6 +45,11 @@ std::vector<long long> values(const fs::path& file, const std::string& word) {
 
 bool has_line(const fs::path& file, const std::string& word) { return !values(file, word).empty(); }
 
+// `corral status` as the CLI prints it (run_corral would stop every process the test started).
+std::string status_text(SocketClient& client) {
+    return corral::supervisor::cli::render_status(client.request("status")["result"], {});
+}
+
 }  // namespace
 
 TEST_CASE("throttle: a flooding sender beside a CPU hog is throttled, shown in status, lifted when it stops; nothing lost") {
@@ -49,7 +64,7 @@ memory = { max = "256MiB" }
 [services.sender]
 command = ["node", "${sender}"]
 memory = { max = "512MiB" }
-env = { RECORD_FILE = "${out}", COUNT = "150000", PACE = "flood", PAD = "1000", DELAY_MS = "500" }
+env = { RECORD_FILE = "${out}", COUNT = "150000", PACE = "flood", PAD = "1000", DELAY_MS = "1000" }
 throttle = { above = "256KiB", for = "20ms", cpu = "5%" }
 
 [services.receiver]
@@ -61,20 +76,40 @@ env = { RECORD_FILE = "${in}", EXPECT = "150000" }
         {"out", (dir / "out").string()}, {"in", (dir / "in").string()}}));
     CorralProcess corral(dir.path(), {"up"});
     SocketClient client(dir / ".corral/corral.sock");
+    std::atomic<bool> starving{true};
+    std::thread starver([&] {
+        while (starving) {
+            ::kill(corral.pid(), SIGSTOP);
+            std::this_thread::sleep_for(300ms);
+            ::kill(corral.pid(), SIGCONT);
+            std::this_thread::sleep_for(100ms);
+        }
+    });
+    struct Join {
+        std::atomic<bool>& flag;
+        std::thread& thread;
+        ~Join() {
+            flag = false;
+            if (thread.joinable()) thread.join();
+        }
+    } join{starving, starver};
     bool seen_throttled = false;
-    std::string status_text;
-    REQUIRE(wait_until([&] {
+    std::string shown;
+    const bool done = wait_until([&] {
         const json sender = instance_of(client, "sender#0");
         if (!seen_throttled && sender.is_object() && sender["throttle"].is_object()) {
             seen_throttled = true;
+            starving = false;
             CHECK(sender["throttle"]["cpu_percent"] == 5);
             CHECK(sender["throttle"]["peak_unread_bytes"].get<long long>() >= 256 * 1024);
-            status_text = run_corral(dir.path(), {"status"}).out;
+            shown = status_text(client);
         }
         return has_line(dir / "in", "done");
-    }, 150s));
+    }, 150s);
+    if (!done) MESSAGE(std::string(corral.stderr_text() + read_file(dir / "in").substr(0, 2000)));
+    REQUIRE(done);
     CHECK(seen_throttled);
-    CHECK(status_text.find("throttled 5%") != std::string::npos);
+    CHECK(shown.find("throttled 5%") != std::string::npos);
     // The sender is done and quiet: the throttle is lifted, and counted.
     json sender;
     REQUIRE(wait_until([&] {
@@ -83,7 +118,7 @@ env = { RECORD_FILE = "${in}", EXPECT = "150000" }
     }, 10s));
     CHECK(sender["throttles"].get<int>() >= 1);
     CHECK(sender["throttled_ms"].get<long long>() >= 500);
-    CHECK(run_corral(dir.path(), {"status"}).out.find("sender#0: CPU throttled ") != std::string::npos);
+    CHECK(status_text(client).find("sender#0: CPU throttled ") != std::string::npos);
     // Nothing lost, in order.
     CHECK(values(dir / "in", "gap").empty());
     CHECK(values(dir / "in", "done") == std::vector<long long>{150000});
