@@ -19,11 +19,8 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
         above_since_.reset();
         return ThrottleDecision::none;
     }
-    if (!above_since_) {
-        above_since_ = now;
-        return ThrottleDecision::none;
-    }
-    if (now - *above_since_ < params_.for_) return ThrottleDecision::none;
+    if (!above_since_) above_since_ = now;
+    if (now - *above_since_ < params_.for_ && unread < kAtOnce * params_.above) return ThrottleDecision::none;
     engaged_since_ = now;
     peak_ = unread;
     ++engagements_;

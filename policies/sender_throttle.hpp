@@ -10,6 +10,9 @@
 //   - engage: every sample for `for_` says at least `above` bytes wait unread. The broker may be draining
 //     them already: it is behind all the same (a stall, such as a slow disk under its spill journal, is
 //     seen as a burst of reads after it), and the sender filling its socket meanwhile is what to prevent;
+//   - engage at once: one sample finds kAtOnce times `above` unread. The sender's socket is then well on
+//     its way to full (Node keeps what does not fit in the sender's memory), and a broker that reads it
+//     down in bursts after stalls never shows a window of samples above the threshold;
 //   - lift: once engaged for at least kLeastEngaged, a sample finds at most `above` / kLiftShare unread
 //     (the broker has caught up). The least engaged time keeps a sender that refills the buffer at once
 //     from being throttled and released several times a second.
@@ -35,6 +38,7 @@ class SenderThrottle {
 public:
     static constexpr Duration kLeastEngaged{500};
     static constexpr std::size_t kLiftShare = 8;
+    static constexpr std::size_t kAtOnce = 4;
 
     explicit SenderThrottle(SenderThrottleParams params) : params_(params) {}
 

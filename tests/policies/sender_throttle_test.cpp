@@ -47,9 +47,9 @@ TEST_CASE("sender throttle: a short burst does not engage; a backlog the broker 
 
     // After a stall the broker reads what piled up; still above the threshold a window later, it is behind.
     SenderThrottle draining(kParams);
-    CHECK(draining.sample(t0, 10 * kMiB) == ThrottleDecision::none);
-    CHECK(draining.sample(t0 + 50ms, 8 * kMiB) == ThrottleDecision::none);
-    CHECK(draining.sample(t0 + 100ms, 6 * kMiB) == ThrottleDecision::engage);
+    CHECK(draining.sample(t0, 7 * kMiB) == ThrottleDecision::none);
+    CHECK(draining.sample(t0 + 50ms, 5 * kMiB) == ThrottleDecision::none);
+    CHECK(draining.sample(t0 + 100ms, 3 * kMiB) == ThrottleDecision::engage);
 }
 
 TEST_CASE("sender throttle: lifts once the broker has caught up, not before the least engaged time") {
@@ -108,4 +108,13 @@ TEST_CASE("sender throttle: release ends an engagement at once, and is a no-op w
     CHECK(throttle.throttled_for(t0 + 1h) == 50ms);
     // The window starts again: one sample above is not enough.
     CHECK(throttle.sample(t0 + 200ms, 3 * kMiB) == ThrottleDecision::none);
+}
+
+TEST_CASE("sender throttle: a backlog of kAtOnce times the threshold engages at once") {
+    SenderThrottle throttle(kParams);
+    const TimePoint t0{};
+    CHECK(throttle.sample(t0, SenderThrottle::kAtOnce * kParams.above - 1) == ThrottleDecision::none);
+    SenderThrottle fresh(kParams);
+    CHECK(fresh.sample(t0, SenderThrottle::kAtOnce * kParams.above) == ThrottleDecision::engage);
+    CHECK(fresh.peak_unread() == SenderThrottle::kAtOnce * kParams.above);
 }
