@@ -5,7 +5,7 @@
 //
 // The daemon's CPU weight above its instances' keeps the broker ahead of such a sender on its own; to
 // see the throttle act, the test takes the CPU away from the daemon as a starved host would: it stops it
-// (SIGSTOP) for 300 ms of every 400 ms until the throttle engages, so that the sender fills its socket
+// (SIGSTOP) for 100 ms of every 200 ms until the throttle engages, so that the sender fills its socket
 // while the broker is not scheduled.
 #include <doctest/doctest.h>
 
@@ -80,7 +80,7 @@ env = { RECORD_FILE = "${in}", EXPECT = "150000" }
     std::thread starver([&] {
         while (starving) {
             ::kill(corral.pid(), SIGSTOP);
-            std::this_thread::sleep_for(300ms);
+            std::this_thread::sleep_for(100ms);
             ::kill(corral.pid(), SIGCONT);
             std::this_thread::sleep_for(100ms);
         }
