@@ -9,6 +9,15 @@
 // Prints per-second RSS of parent and child and the child's write rate for both, charts of them, and
 // messages sent, delivered and lost (under corral after the backlog has drained).
 // Usage: node bench/article.js [--seconds S] [--rate R]   (--rate 0: flat out, as fast as Node sends)
+//
+// Repeated runs, through corral only (the plain-node part is skipped):
+//   node bench/article.js --rate 0 --seconds 30 --runs 10 [--hog]
+// runs the article RUNS times in a row, then, with --hog, RUNS times more with a CPU-hungry service (two
+// instances spinning, one per core of a 2-core host) beside it; prints per run the parent's peak RSS
+// (VmHWM), messages sent, delivered and lost, and how often corral throttled the parent, then a summary:
+// the parent's peak under 150 MB in every run, nothing lost. For comparisons: --no-throttle turns the
+// sender throttle off (throttle = false), --default-weight gives the instances' top cgroup the default
+// CPU weight back after the start (cpu.shares 1024 / cpu.weight 100).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -18,6 +27,11 @@ const lib = require('./lib');
 const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 60;
 const rate = args.includes('--rate') ? Number(args[args.indexOf('--rate') + 1]) : 60_000;
+const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 0;
+const withHog = args.includes('--hog');
+const throttle = !args.includes('--no-throttle');
+const defaultWeight = args.includes('--default-weight');
+const hogScript = path.join(__dirname, 'fixtures', 'article-hog.js');
 const watchdogKiB = 2 * 1024 * 1024;
 const parentScript = path.join(__dirname, 'fixtures', 'article-parent.js');
 const childScript = path.join(__dirname, 'fixtures', 'article-child.js');
@@ -128,14 +142,34 @@ async function direct() {
   }
 }
 
-async function underCorral() {
+// The instances' top cgroup back to the default CPU weight (the daemon's edge over them gone).
+function giveDefaultWeight(socket, corralPid) {
+  const status = JSON.parse(execFileSync(lib.corralBinary, ['status', '--json', '--socket', socket]));
+  const top = String(status.daemon.cgroups).match(/corral-[0-9a-f]{12}/);
+  if (!top) throw new Error(`no top group in ${status.daemon.cgroups}`);
+  const lines = fs.readFileSync(`/proc/${corralPid}/cgroup`, 'utf8').split('\n');
+  const v1 = lines.find((line) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(line));
+  if (v1) {
+    fs.writeFileSync(path.join('/sys/fs/cgroup/cpu', v1.split(':')[2], top[0], 'cpu.shares'), '1024');
+  } else {
+    const own = lines.find((line) => line.startsWith('0::')).slice(3).replace(/\/supervisor$/, '');
+    fs.writeFileSync(path.join('/sys/fs/cgroup', own, top[0], 'cpu.weight'), '100');
+  }
+}
+
+async function underCorral(hog = false) {
   const dir = lib.tempDir('article-corral');
   const record = files(dir);
   const corral = lib.startCorral(dir, `
+${hog ? `[services.hog]
+command = ["${node}", "${hogScript}"]
+instances = 2
+memory = { max = "256MiB" }
+` : ''}
 [services.parent]
 command = ["${node}", "${parentScript}"]
 memory = { max = "1GiB" }
-env = { RECORD_FILE = "${record.parent}", DURATION_MS = "${seconds * 1000}"${rate > 0 ? `, RATE = "${rate}"` : ''} }
+${throttle ? '' : 'throttle = false\n'}env = { RECORD_FILE = "${record.parent}", DURATION_MS = "${seconds * 1000}"${rate > 0 ? `, RATE = "${rate}"` : ''} }
 
 [services.child]
 command = ["${node}", "${childScript}"]
@@ -157,12 +191,16 @@ to = "parent"
     const socket = path.join(dir, '.corral', 'corral.sock');
     let spillPeak = 0;
     const cooled = { parent: 0, child: 0 };
+    if (defaultWeight) {
+      await lib.waitFor(() => fs.existsSync(socket) && fs.existsSync(record.parent), 20_000, 'the parent');
+      giveDefaultWeight(socket, corral.pid);
+    }
     while (Date.now() - start < (seconds + 30) * 1000 && !last(record.parent, 'done')) {
       try {
         const status = JSON.parse(execFileSync(lib.corralBinary, ['status', '--json', '--socket', socket]));
         const route = status.routes.find((r) => r.from === 'parent' && r.to === 'child');
         spillPeak = Math.max(spillPeak, route.destinations[0].spilled_bytes);
-        for (const instance of status.instances) if (instance.cooling) cooled[instance.service] += 1;
+        for (const instance of status.instances) if (instance.cooling && instance.service in cooled) cooled[instance.service] += 1;
       } catch {}
       await lib.sleep(1000);
     }
@@ -177,6 +215,9 @@ to = "parent"
       drainSeconds,
       coolPeriods: (log.match(/child#0: cooling/g) || []).length,
       parentDeaths: (log.match(/parent#0 \[pid \d+\]: running -> /g) || []).length,
+      parentPeakKiB: last(record.parent, 'hwm'),
+      throttles: (log.match(/parent#0: CPU throttled/g) || []).length,
+      throttledMs: throttledMs(log),
       daemonPeakKiB: lib.statusKiB(corral.pid, 'VmHWM'),
     });
   } finally {
@@ -193,8 +234,50 @@ function sparkline(values, max) {
 const cell = (v, width = 7) => String(v === null ? (width > 0 ? 'x' : '') : Math.round(v)).padStart(width);
 const maxOf = (...lists) => Math.max(1, ...lists.flat().filter((v) => v !== null));
 
+// The parent's total throttled time, from the daemon's last "lifted" line ("throttled 4.2s in all").
+function throttledMs(log) {
+  const all = [...log.matchAll(/parent#0: CPU throttle lifted: .*throttled ([0-9.hms]+) in all/g)];
+  if (!all.length) return 0;
+  let ms = 0;
+  for (const [, amount, unit] of all[all.length - 1][1].matchAll(/([0-9.]+)(ms|h|m|s)/g)) {
+    ms += Number(amount) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
+  }
+  return ms;
+}
+
+// --runs: the article RUNS times through corral (and RUNS times beside a hog), one line per run.
+async function repeated() {
+  const mb = (kib) => (kib * 1024) / 1e6;
+  const f0 = (x) => Math.round(x).toLocaleString('en-US');
+  console.log(`the article for ${seconds} s, ${runs} run(s) through corral${withHog ? `, then ${runs} beside a CPU hog (2 spinning instances)` : ''}: ` +
+              `parent sends 1 KiB messages ${rate > 0 ? `at ${rate}/s` : 'flat out'}, never waiting` +
+              `${throttle ? '' : '; sender throttle off'}${defaultWeight ? '; instances at the default CPU weight' : ''}`);
+  console.log(`run  hog   parent peak MB        sent   delivered   lost   throttled   drain s`);
+  const results = [];
+  for (const hog of withHog ? [false, true] : [false]) {
+    for (let i = 1; i <= runs; i++) {
+      const r = await underCorral(hog);
+      const peak = mb(r.parentPeakKiB);
+      results.push({ hog, peak, lost: r.sent - r.delivered });
+      console.log(`${String(i).padStart(3)}  ${hog ? 'yes' : ' no'}  ${peak.toFixed(1).padStart(14)}  ${f0(r.sent).padStart(10)}  ` +
+                  `${f0(r.delivered).padStart(10)}  ${f0(r.sent - r.delivered).padStart(5)}  ` +
+                  `${`${r.throttles}x ${(r.throttledMs / 1000).toFixed(1)}s`.padStart(10)}  ${r.drainSeconds.toFixed(1).padStart(8)}`);
+    }
+  }
+  for (const hog of withHog ? [false, true] : [false]) {
+    const peaks = results.filter((r) => r.hog === hog).map((r) => r.peak);
+    console.log(`${hog ? 'beside the hog' : 'alone         '}: parent peak ${Math.min(...peaks).toFixed(1)}-${Math.max(...peaks).toFixed(1)} MB, ` +
+                `median ${lib.median(peaks).toFixed(1)} MB`);
+  }
+  const worst = Math.max(...results.map((r) => r.peak));
+  const lost = results.reduce((sum, r) => sum + r.lost, 0);
+  console.log(`targets: parent peak under 150 MB in every run: ${worst < 150 ? 'met' : 'MISSED'} (worst ${worst.toFixed(1)} MB); ` +
+              `nothing lost: ${lost === 0 ? 'met' : `MISSED (${f0(lost)})`}`);
+}
+
 async function main() {
   if (!fs.existsSync(lib.corralBinary)) throw new Error(`${lib.corralBinary} is missing: run scripts/build.sh first`);
+  if (runs > 0) return repeated();
   const a = await direct();
   const b = await underCorral();
   console.log(`the article for ${seconds} s: parent sends 1 KiB messages ${rate > 0 ? `at ${rate}/s` : 'flat out'}, ` +

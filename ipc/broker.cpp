@@ -77,7 +77,10 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
                          channel.malformed);
         }
     };
-    events.read_done = [this](Channel&) { flush_outgoing(); };
+    events.read_done = [this, self](Channel&) {
+        flush_outgoing();
+        if (self->unread_listener) sample_unread(*self);
+    };
     events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
     events.closed = [this, self](Channel&) {
         // Inside the channel's own callback: it is destroyed later, by the prune timer.

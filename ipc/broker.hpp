@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,6 +80,14 @@ public:
     // A cooling instance receives nothing until released (and, when it is a sender, is not read).
     void hold(const std::string& service, unsigned index, bool receive, bool send);
 
+    // Reports to `listener` how many bytes the instance has written that the broker has not read yet
+    // (FIONREAD on the daemon's end), after reads of it, at most every kUnreadSampleGap, while it is a
+    // sender with routes: nothing is sampled while it sends nothing. An empty listener stops it.
+    static constexpr policies::Duration kUnreadSampleGap{10};
+    void watch_unread(const std::string& service, unsigned index, std::function<void(std::size_t)> listener);
+    // The same, asked now (nullopt without a channel).
+    std::optional<std::size_t> unread_from(const std::string& service, unsigned index) const;
+
     // Messages and bytes read from the instance's current channel (nullopt without one).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> sent(const std::string& service, unsigned index) const;
 
@@ -120,6 +129,7 @@ private:
     void write_outgoing(Endpoint& receiver);
     void flush_outgoing();
     void update_reading(const std::string& sender_service);
+    void sample_unread(Endpoint& sender);
     Endpoint* endpoint(const std::string& service, unsigned index);
     Endpoint& slot(const std::string& service, unsigned index);  // created on first use, kept until close()
     const std::vector<Route*>& routes_from(const std::string& service) const;

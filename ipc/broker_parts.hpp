@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,6 +42,10 @@ struct Broker::Endpoint {
     // Frames handed to this receiver and not yet written: written at the end of the read that produced
     // them, or of the delivery turn. Never more than kHighWater plus one frame.
     std::string outgoing;
+    // Told what the sender left unread on our end, at most every kUnreadSampleGap, after a read
+    // (broker_unread.cpp); empty: nobody asks.
+    std::function<void(std::size_t unread)> unread_listener;
+    policies::TimePoint unread_sampled{};
 
     // Can take another frame now: its socket's user-space queue and what waits to be written are under
     // the high-water mark.

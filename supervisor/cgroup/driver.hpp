@@ -65,6 +65,9 @@ public:
     // limits rewritten (unset ones back to unlimited).
     virtual Status create(const std::string& name, const Limits& limits) = 0;
     virtual Status set_limits(const std::string& name, const Limits& limits) = 0;
+    // Only the CPU cap of `name`, in percent of one CPU (nullopt: none): v2 cpu.max, v1 cpu.cfs_quota_us.
+    // The sender throttle moves it and puts the configured one back; the other limits stay untouched.
+    virtual Status set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) = 0;
     // Where a process writes its pid (cgroup.procs in each directory) to enter `name`.
     virtual std::vector<JoinTarget> join_targets(const std::string& name) const = 0;
 

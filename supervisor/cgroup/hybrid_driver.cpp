@@ -22,6 +22,7 @@ public:
 
     Status prepare() {
         if (Status made = v1_.create(""); !made) return made;
+        if (Status weighed = v1_.weigh_top_cpu(); !weighed) return weighed;
         if (unified_) return v2::make_dirs(fs_, *unified_, *unified_ / top_);
         return {};
     }
@@ -60,6 +61,9 @@ public:
     }
 
     Status set_limits(const std::string& name, const Limits& limits) override { return v1_.set_limits(name, limits); }
+    Status set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) override {
+        return v1_.set_cpu_max(name, max_percent);
+    }
 
     std::vector<JoinTarget> join_targets(const std::string& name) const override {
         std::vector<JoinTarget> targets;

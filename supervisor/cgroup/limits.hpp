@@ -37,6 +37,12 @@ struct Limits {
 
 inline constexpr std::uint64_t kCpuPeriodUs = 100'000;
 
+// The CPU weight of the top group, all instances together, against the daemon (v2: its leaf at weight
+// 100; v1: its task at nice 0, 1024 shares). The broker must never be starved by the senders it protects
+// against: with every instance busy, the daemon still gets most of a CPU when it needs one. Weights only
+// matter under contention: an idle daemon leaves its share to the instances.
+inline constexpr unsigned kInstancesCpuWeight = 25;
+
 // The v1 and v2 spellings of the CPU limits.
 inline std::uint64_t cpu_shares_from_weight(unsigned weight) { return std::uint64_t{weight} * 1024 / 100; }
 inline std::uint64_t cpu_quota_us(unsigned max_percent) { return std::uint64_t{max_percent} * kCpuPeriodUs / 100; }

@@ -145,6 +145,18 @@ Status V1Hierarchies::set_limits(const std::string& name, const Limits& limits) 
     return {};
 }
 
+Status V1Hierarchies::set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) {
+    const V1Hierarchy* cpu = find("cpu");
+    if (cpu == nullptr) return sys_error("cap the CPU of", name, ENOTSUP);
+    return set(*cpu, name, "cpu.cfs_quota_us", max_percent ? std::to_string(cpu_quota_us(*max_percent)) : "-1");
+}
+
+Status V1Hierarchies::weigh_top_cpu() {
+    const V1Hierarchy* cpu = find("cpu");
+    if (cpu == nullptr) return {};
+    return set(*cpu, "", "cpu.shares", std::to_string(cpu_shares_from_weight(kInstancesCpuWeight)));
+}
+
 Status V1Hierarchies::set_memory_limits(const V1Hierarchy& memory, const std::string& name, const MemoryLimits& limits) {
     const auto bytes = [](const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "-1"; };
     // memsw (memory + swap) may never be below the memory limit: lift it first, set it last.

@@ -45,6 +45,10 @@ public:
     Status create(const std::string& name);
     // Every limit of `limits` in its hierarchy; unset ones back to unlimited.
     Status set_limits(const std::string& name, const Limits& limits);
+    // cpu.cfs_quota_us alone (no cpu hierarchy: ENOTSUP); -1 without a cap.
+    Status set_cpu_max(const std::string& name, std::optional<unsigned> max_percent);
+    // cpu.shares of the top group: kInstancesCpuWeight (nothing without a cpu hierarchy).
+    Status weigh_top_cpu();
     // cgroup.procs of the first hierarchy (it reads the same in each); none without any.
     Result<std::vector<pid_t>> procs(const std::string& name);
     Result<bool> populated(const std::string& name);

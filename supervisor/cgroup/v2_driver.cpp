@@ -125,6 +125,9 @@ Status V2Driver::prepare(pid_t self) {
         return delegation_error(enabled.error());
     }
     swap_accounted_ = has("memory") && fs_.exists(top_ / "memory.swap.max");
+    if (has("cpu") && fs_.exists(top_ / "cpu.weight")) {
+        if (Status weighed = fs_.write(top_ / "cpu.weight", std::to_string(kInstancesCpuWeight)); !weighed) return weighed;
+    }
     return {};
 }
 
@@ -174,6 +177,14 @@ Status V2Driver::set_limits(const std::string& name, const Limits& limits) {
     if (!valid_group_name(name)) return sys_error("set limits of", dir_of(name).string(), EINVAL);
     if (!fs_.exists(dir_of(name))) return sys_error("set limits of", dir_of(name).string(), ENOENT);
     return write_limits(dir_of(name), limits);
+}
+
+Status V2Driver::set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) {
+    if (!valid_group_name(name)) return sys_error("cap the CPU of", dir_of(name).string(), EINVAL);
+    if (!has("cpu")) return sys_error("cap the CPU of", dir_of(name).string(), ENOTSUP);
+    const std::string period = std::to_string(kCpuPeriodUs);
+    return fs_.write(dir_of(name) / "cpu.max",
+                     (max_percent ? std::to_string(cpu_quota_us(*max_percent)) : std::string("max")) + " " + period);
 }
 
 Status V2Driver::write_limits(const fs::path& dir, const Limits& limits) {

@@ -41,6 +41,7 @@ public:
     std::vector<std::string> unsupported(const Limits& limits) const override;
     Status create(const std::string& name, const Limits& limits) override;
     Status set_limits(const std::string& name, const Limits& limits) override;
+    Status set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) override;
     std::vector<JoinTarget> join_targets(const std::string& name) const override;
     Result<std::vector<pid_t>> procs(const std::string& name) override;
     Result<bool> populated(const std::string& name) override;

@@ -78,6 +78,20 @@ std::string paint_memory(const Style& style, const Json& memory, const std::stri
     return cell.substr(0, start) + painted;
 }
 
+// "parent#0: CPU throttled 3 times, 4.2s in all (its messages waited unread on corral's end)", one line per
+// instance that ever was, after a blank line; "" when none was.
+std::string render_throttles(const Json& instances) {
+    std::string lines;
+    for (const auto& instance : instances) {
+        const auto count = integer_of(instance, "throttles");
+        if (!count || *count <= 0) continue;
+        lines += instance_name(instance) + ": CPU throttled " + std::to_string(*count) +
+                 (*count == 1 ? " time, " : " times, ") + duration_of(instance, "throttled_ms") +
+                 " in all (its messages waited unread on corral's end)\n";
+    }
+    return lines.empty() ? lines : "\n" + lines;
+}
+
 }  // namespace
 
 std::string render_daemon_line(const Json& daemon) {
@@ -161,6 +175,8 @@ Row status_row(const Json& instance, const StatusView& view, std::size_t size_wi
         const Json& cooling = instance["cooling"];
         state = "cooling " +
                 (integer_of(cooling, "left_ms") ? duration_of(cooling, "left_ms") : std::string("(manual)"));
+    } else if (instance.is_object() && instance.contains("throttle") && instance["throttle"].is_object()) {
+        state = "throttled " + std::to_string(integer_of(instance["throttle"], "cpu_percent").value_or(0)) + "%";
     }
     return {instance_name(instance), pid ? std::to_string(*pid) : "-", state,
             pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
@@ -172,6 +188,7 @@ std::string paint_cell(const Style& style, const Json& instances, int row, std::
                        const std::string& cell) {
     if (row < 0) return style.bold(cell);
     const Json& instance = instances[static_cast<std::size_t>(row)];
+    if (column == 2 && cell.starts_with("throttled")) return style.yellow(cell);
     if (column == 2) return cell.starts_with("cooling") ? style.cyan(cell) : paint_state(style, cell);
     if (column == 5 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
     if (column == 6 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);
@@ -204,6 +221,7 @@ std::string render_status(const Json& status, const StatusView& view) {
     for (std::size_t i = 0; i < footnotes.size(); ++i) {
         out += style.dim("[" + std::to_string(i + 1) + "]") + " corral postmortem --show " + footnotes[i] + "\n";
     }
+    out += render_throttles(instances);
     const auto routes = status.find("routes");
     const auto channels = status.find("channels");
     const std::string ipc = render_routes(routes != status.end() ? *routes : Json(),

@@ -10,6 +10,7 @@
 #include "policies/signal_names.hpp"
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/cooling_fields.hpp"
+#include "supervisor/config/throttle_fields.hpp"
 #include "supervisor/config/exec_size.hpp"
 #include "supervisor/config/limit_fields.hpp"
 
@@ -22,7 +23,7 @@ using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
-                                             "node_diagnostics", "ipc", "parent", "cooling"};
+                                             "node_diagnostics", "ipc", "parent", "cooling", "throttle"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -311,6 +312,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_ipc(diagnostics, reader, spec);
     reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);
     read_cooling(diagnostics, reader, spec, spec.cooling);
+    read_throttle(diagnostics, reader, spec.throttle);
     reader.finish();
     check_exec_size(diagnostics, table, path, spec, exec_limits_here());
     return spec;

@@ -14,6 +14,7 @@
 #include "policies/cooling.hpp"
 #include "policies/memory_watch.hpp"
 #include "policies/restart_mode.hpp"
+#include "policies/sender_throttle.hpp"
 #include "policies/start_limit.hpp"
 #include "policies/token_bucket.hpp"
 #include "supervisor/cgroup/limits.hpp"
@@ -62,6 +63,9 @@ struct ServiceSpec {
     std::string parent;  // "api": api's process.send() reaches this service and this one's reaches api
     // [services.NAME.cooling]: when to pause the instance in cooling cycles; unset: only corral cool does.
     std::optional<policies::CoolingParams> cooling;
+    // throttle: the CPU of a sender whose messages wait unread on corral's end is cut until corral has
+    // caught up; on by default (it only ever acts on a service with routes from it); nullopt: off.
+    std::optional<policies::SenderThrottleParams> throttle = policies::SenderThrottleParams{};
 
     bool operator==(const ServiceSpec&) const = default;
 };

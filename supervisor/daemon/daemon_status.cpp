@@ -29,6 +29,15 @@ json cooling_json(const Instance& instance, policies::TimePoint now) {
             {"reason", cooling->reason}};
 }
 
+// The sender throttle in force (null without one).
+json throttle_json(const Instance& instance, policies::TimePoint now) {
+    const auto throttle = instance.throttle_state();
+    if (!throttle) return nullptr;
+    return {{"cpu_percent", throttle->cpu_percent},
+            {"for_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - throttle->since).count()},
+            {"peak_unread_bytes", throttle->peak_unread}};
+}
+
 }  // namespace
 
 json Daemon::status_json() const {
@@ -39,6 +48,9 @@ json Daemon::status_json() const {
         for (const auto& instance : service.instances) {
             json status = instance_status(*instance, now);
             status["cooling"] = cooling_json(*instance, now);
+            status["throttle"] = throttle_json(*instance, now);
+            status["throttles"] = instance->throttles();
+            status["throttled_ms"] = instance->throttled_for(now).count();
             instances.push_back(std::move(status));
         }
     }

@@ -38,6 +38,7 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
              {name_, spec_->name, index_, context.supervisor.state_dir, context.supervisor.postmortem,
               output_.out_log(), output_.err_log()}),
       cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, context.cgroups}),
+      throttle_(context.loop, {name_, spec_->name, index_, context.broker, context.cgroups}),
       timer_(required_timer(context.loop, name_, this)) {}
 
 Instance::~Instance() {
@@ -165,12 +166,14 @@ void Instance::on_exec(const ExecReport& report) {
         return;
     }
     cooling_.start(spec_->cooling, cgroup_name(), policies::Clock::now());
+    throttle_.start(spec_->throttle, cgroup_name(), spec_->limits.cpu.max_percent);
     handle({EventKind::exec_ok});
 }
 
 void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
+    throttle_.end();
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
     cooling_.end();
     if (memory_actions_) memory_actions_->incarnation_gone();

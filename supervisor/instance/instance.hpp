@@ -6,6 +6,7 @@
 //   InstanceOutput      the two log files and the captures of the incarnations' stdout and stderr;
 //   DeathInvestigation  from an exit to the lifecycle's `gone`: evidence, classification, post-mortem;
 //   CoolingController   cool periods, carried out with the broker (hold) and the cgroup (freeze);
+//   CpuThrottle         a sender the broker cannot keep up with gets its CPU capped until it can;
 //   MemoryMonitor       with a cgroup: OOM events, pressure and samples (and MemoryActions, what is
 //                       done about them: heap snapshots, a restart at memory.restart_at, a kill for
 //                       thrashing).
@@ -34,6 +35,7 @@
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance/cooling_controller.hpp"
+#include "supervisor/instance/cpu_throttle.hpp"
 #include "supervisor/instance/death_investigation.hpp"
 #include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/incarnation.hpp"
@@ -133,6 +135,10 @@ public:
     using CoolingState = CoolingController::State;
     // nullopt while working or not running.
     std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
+    // The sender throttle: nullopt while not throttled; engagements and throttled time over the instance's life.
+    std::optional<CpuThrottle::State> throttle_state() const { return throttle_.state(); }
+    std::uint64_t throttles() const { return throttle_.engagements(); }
+    policies::Duration throttled_for(policies::TimePoint now) const { return throttle_.throttled_for(now); }
     const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
     const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
     unsigned postmortems_skipped() const { return death_.postmortems_skipped(); }
@@ -181,6 +187,7 @@ private:
     std::unique_ptr<MemoryMonitor> monitor_;
     DeathInvestigation death_;  // reads monitor_
     CoolingController cooling_;
+    CpuThrottle throttle_;
     std::unique_ptr<Incarnation> incarnation_;
     std::unique_ptr<MemoryActions> memory_actions_;  // with monitor_; acts on incarnation_
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end

@@ -213,3 +213,34 @@ TEST_CASE("v2 driver: memory of a host without the memory controller is an error
     CHECK(stats.error().code == ENOENT);
     CHECK(stats.error().path == (host.top / "api/0/memory.current").string());
 }
+
+TEST_CASE("v2 driver: the instances' top group weighs less than the daemon for the CPU") {
+    FakeV2Host host;
+    auto driver = host.open();
+    CHECK(host.fs.contents(host.top / "cpu.weight") == std::to_string(kInstancesCpuWeight) + "\n");
+}
+
+TEST_CASE("v2 driver: set_cpu_max moves cpu.max alone and puts the cap back") {
+    FakeV2Host host;
+    auto driver = host.open();
+    Limits limits;
+    limits.memory.max = 64ULL << 20;
+    limits.cpu.max_percent = 150;
+    REQUIRE(driver->create("api/0", limits).ok());
+    const std::size_t before = host.fs.writes().size();
+    REQUIRE(driver->set_cpu_max("api/0", 10).ok());
+    CHECK(host.fs.contents(host.top / "api/0/cpu.max") == "10000 100000\n");
+    REQUIRE(driver->set_cpu_max("api/0", 150).ok());
+    CHECK(host.fs.contents(host.top / "api/0/cpu.max") == "150000 100000\n");
+    REQUIRE(driver->set_cpu_max("api/0", std::nullopt).ok());
+    CHECK(host.fs.contents(host.top / "api/0/cpu.max") == "max 100000\n");
+    CHECK(host.fs.writes().size() == before + 3);  // nothing but cpu.max
+    CHECK(driver->set_cpu_max("../x", 10).error().code == EINVAL);
+}
+
+TEST_CASE("v2 driver: set_cpu_max without the cpu controller is an explicit error") {
+    FakeV2Host host({"memory", "pids"});
+    auto driver = host.open();
+    REQUIRE(driver->create("api/0", Limits{}).ok());
+    CHECK(driver->set_cpu_max("api/0", 10).error().code == ENOTSUP);
+}

@@ -48,6 +48,7 @@ struct FreezeRecorder final : cgroup::Driver {
     std::vector<std::string> unsupported(const cgroup::Limits&) const override { return {}; }
     corral::Status create(const std::string&, const cgroup::Limits&) override { return unused(); }
     corral::Status set_limits(const std::string&, const cgroup::Limits&) override { return unused(); }
+    corral::Status set_cpu_max(const std::string&, std::optional<unsigned>) override { return unused(); }
     std::vector<cgroup::JoinTarget> join_targets(const std::string&) const override { return {}; }
     corral::Result<std::vector<pid_t>> procs(const std::string&) override { return unused(); }
     corral::Result<bool> populated(const std::string&) override { return unused(); }

@@ -1,0 +1,30 @@
+// The broker's part of the sender throttle: what a sender left unread on the daemon's end of its channel,
+// sampled where the broker already reads it (no timer of its own: an idle sender costs nothing).
+#include "base/instance_name.hpp"
+#include "ipc/broker.hpp"
+#include "ipc/broker_parts.hpp"
+
+namespace corral::ipc {
+
+void Broker::watch_unread(const std::string& service, unsigned index, std::function<void(std::size_t)> listener) {
+    Endpoint& sender = slot(service, index);
+    sender.unread_listener = std::move(listener);
+    sender.unread_sampled = {};
+}
+
+std::optional<std::size_t> Broker::unread_from(const std::string& service, unsigned index) const {
+    const auto found = endpoints_.find(instance_name(service, index));
+    if (found == endpoints_.end() || !found->second->channel || !found->second->channel->open()) return std::nullopt;
+    return found->second->channel->unread_from_peer();
+}
+
+void Broker::sample_unread(Endpoint& sender) {
+    if (!sender.channel || routes_from(sender.service).empty()) return;
+    const policies::TimePoint now = policies::Clock::now();
+    if (now - sender.unread_sampled < kUnreadSampleGap) return;
+    sender.unread_sampled = now;
+    // The listener may act on the instance (a cgroup write), never on the broker.
+    sender.unread_listener(sender.channel->unread_from_peer());
+}
+
+}  // namespace corral::ipc

@@ -1,0 +1,97 @@
+#include "supervisor/instance/cpu_throttle.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "base/text_format.hpp"
+#include "supervisor/instance/required_timer.hpp"
+
+namespace corral::supervisor {
+
+CpuThrottle::CpuThrottle(uv_loop_t* loop, Setup setup)
+    : setup_(std::move(setup)), timer_(required_timer(loop, setup_.name, this)) {}
+
+CpuThrottle::~CpuThrottle() { end(); }
+
+void CpuThrottle::start(const std::optional<policies::SenderThrottleParams>& params, std::string group,
+                        std::optional<unsigned> configured_cap) {
+    end();
+    group_ = std::move(group);
+    configured_cap_ = configured_cap;
+    if (!params || setup_.broker == nullptr || setup_.cgroups == nullptr || group_.empty()) return;
+    if (policy_) {
+        policy_->set_params(*params);
+    } else {
+        policy_.emplace(*params);
+    }
+    setup_.broker->watch_unread(setup_.service, setup_.index, [this](std::size_t unread) { on_unread(unread); });
+    watching_ = true;
+}
+
+void CpuThrottle::end() {
+    if (watching_ && setup_.broker != nullptr) setup_.broker->watch_unread(setup_.service, setup_.index, {});
+    watching_ = false;
+    uv_timer_stop(timer_.get());
+    if (policy_ && policy_->release(policies::Clock::now())) {
+        // The group outlives the incarnation: the next one starts with the configured cap.
+        apply(false);
+        spdlog::info("{}: CPU throttle lifted: the instance is gone", setup_.name);
+    }
+}
+
+std::optional<CpuThrottle::State> CpuThrottle::state() const {
+    if (!policy_ || !policy_->engaged()) return std::nullopt;
+    return State{*policy_->engaged_since(), policy_->peak_unread(), throttled_cap()};
+}
+
+unsigned CpuThrottle::throttled_cap() const {
+    const unsigned wanted = policy_ ? policy_->params().cpu_percent : 0;
+    return configured_cap_ ? std::min(*configured_cap_, wanted) : wanted;
+}
+
+void CpuThrottle::on_timer(uv_timer_t* timer) {
+    auto* self = static_cast<CpuThrottle*>(timer->data);
+    if (!self->watching_ || self->setup_.broker == nullptr) return;
+    // Gone channel: nothing waits unread any more.
+    self->on_unread(self->setup_.broker->unread_from(self->setup_.service, self->setup_.index).value_or(0));
+}
+
+void CpuThrottle::on_unread(std::size_t unread) {
+    if (!policy_) return;
+    const policies::TimePoint now = policies::Clock::now();
+    switch (policy_->sample(now, unread)) {
+        case policies::ThrottleDecision::none: return;
+        case policies::ThrottleDecision::engage: {
+            const auto& params = policy_->params();
+            apply(true);
+            spdlog::warn("{}: CPU throttled to {}% of a CPU: {} written to its channel wait unread (above {} for {}); "
+                         "throttle #{}",
+                         setup_.name, throttled_cap(), format_size(unread), format_size(params.above),
+                         format_duration(params.for_), policy_->engagements());
+            const auto ms = static_cast<std::uint64_t>(kCheck.count());
+            uv_timer_start(timer_.get(), on_timer, ms, ms);
+            return;
+        }
+        case policies::ThrottleDecision::lift:
+            uv_timer_stop(timer_.get());
+            apply(false);
+            spdlog::info("{}: CPU throttle lifted: the broker caught up ({} unread, at most {} while throttled); "
+                         "throttled {} in all",
+                         setup_.name, format_size(unread), format_size(policy_->peak_unread()),
+                         format_duration(policy_->throttled_for(now)));
+            return;
+    }
+}
+
+bool CpuThrottle::apply(bool throttled) {
+    const std::optional<unsigned> cap = throttled ? std::optional(throttled_cap()) : configured_cap_;
+    if (Status set = setup_.cgroups->set_cpu_max(group_, cap); !set) {
+        spdlog::error("{}: cannot {} its CPU: {}", setup_.name, throttled ? "throttle" : "restore",
+                      set.error().message());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace corral::supervisor

@@ -1,0 +1,160 @@
+// The sender throttle with real Node processes: a sender that floods its route, never looking at send()'s
+// return, beside a CPU-hungry service, has its CPU capped through its cgroup while its messages wait
+// unread on the daemon's end; status shows it; the cap is lifted once the sender stops; nothing is lost
+// and the sender's RSS stays bounded.
+//
+// The daemon's CPU weight above its instances' keeps the broker ahead of such a sender on its own; to
+// see the throttle act, the test takes the CPU away from the daemon as a starved host would: it stops it
+// (SIGSTOP) for 100 ms of every 200 ms until the throttle engages, so that the sender fills its socket
+// while the broker is not scheduled.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "supervisor/cli/status_view.hpp"
+#include "tests/support/control_socket.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
+
+using namespace corral::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The first numbers of the "<word> <n> <ms>" lines of `file`.
+std::vector<long long> values(const fs::path& file, const std::string& word) {
+    std::vector<long long> found;
+    std::istringstream lines(read_file(file));
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream fields(line);
+        std::string what;
+        long long value = 0;
+        if (fields >> what >> value && what == word) found.push_back(value);
+    }
+    return found;
+}
+
+bool has_line(const fs::path& file, const std::string& word) { return !values(file, word).empty(); }
+
+// `corral status` as the CLI prints it (run_corral would stop every process the test started).
+std::string status_text(SocketClient& client) {
+    return corral::supervisor::cli::render_status(client.request("status")["result"], {});
+}
+
+}  // namespace
+
+TEST_CASE("throttle: a flooding sender beside a CPU hog is throttled, shown in status, lifted when it stops; nothing lost") {
+    TempDir dir;
+    // 150,000 messages of 1 KiB, sent flat out; the receiver counts them and checks their order.
+    dir.write("corral.toml", subst(R"TOML(
+[services.spin]
+command = ["node", "${spin}"]
+instances = 2
+memory = { max = "256MiB" }
+
+[services.sender]
+command = ["node", "${sender}"]
+memory = { max = "512MiB" }
+env = { RECORD_FILE = "${out}", COUNT = "150000", PACE = "flood", PAD = "1000", DELAY_MS = "1000" }
+throttle = { above = "256KiB", for = "20ms", cpu = "5%" }
+
+[services.receiver]
+command = ["node", "${receiver}"]
+parent = "sender"
+memory = { max = "512MiB" }
+env = { RECORD_FILE = "${in}", EXPECT = "150000" }
+)TOML", {{"spin", fixture("spin.js")}, {"sender", fixture("ipc_sender.js")}, {"receiver", fixture("ipc_receiver.js")},
+        {"out", (dir / "out").string()}, {"in", (dir / "in").string()}}));
+    CorralProcess corral(dir.path(), {"up"});
+    SocketClient client(dir / ".corral/corral.sock");
+    std::atomic<bool> starving{true};
+    std::thread starver([&] {
+        while (starving) {
+            ::kill(corral.pid(), SIGSTOP);
+            std::this_thread::sleep_for(100ms);
+            ::kill(corral.pid(), SIGCONT);
+            std::this_thread::sleep_for(100ms);
+        }
+    });
+    struct Join {
+        std::atomic<bool>& flag;
+        std::thread& thread;
+        ~Join() {
+            flag = false;
+            if (thread.joinable()) thread.join();
+        }
+    } join{starving, starver};
+    bool seen_throttled = false;
+    std::string shown;
+    const bool done = wait_until([&] {
+        const json sender = instance_of(client, "sender#0");
+        if (!seen_throttled && sender.is_object() && sender["throttle"].is_object()) {
+            seen_throttled = true;
+            starving = false;
+            CHECK(sender["throttle"]["cpu_percent"] == 5);
+            CHECK(sender["throttle"]["peak_unread_bytes"].get<long long>() >= 256 * 1024);
+            shown = status_text(client);
+        }
+        return has_line(dir / "in", "done");
+    }, 150s);
+    if (!done) MESSAGE(std::string(corral.stderr_text() + read_file(dir / "in").substr(0, 2000)));
+    REQUIRE(done);
+    CHECK(seen_throttled);
+    CHECK(shown.find("throttled 5%") != std::string::npos);
+    // The sender is done and quiet: the throttle is lifted, and counted.
+    json sender;
+    REQUIRE(wait_until([&] {
+        sender = instance_of(client, "sender#0");
+        return sender.is_object() && sender["throttle"].is_null();
+    }, 10s));
+    CHECK(sender["throttles"].get<int>() >= 1);
+    CHECK(sender["throttled_ms"].get<long long>() >= 500);
+    CHECK(status_text(client).find("sender#0: CPU throttled ") != std::string::npos);
+    // Nothing lost, in order.
+    CHECK(values(dir / "in", "gap").empty());
+    CHECK(values(dir / "in", "done") == std::vector<long long>{150000});
+    // The sender never kept much in its own memory (unthrottled, beside the hog, it could grow by 1.8 KB per
+    // message it sends ahead of the broker: 270 MB for all of them).
+    const auto rss = values(dir / "out", "rss");
+    REQUIRE_FALSE(rss.empty());
+    CHECK(*std::max_element(rss.begin(), rss.end()) < 150 * 1024);
+    const std::string log = corral.stderr_text();
+    CHECK(log.find("sender#0: CPU throttled to 5% of a CPU: ") != std::string::npos);
+    CHECK(log.find("sender#0: CPU throttle lifted: the broker caught up") != std::string::npos);
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("throttle: throttle = false leaves a flooding sender alone") {
+    TempDir dir;
+    dir.write("corral.toml", subst(R"TOML(
+[services.sender]
+command = ["node", "${sender}"]
+memory = { max = "512MiB" }
+env = { RECORD_FILE = "${out}", COUNT = "20000", PACE = "flood", PAD = "1000" }
+throttle = false
+
+[services.receiver]
+command = ["node", "${receiver}"]
+parent = "sender"
+memory = { max = "512MiB" }
+env = { RECORD_FILE = "${in}", EXPECT = "20000" }
+)TOML", {{"sender", fixture("ipc_sender.js")}, {"receiver", fixture("ipc_receiver.js")},
+        {"out", (dir / "out").string()}, {"in", (dir / "in").string()}}));
+    CorralProcess corral(dir.path(), {"up"});
+    SocketClient client(dir / ".corral/corral.sock");
+    REQUIRE(wait_until([&] { return has_line(dir / "in", "done"); }, 60s));
+    const json sender = instance_of(client, "sender#0");
+    CHECK(sender["throttle"].is_null());
+    CHECK(sender["throttles"] == 0);
+    CHECK(corral.stderr_text().find("CPU throttled") == std::string::npos);
+    CHECK(corral.stop() == 0);
+}
