@@ -52,7 +52,7 @@ std::string status_text(SocketClient& client) {
 
 }  // namespace
 
-TEST_CASE("throttle: a flooding sender beside a CPU hog is throttled, shown in status, lifted when it stops; nothing lost") {
+TEST_CASE("throttle: a flooding sender beside a CPU hog is throttled, shown in status, lifted when it stops, nothing lost") {
     TempDir dir;
     // 150,000 messages of 1 KiB, sent flat out; the receiver counts them and checks their order.
     dir.write("corral.toml", subst(R"TOML(

@@ -36,7 +36,7 @@ TEST_CASE("sender throttle: a backlog above the threshold for the whole window e
     CHECK(throttle.peak_unread() == 8 * kMiB);
 }
 
-TEST_CASE("sender throttle: a short burst does not engage; a backlog the broker drains too slowly does") {
+TEST_CASE("sender throttle: a short burst does not engage, a backlog the broker drains too slowly does") {
     SenderThrottle burst(kParams);
     const TimePoint t0{};
     CHECK(burst.sample(t0, 5 * kMiB) == ThrottleDecision::none);

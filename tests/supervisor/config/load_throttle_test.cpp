@@ -28,7 +28,7 @@ std::optional<SenderThrottleParams> throttle_of(std::string_view extra) {
 
 }  // namespace
 
-TEST_CASE("throttle: on by default, with its defaults; true and false") {
+TEST_CASE("throttle: on by default, with its defaults, or true and false") {
     CHECK(throttle_of("") == SenderThrottleParams{});
     CHECK(throttle_of("throttle = true\n") == SenderThrottleParams{});
     CHECK(throttle_of("throttle = false\n") == std::nullopt);

@@ -278,7 +278,7 @@ TEST_CASE("death investigation: a crash loop gets one bundle per window - the de
     CHECK(c.close() == 0);
 }
 
-TEST_CASE("death investigation: the next incarnation runs before a late OOM verdict; the dead one's record and bundle get it") {
+TEST_CASE("death investigation: the next incarnation runs before a late OOM verdict, and the dead one's record and bundle get it") {
     Case c;
     c.owner.now.diagnostics_dir = c.state / "diagnostics" / "api-0";
     std::filesystem::create_directories(c.owner.now.diagnostics_dir);
