@@ -16,8 +16,8 @@
 // instances spinning, one per core of a 2-core host) beside it; prints per run the parent's peak RSS
 // (VmHWM), messages sent, delivered and lost, and how often corral throttled the parent, then a summary:
 // the parent's peak under 150 MB in every run, nothing lost. For comparisons: --no-throttle turns the
-// sender throttle off (throttle = false), --default-weight gives the instances' top cgroup the default
-// CPU weight back after the start (cpu.shares 1024 / cpu.weight 100).
+// sender throttle off (throttle = false), --quarter-weight gives the instances' top cgroup a quarter of
+// the daemon's CPU weight after the start (cpu.shares 256 / cpu.weight 25; the default is equal weight).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -30,7 +30,7 @@ const rate = args.includes('--rate') ? Number(args[args.indexOf('--rate') + 1]) 
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 0;
 const withHog = args.includes('--hog');
 const throttle = !args.includes('--no-throttle');
-const defaultWeight = args.includes('--default-weight');
+const quarterWeight = args.includes('--quarter-weight');
 const hogScript = path.join(__dirname, 'fixtures', 'article-hog.js');
 const watchdogKiB = 2 * 1024 * 1024;
 const parentScript = path.join(__dirname, 'fixtures', 'article-parent.js');
@@ -143,17 +143,17 @@ async function direct() {
 }
 
 // The instances' top cgroup back to the default CPU weight (the daemon's edge over them gone).
-function giveDefaultWeight(socket, corralPid) {
+function giveQuarterWeight(socket, corralPid) {
   const status = JSON.parse(execFileSync(lib.corralBinary, ['status', '--json', '--socket', socket]));
   const top = String(status.daemon.cgroups).match(/corral-[0-9a-f]{12}/);
   if (!top) throw new Error(`no top group in ${status.daemon.cgroups}`);
   const lines = fs.readFileSync(`/proc/${corralPid}/cgroup`, 'utf8').split('\n');
   const v1 = lines.find((line) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(line));
   if (v1) {
-    fs.writeFileSync(path.join('/sys/fs/cgroup/cpu', v1.split(':')[2], top[0], 'cpu.shares'), '1024');
+    fs.writeFileSync(path.join('/sys/fs/cgroup/cpu', v1.split(':')[2], top[0], 'cpu.shares'), '256');
   } else {
     const own = lines.find((line) => line.startsWith('0::')).slice(3).replace(/\/supervisor$/, '');
-    fs.writeFileSync(path.join('/sys/fs/cgroup', own, top[0], 'cpu.weight'), '100');
+    fs.writeFileSync(path.join('/sys/fs/cgroup', own, top[0], 'cpu.weight'), '25');
   }
 }
 
@@ -191,9 +191,9 @@ to = "parent"
     const socket = path.join(dir, '.corral', 'corral.sock');
     let spillPeak = 0;
     const cooled = { parent: 0, child: 0 };
-    if (defaultWeight) {
+    if (quarterWeight) {
       await lib.waitFor(() => fs.existsSync(socket) && fs.existsSync(record.parent), 20_000, 'the parent');
-      giveDefaultWeight(socket, corral.pid);
+      giveQuarterWeight(socket, corral.pid);
     }
     while (Date.now() - start < (seconds + 30) * 1000 && !last(record.parent, 'done')) {
       try {
@@ -251,7 +251,7 @@ async function repeated() {
   const f0 = (x) => Math.round(x).toLocaleString('en-US');
   console.log(`the article for ${seconds} s, ${runs} run(s) through corral${withHog ? `, then ${runs} beside a CPU hog (2 spinning instances)` : ''}: ` +
               `parent sends 1 KiB messages ${rate > 0 ? `at ${rate}/s` : 'flat out'}, never waiting` +
-              `${throttle ? '' : '; sender throttle off'}${defaultWeight ? '; instances at the default CPU weight' : ''}`);
+              `${throttle ? '' : '; sender throttle off'}${quarterWeight ? '; instances at a quarter of the daemon\'s CPU weight' : ''}`);
   console.log(`run  hog   parent peak MB        sent   delivered   lost   throttled   drain s`);
   const results = [];
   for (const hog of withHog ? [false, true] : [false]) {

@@ -38,10 +38,11 @@ struct Limits {
 inline constexpr std::uint64_t kCpuPeriodUs = 100'000;
 
 // The CPU weight of the top group, all instances together, against the daemon (v2: its leaf at weight
-// 100; v1: its task at nice 0, 1024 shares). The broker must never be starved by the senders it protects
-// against: with every instance busy, the daemon still gets most of a CPU when it needs one. Weights only
-// matter under contention: an idle daemon leaves its share to the instances.
-inline constexpr unsigned kInstancesCpuWeight = 25;
+// 100; v1: its task at nice 0, 1024 shares): equal, so that with every instance busy the daemon still gets
+// as much CPU as all of them together, a whole core when it needs one. Not lower: where the daemon runs in
+// the host's root cpu group (v1 hosts without a service manager), the top group also weighs against every
+// other task of the host, and at 25 a compile beside corral held 10 cold starts at 815 ms (438 ms at 100).
+inline constexpr unsigned kInstancesCpuWeight = 100;
 
 // The v1 and v2 spellings of the CPU limits.
 inline std::uint64_t cpu_shares_from_weight(unsigned weight) { return std::uint64_t{weight} * 1024 / 100; }
