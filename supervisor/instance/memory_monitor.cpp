@@ -206,7 +206,14 @@ void MemoryMonitor::arm_thresholds(std::optional<std::uint64_t> max) {
 
 void MemoryMonitor::arm_band(std::uint64_t current) {
     const std::uint64_t moved = policies::MemoryPacingParams{}.moved_bytes;
-    band_armed_ = band_.arm({current > moved ? current - moved : 1, current + moved});
+    const std::uint64_t low = current > moved ? current - moved : 1;
+    const std::uint64_t high = current + moved;
+    band_armed_ = band_.arm({low, high});
+    // The kernel reports crossings only: usage that left the band between the reading and the arming
+    // would never be reported, and status would keep the old figure.
+    if (band_armed_ && usage_) {
+        if (Result<std::uint64_t> now = usage_.read(); now && (*now < low || *now > high)) moved_ = true;
+    }
 }
 
 }  // namespace corral::supervisor
