@@ -45,15 +45,6 @@ const oomWorker = path.join(__dirname, 'fixtures', 'oom-worker.js');
 
 const startsIn = (file) => lib.lineRecords(file).filter((r) => r.what === 'start');
 
-async function inTempDir(name, work) {
-  const dir = lib.tempDir(name);
-  try {
-    return await work(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 // Runs `command` to its end (bare_launcher); fails on a non-zero exit.
 function runToEnd(argv, env) {
   return new Promise((resolve, reject) => {
@@ -78,7 +69,7 @@ async function stopAll(handles) {
 // --- idle and status: 50 idle services under each supervisor at once ------------------------------------
 
 async function idleRun(peers, measureIdle, measureStatus) {
-  return inTempDir('compare-idle', async (root) => {
+  return lib.inTempDir('compare-idle', async (root) => {
     const running = [];
     const result = {};
     try {
@@ -126,7 +117,7 @@ const crashGaps = lib.exitToStartGaps;
 const crashEnv = (record) => ({ RECORD_FILE: record, BENCH_MODE: 'fail', CRASH_AFTER_MS: '30' });
 
 function supervisedCrash(sup) {
-  return inTempDir(`compare-${sup.name}-crash`, async (dir) => {
+  return lib.inTempDir(`compare-${sup.name}-crash`, async (dir) => {
     const record = path.join(dir, 'record');
     const handle = await sup.start(dir, [{ name: 'crash', script: firstLine, env: crashEnv(record) }]);
     try {
@@ -141,7 +132,7 @@ function supervisedCrash(sup) {
 // --- oom: the kernel's kill -> next first line ------------------------------------------------------------
 
 function supervisedOom(sup, kmsg) {
-  return inTempDir(`compare-${sup.name}-oom`, async (dir) => {
+  return lib.inTempDir(`compare-${sup.name}-oom`, async (dir) => {
     const record = path.join(dir, 'record');
     const service = { name: 'worker', script: oomWorker, env: { RECORD_FILE: record }, memoryMax: oomLimit };
     const handle = sup.name === 'corral' ? await sup.start(dir, [service])
@@ -168,7 +159,7 @@ function supervisedOom(sup, kmsg) {
 // --- start: command -> every first line of 10 services ----------------------------------------------------
 
 async function bareStart() {
-  return inTempDir('compare-bare-start', async (dir) => {
+  return lib.inTempDir('compare-bare-start', async (dir) => {
     const record = path.join(dir, 'record');
     const t0 = process.hrtime.bigint();
     await runToEnd([lib.bareLauncher, '0', String(coldServices), node, firstLine], { RECORD_FILE: record, BENCH_MODE: 'once' });
@@ -179,7 +170,7 @@ async function bareStart() {
 }
 
 function supervisedStart(sup) {
-  return inTempDir(`compare-${sup.name}-start`, async (dir) => {
+  return lib.inTempDir(`compare-${sup.name}-start`, async (dir) => {
     const record = path.join(dir, 'record');
     const services = [];
     for (let i = 0; i < coldServices; i++) {

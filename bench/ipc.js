@@ -87,17 +87,8 @@ async function relayed(env, work) {
 }
 
 // Runs `work(dir)` with a fresh temporary directory, removed afterwards.
-async function inTempDir(name, work) {
-  const dir = lib.tempDir(name);
-  try {
-    return await work(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function underCorral(name, toml, work) {
-  return inTempDir(name, async (dir) => {
+  return lib.inTempDir(name, async (dir) => {
     const corral = lib.startCorral(dir, toml(dir));
     try {
       await lib.waitFor(() => fs.existsSync(path.join(dir, '.corral', 'corral.sock')), 30_000, 'the control socket');
@@ -122,7 +113,7 @@ ${extra}`;
 const rateOf = (record) => count / (Number(lastValue(record, 'last') - lastValue(record, 'start')) / 1e9);
 
 function throughputDirect() {
-  return inTempDir('ipc-direct', async (dir) => {
+  return lib.inTempDir('ipc-direct', async (dir) => {
     const record = path.join(dir, 'record');
     await direct(peer, { ROLE: 'source', FORK_ROLE: 'sink', RECORD_FILE: record, COUNT: String(count), DELAY_MS: '300' },
                  () => lastValue(record, 'last') !== undefined, 120_000);
@@ -141,7 +132,7 @@ function throughputCorral() {
 }
 
 function throughputRelay() {
-  return inTempDir('ipc-relay', (dir) => {
+  return lib.inTempDir('ipc-relay', (dir) => {
     const record = path.join(dir, 'record');
     const env = { FIRST_ROLE: 'source', SECOND_ROLE: 'sink', RECORD_FILE: record, COUNT: String(count), DELAY_MS: '1000' };
     return relayed(env, async (pid, wait) => {
@@ -162,7 +153,7 @@ function roundTripsWritten(record) {
 }
 
 function pingPongDirect() {
-  return inTempDir('ipc-ping', async (dir) => {
+  return lib.inTempDir('ipc-ping', async (dir) => {
     const record = path.join(dir, 'record');
     await direct(peer, { ROLE: 'ping', FORK_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds) },
                  () => roundTripsWritten(record), 120_000);
@@ -179,7 +170,7 @@ function pingPongCorral() {
 }
 
 function pingPongRelay() {
-  return inTempDir('ipc-ping-relay', (dir) => {
+  return lib.inTempDir('ipc-ping-relay', (dir) => {
     const record = path.join(dir, 'record');
     const env = { FIRST_ROLE: 'ping', SECOND_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds), DELAY_MS: '1000' };
     return relayed(env, async (pid, wait) => {

@@ -293,7 +293,18 @@ function cpuNs(pid) {
   return total;
 }
 
+// Runs work(dir) in a fresh temporary directory, removed afterwards whatever happens.
+async function inTempDir(name, work) {
+  const dir = tempDir(name);
+  try {
+    return await work(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 module.exports = {
+  inTempDir,
   lineRecords,
   exitToStartGaps,
   bareRelaunches,
