@@ -14,7 +14,8 @@ constexpr uint64_t kPruneMs = 1'000;
 
 }  // namespace
 
-Broker::Broker(uv_loop_t* loop, BrokerConfig config) : loop_(loop) {
+Broker::Broker(uv_loop_t* loop, BrokerConfig config)
+    : loop_(loop), writer_(std::make_unique<JournalWriter>(loop, [this] { on_written(); })) {
     if (prune_timer_.init(uv_timer_init, loop_) == 0) {
         prune_timer_.get()->data = this;
         uv_timer_start(prune_timer_.get(), on_prune, kPruneMs, kPruneMs);
@@ -105,6 +106,18 @@ void Broker::hold(const std::string& service, unsigned index, bool receive, bool
     self.hold_send = send;
     update_reading(service);
     if (!receive) deliver_to(service, index);
+}
+
+void Broker::on_written() {
+    for (auto& route : routes_) {
+        bool freed = false;
+        for (const auto& [index, queue] : route->queues) {
+            const bool was_blocked = queue->blocked();
+            queue->settle_writes();
+            freed = freed || (was_blocked && !queue->blocked());
+        }
+        if (freed) update_reading(route->config.from);
+    }
 }
 
 void Broker::update_reading(const std::string& sender_service) {

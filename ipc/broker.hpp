@@ -19,6 +19,9 @@
 //     drained() says when nothing is left that a running receiver could take and every receiver has read
 //     everything written to it; persist() then writes what is left to the journals, in order, and the
 //     broker delivers nothing more.
+//   - Spill journals are written by a thread of their own (ipc/journal_writer.hpp): the loop never waits for
+//     the disk. What the disk has not taken yet counts towards the sender throttle, and past
+//     DeliveryQueue::kUnwrittenMax a queue blocks its senders until the writer catches up.
 #include <uv.h>
 
 #include <cstdint>
@@ -37,6 +40,7 @@
 #include "base/uv_handle.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/delivery_queue.hpp"
+#include "ipc/journal_writer.hpp"
 #include "policies/token_bucket.hpp"
 
 namespace corral::ipc {
@@ -80,8 +84,9 @@ public:
     // A cooling instance receives nothing until released (and, when it is a sender, is not read).
     void hold(const std::string& service, unsigned index, bool receive, bool send);
 
-    // Reports to `listener` how many bytes the instance has written that the broker has not read yet
-    // (FIONREAD on the daemon's end), after reads of it, at most every kUnreadSampleGap, while it is a
+    // Reports to `listener` how many bytes the instance has written that are not yet where they go: not read
+    // yet by the broker (FIONREAD on the daemon's end), or spilled by its routes and still waiting for the
+    // disk (the journal writer is behind). After reads of it, at most every kUnreadSampleGap, while it is a
     // sender with routes: nothing is sampled while it sends nothing. An empty listener stops it.
     static constexpr policies::Duration kUnreadSampleGap{10};
     void watch_unread(const std::string& service, unsigned index, std::function<void(std::size_t)> listener);
@@ -130,6 +135,8 @@ private:
     void flush_outgoing();
     void update_reading(const std::string& sender_service);
     void sample_unread(Endpoint& sender);
+    // What `sender` (with a channel) wrote that is not yet where it goes (see watch_unread).
+    std::size_t behind(const Endpoint& sender) const;
     Endpoint* endpoint(const std::string& service, unsigned index);
     Endpoint& slot(const std::string& service, unsigned index);  // created on first use, kept until close()
     const std::vector<Route*>& routes_from(const std::string& service) const;
@@ -141,8 +148,12 @@ private:
     static void on_retry(uv_timer_t* timer);
     static void on_prune(uv_timer_t* timer);
 
+    // The writer made progress: queues let go of what it wrote, and senders blocked by it are read again.
+    void on_written();
+
     uv_loop_t* loop_;
     BrokerConfig config_;
+    std::unique_ptr<JournalWriter> writer_;  // outlives the queues, which wait for it to write their journals
     std::vector<std::unique_ptr<Route>> routes_;
     std::map<std::string, std::vector<Route*>> routes_by_sender_;  // from routes_, for each frame read
     std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // "api#0"

@@ -65,7 +65,7 @@ void Broker::Route::fit_queues(unsigned count, const std::filesystem::path& spil
         auto& queue = queues[index];
         if (!queue) {
             const auto journal = spill_dir / (config.from + "-to-" + config.to + "-" + std::to_string(index) + ".journal");
-            queue = std::make_unique<DeliveryQueue>(config.queue, journal);
+            queue = std::make_unique<DeliveryQueue>(config.queue, journal, broker->writer_.get());
             adopt_journal(label(), config.to + "#" + std::to_string(index), *queue);
         } else {
             queue->set_limits(config.queue);

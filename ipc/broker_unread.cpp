@@ -15,7 +15,15 @@ void Broker::watch_unread(const std::string& service, unsigned index, std::funct
 std::optional<std::size_t> Broker::unread_from(const std::string& service, unsigned index) const {
     const auto found = endpoints_.find(instance_name(service, index));
     if (found == endpoints_.end() || !found->second->channel || !found->second->channel->open()) return std::nullopt;
-    return found->second->channel->unread_from_peer();
+    return behind(*found->second);
+}
+
+std::size_t Broker::behind(const Endpoint& sender) const {
+    std::size_t bytes = sender.channel->unread_from_peer();
+    for (const Route* route : routes_from(sender.service)) {
+        for (const auto& [index, queue] : route->queues) bytes += queue->unwritten_bytes();
+    }
+    return bytes;
 }
 
 void Broker::sample_unread(Endpoint& sender) {
@@ -24,7 +32,7 @@ void Broker::sample_unread(Endpoint& sender) {
     if (now - sender.unread_sampled < kUnreadSampleGap) return;
     sender.unread_sampled = now;
     // The listener may act on the instance (a cgroup write), never on the broker.
-    sender.unread_listener(sender.channel->unread_from_peer());
+    sender.unread_listener(behind(sender));
 }
 
 }  // namespace corral::ipc

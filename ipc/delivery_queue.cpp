@@ -6,8 +6,8 @@
 
 namespace corral::ipc {
 
-DeliveryQueue::DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path)
-    : limits_(limits), journal_(std::move(journal_path)) {}
+DeliveryQueue::DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path, JournalWriter* writer)
+    : limits_(limits), journal_(std::move(journal_path), writer) {}
 
 bool DeliveryQueue::fits(std::size_t frame_bytes) const {
     return memory_bytes_ + frame_bytes <= limits_.max_bytes && memory_messages() + 1 <= limits_.max_messages;
@@ -117,7 +117,7 @@ bool DeliveryQueue::empty() const {
 }
 
 bool DeliveryQueue::blocked() const {
-    if (journal_.bytes() > limits_.spill_max) return true;
+    if (journal_.bytes() > limits_.spill_max || journal_.unwritten_bytes() > kUnwrittenMax) return true;
     switch (limits_.overflow) {
     case Overflow::spill:
     case Overflow::block:
@@ -158,6 +158,8 @@ Result<JournalRecovery> DeliveryQueue::recover() {
 Status DeliveryQueue::sync(std::uint64_t unhandled_bytes) {
     if (!journal_.is_open()) return {};
     if (limits_.durable) {
+        (void)journal_.flush();
+        journal_.wait_written();
         if (auto flushed = journal_.flush(); !flushed) return flushed;
     }
     return journal_.write_mark({delivered_seq_, last_seq_, false, frames_in(unhandled_bytes)});

@@ -73,12 +73,14 @@ class DeliveryQueue {
 public:
     // `journal_path` is where this queue spills (created on first use; removed with the queue when it holds
     // nothing, kept for the next daemon otherwise).
-    DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path);
+    // `writer` (optional) writes the journal off the caller's thread (see ipc/journal_writer.hpp).
+    DeliveryQueue(QueueLimits limits, std::filesystem::path journal_path, JournalWriter* writer = nullptr);
 
     // Adopts the journal an earlier daemon left (see SpillJournal::recover), counting what it replays, cut
     // and lost. Call once, before anything else.
     Result<JournalRecovery> recover();
-    // Brings the journal up to date at the end of a turn: the write batch (durable only) and the mark.
+    // Brings the journal up to date at the end of a turn: the write batch (durable only: written before
+    // this returns) and the mark.
     // `unhandled_bytes`: what the receiver may not have handled of what it was sent (its socket, and what
     // it may have read and not handled), counted in the mark as frames in flight.
     Status sync(std::uint64_t unhandled_bytes = 0);
@@ -103,8 +105,14 @@ public:
 
     bool empty() const;
     // The senders must stop being read (block: over the limits; spill: journal past spill_max, or memory
-    // over the limits because the journal failed).
+    // over the limits because the journal failed; any policy: more than kUnwrittenMax of the journal waits
+    // for the disk, as of the last settle_writes()).
     bool blocked() const;
+    static constexpr std::uint64_t kUnwrittenMax = 16u << 20;
+    // Journal bytes handed to the writer and not written yet: spilled, but still in memory.
+    std::uint64_t unwritten_bytes() const { return journal_.unwritten_bytes(); }
+    // Lets go of what the writer has written (call when it says it made progress).
+    void settle_writes() { journal_.settle(); }
     std::size_t queued_messages() const;  // in memory and spilled
     std::uint64_t queued_bytes() const;
     std::uint64_t memory_bytes() const { return memory_bytes_; }

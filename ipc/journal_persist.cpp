@@ -76,11 +76,20 @@ Status SpillJournal::write_persisted(int fd, const SeqFrames& before, const SeqF
         if (!writer.record(seq, frame)) return sys_error("write spill journal", path_.string());
     }
     if (!writer.drain()) return sys_error("write spill journal", path_.string());
-    if (fd_ && file_size_ > read_offset_) {
-        if (!copy_range(fd_.get(), read_offset_, fd, writer.offset, file_size_ - read_offset_)) {
+    // What was read stays behind; batches the disk refused come from memory.
+    const std::uint64_t on_disk_until = unwritten_.empty() ? file_size_ : unwritten_.front().offset;
+    if (fd_ && on_disk_until > read_offset_) {
+        if (!copy_range(fd_.get(), read_offset_, fd, writer.offset, on_disk_until - read_offset_)) {
             return sys_error("copy spill journal", path_.string());
         }
-        writer.offset += file_size_ - read_offset_;
+        writer.offset += on_disk_until - read_offset_;
+    }
+    for (const Batch& batch : unwritten_) {
+        const std::uint64_t skip = read_offset_ > batch.offset ? read_offset_ - batch.offset : 0;
+        if (skip >= batch.bytes->size()) continue;
+        if (!writer.put(std::string_view(*batch.bytes).substr(static_cast<std::size_t>(skip)))) {
+            return sys_error("write spill journal", path_.string());
+        }
     }
     if (!writer.put(write_buffer_)) return sys_error("write spill journal", path_.string());
     for (const auto& [seq, frame] : after) {
@@ -92,8 +101,11 @@ Status SpillJournal::write_persisted(int fd, const SeqFrames& before, const SeqF
 }
 
 Status SpillJournal::persist(const SeqFrames& before, const SeqFrames& after, std::uint64_t delivered) {
+    wait_written();
+    settle();
     if (before.empty() && after.empty() && count_ == 0) {
         if (fd_) {
+            target_.reset();
             fd_.reset();
             ::unlink(path_.c_str());
         }
@@ -122,6 +134,7 @@ Status SpillJournal::persist(const SeqFrames& before, const SeqFrames& after, st
     for (const auto& [seq, frame] : after) bytes_ += frame.size();
     count_ += before.size() + after.size();
     fd_ = std::move(fd);
+    track(size);
     read_offset_ = kFileHeader;
     file_size_ = size;
     read_pos_ = 0;
@@ -130,7 +143,6 @@ Status SpillJournal::persist(const SeqFrames& before, const SeqFrames& after, st
     last_seq_ = std::max(last_seq_, last);
     read_seq_ = delivered;
     mark_ = mark;
-    header_written_ = true;
     return {};
 }
 

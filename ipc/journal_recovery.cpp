@@ -119,6 +119,7 @@ Status SpillJournal::scan(std::uint64_t size, JournalRecovery& found, const jour
         if (::ftruncate(fd_.get(), static_cast<off_t>(offset)) != 0) return sys_error("cut spill journal", path_.string());
     }
     file_size_ = offset;
+    track(offset);
     read_offset_ = found.records > 0 ? first_unread : offset;
     count_ = found.records;
     bytes_ = found.bytes;

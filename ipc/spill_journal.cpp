@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
+#include <cstring>
 #include <limits>
 
 #include "ipc/journal_io.hpp"
@@ -19,12 +19,29 @@ using journal::kRecordHeader;
 SpillJournal::~SpillJournal() {
     if (!fd_) return;
     if (count_ == 0) {
+        wait_written();
         fd_.reset();
         ::unlink(path_.c_str());
         return;
     }
-    // Frames not read stay for the next daemon; what is still in the write buffer goes to the file first.
+    // Frames not read stay for the next daemon: the write buffer goes to the file first, and every batch
+    // is written before the file is closed (a batch that fails is tried once more).
     (void)flush();
+    wait_written();
+    settle();
+    if (!unwritten_.empty()) {
+        (void)write_error();
+        wait_written();
+    }
+}
+
+void SpillJournal::track(std::uint64_t written) {
+    target_ = std::make_shared<WriteTarget>(fd_.get(), written);
+    target_->header_end = kFileHeader;
+    epoch_ = 0;
+    unwritten_.clear();
+    unwritten_bytes_ = 0;
+    data_error_ = 0;
 }
 
 Status SpillJournal::open() {
@@ -33,45 +50,84 @@ Status SpillJournal::open() {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return sys_error("create spill journal", path_.string());
     fd_.reset(fd);
-    header_written_ = false;
+    track(0);
     read_offset_ = kFileHeader;
-    file_size_ = kFileHeader;
-    // Written now if the disk takes it, else before the first record (a full disk fails the flush instead).
-    (void)write_header();
+    file_size_ = 0;
+    // The header is the file's first batch: the records after it are written only once it is.
+    auto header = journal::encode_file_header(mark_);
+    hand_over(std::string(header.data(), header.size()));
     return {};
 }
 
-Status SpillJournal::write_header() {
-    if (header_written_) return {};
-    auto header = journal::encode_file_header(mark_);
-    iovec iov{header.data(), header.size()};
-    if (!journal::write_fully(fd_.get(), &iov, 1, 0)) return sys_error("write spill journal", path_.string());
-    header_written_ = true;
-    return {};
+void SpillJournal::submit(WriteOp op) {
+    if (writer_ != nullptr) {
+        writer_->submit(std::move(op));
+        return;
+    }
+    {
+        std::lock_guard lock(op.target->mutex);
+        ++op.target->queued;
+    }
+    apply(op);
+}
+
+void SpillJournal::hand_over(std::string bytes) {
+    auto batch = std::make_shared<const std::string>(std::move(bytes));
+    unwritten_.push_back(Batch{file_size_, batch});
+    unwritten_bytes_ += batch->size();
+    submit(WriteOp{WriteOp::Kind::data, target_, epoch_, file_size_, batch});
+    file_size_ += batch->size();
+}
+
+void SpillJournal::settle() {
+    if (!target_) return;
+    std::lock_guard lock(target_->mutex);
+    if (target_->epoch != epoch_) return;  // a truncate is still on its way: nothing here is written yet
+    while (!unwritten_.empty() && unwritten_.front().offset + unwritten_.front().bytes->size() <= target_->frontier) {
+        unwritten_bytes_ -= unwritten_.front().bytes->size();
+        unwritten_.pop_front();
+    }
+    data_error_ = unwritten_.empty() ? 0 : target_->data_error;
+}
+
+void SpillJournal::wait_written() {
+    if (writer_ != nullptr && target_) writer_->wait(*target_);
+}
+
+Status SpillJournal::write_error() {
+    settle();
+    if (data_error_ == 0) return {};
+    const int error = data_error_;
+    bool idle = false;
+    {
+        std::lock_guard lock(target_->mutex);
+        idle = target_->queued == 0;
+    }
+    if (idle) {
+        // Everything submitted was tried: submit what is not written again, from the frontier on.
+        for (const Batch& batch : unwritten_) submit(WriteOp{WriteOp::Kind::data, target_, epoch_, batch.offset, batch.bytes});
+        settle();
+        if (data_error_ == 0) return {};
+    }
+    return sys_error("write spill journal", path_.string(), error);
 }
 
 Status SpillJournal::flush() {
-    if (write_buffer_.empty() || !fd_) return {};
-    if (auto header = write_header(); !header) return header;
-    iovec iov{write_buffer_.data(), write_buffer_.size()};
-    if (!journal::write_fully(fd_.get(), &iov, 1, file_size_)) return sys_error("write spill journal", path_.string());
-    file_size_ += write_buffer_.size();
-    write_buffer_.clear();
-    return {};
+    if (write_buffer_.empty() || !fd_) return write_error();
+    std::string batch;
+    batch.swap(write_buffer_);
+    hand_over(std::move(batch));
+    return write_error();
 }
 
 Status SpillJournal::write_mark(const journal::Mark& mark) {
     if (!fd_ || mark == mark_) return {};
-    if (!header_written_) {
-        mark_ = mark;
-        return write_header();
-    }
     auto bytes = journal::encode_mark(mark);
-    iovec iov{bytes.data(), bytes.size()};
-    if (!journal::write_fully(fd_.get(), &iov, 1, journal::kMarkOffset)) {
-        return sys_error("write spill journal mark", path_.string());
-    }
+    submit(WriteOp{WriteOp::Kind::patch, target_, epoch_, journal::kMarkOffset,
+                   std::make_shared<const std::string>(bytes.data(), bytes.size())});
     mark_ = mark;
+    std::lock_guard lock(target_->mutex);
+    if (target_->patch_error != 0) return sys_error("write spill journal mark", path_.string(), target_->patch_error);
     return {};
 }
 
@@ -84,25 +140,17 @@ Status SpillJournal::append(std::string_view frame, std::uint64_t seq) {
     if (!fd_) {
         if (auto opened = open(); !opened) return opened;
     }
+    // A batch that failed: this frame stays with the caller until the disk takes the batches again.
+    if (auto failed = write_error(); !failed) return failed;
     const std::size_t framed = kRecordHeader + frame.size();
     if (!write_buffer_.empty() && write_buffer_.size() + framed > buffer_size) {
         if (auto flushed = flush(); !flushed) return flushed;
     }
     auto header = journal::encode_record_header(seq, frame);
-    if (framed >= buffer_size) {
-        // Too big to batch: written on its own, straight from the caller's bytes (the buffer is empty).
-        if (auto written = write_header(); !written) return written;
-        std::array<iovec, 2> iov{iovec{header.data(), header.size()},
-                                 iovec{const_cast<char*>(frame.data()), frame.size()}};
-        if (!journal::write_fully(fd_.get(), iov.data(), 2, file_size_)) {
-            return sys_error("write spill journal", path_.string());
-        }
-        file_size_ += framed;
-    } else {
-        if (write_buffer_.capacity() < buffer_size) write_buffer_.reserve(buffer_size);
-        write_buffer_.append(header.data(), header.size());
-        write_buffer_.append(frame);
-    }
+    if (write_buffer_.capacity() < buffer_size) write_buffer_.reserve(std::max(buffer_size, framed));
+    write_buffer_.append(header.data(), header.size());
+    write_buffer_.append(frame);
+    if (framed >= buffer_size) (void)flush();  // too big to batch: handed over on its own (an error shows next time)
     ++count_;
     bytes_ += frame.size();
     last_seq_ = seq;
@@ -115,6 +163,33 @@ SysError SpillJournal::torn(const std::string& why) const {
     return error;
 }
 
+Status SpillJournal::read_range(char* into, std::size_t size, std::uint64_t from) {
+    settle();
+    const std::uint64_t on_disk_until = unwritten_.empty() ? file_size_ : unwritten_.front().offset;
+    if (from < on_disk_until) {
+        const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(size, on_disk_until - from));
+        if (!journal::read_fully(fd_.get(), into, part, from)) {
+            const int error = errno;
+            if (error != 0) return sys_error("read spill journal", path_.string(), error);
+            return torn("the file ends before " + std::to_string(file_size_) + " bytes, which were written");
+        }
+        into += part;
+        size -= part;
+        from += part;
+    }
+    for (const Batch& batch : unwritten_) {
+        if (size == 0) break;
+        const std::uint64_t end = batch.offset + batch.bytes->size();
+        if (from >= end) continue;
+        const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(size, end - from));
+        std::memcpy(into, batch.bytes->data() + (from - batch.offset), part);
+        into += part;
+        size -= part;
+        from += part;
+    }
+    return {};
+}
+
 Status SpillJournal::fill(std::size_t need) {
     const std::size_t have = read_buffer_.size() - read_pos_;
     if (have >= need) return {};
@@ -122,39 +197,23 @@ Status SpillJournal::fill(std::size_t need) {
         read_buffer_.erase(0, read_pos_);
         read_pos_ = 0;
     }
-    // The caller checked that read_offset_ + need <= file_size_: this never reads past what was written.
+    // The caller checked that read_offset_ + need <= file_size_: this never reads past what was handed over.
     const std::uint64_t from = read_offset_ + have;
     const std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(std::max(buffer_size, need) - have, file_size_ - from));
     read_buffer_.resize(have + want);
-    if (!journal::read_fully(fd_.get(), read_buffer_.data() + have, want, from)) {
-        const int error = errno;
+    if (auto read = read_range(read_buffer_.data() + have, want, from); !read) {
         read_buffer_.resize(have);
-        if (error != 0) return sys_error("read spill journal", path_.string(), error);
-        return torn("the file ends before " + std::to_string(file_size_) + " bytes, which were written");
+        return read;
     }
     return {};
-}
-
-Result<std::optional<std::string>> SpillJournal::take_from_write_buffer() {
-    // Only when the file holds nothing unread: the write buffer starts with the next frame.
-    const journal::RecordHeader header = journal::decode_record_header(write_buffer_.data());
-    std::string frame = write_buffer_.substr(kRecordHeader, header.length);
-    write_buffer_.erase(0, kRecordHeader + header.length);
-    read_seq_ = header.seq;
-    --count_;
-    bytes_ -= header.length;
-    if (count_ == 0) drained();
-    return std::optional<std::string>(std::move(frame));
 }
 
 Result<std::optional<std::string>> SpillJournal::read_next() {
     if (count_ == 0) return std::optional<std::string>();
     // file_size_ and read_offset_ are always at record boundaries: either the next record starts in the
-    // file, or the file is read up and it starts the write buffer.
-    if (read_offset_ == file_size_) {
-        if (auto flushed = flush(); !flushed) return take_from_write_buffer();
-    }
+    // file, or the file is read up and it starts the write buffer, which is then handed over.
+    if (read_offset_ == file_size_) (void)flush();
     if (read_offset_ + kRecordHeader > file_size_) return torn("its header is past the end of the file");
     if (auto filled = fill(kRecordHeader); !filled) return filled.error();
     const journal::RecordHeader header = journal::decode_record_header(read_buffer_.data() + read_pos_);
@@ -178,28 +237,48 @@ Result<std::optional<std::string>> SpillJournal::read_next() {
     return std::optional<std::string>(std::move(frame));
 }
 
-void SpillJournal::drained() {
-    // A failed truncate costs disk, not correctness: reads never go past file_size_, the next writes start
-    // again after the header, and a crash replays only seqs above the mark.
-    if (fd_ && ::ftruncate(fd_.get(), kFileHeader) != 0) {
-    }
+void SpillJournal::reset_reading() {
     read_offset_ = kFileHeader;
-    file_size_ = fd_ ? kFileHeader : 0;
     read_pos_ = 0;
     std::string().swap(read_buffer_);
     std::string().swap(write_buffer_);
 }
 
+void SpillJournal::drained() {
+    reset_reading();
+    if (!fd_) {
+        file_size_ = 0;
+        return;
+    }
+    // Every frame was read: the file goes back to its header (a header not written yet stays on its way).
+    settle();
+    std::deque<Batch> header;
+    if (!unwritten_.empty() && unwritten_.front().offset == 0) header.push_back(unwritten_.front());
+    ++epoch_;
+    submit(WriteOp{WriteOp::Kind::truncate, target_, epoch_, kFileHeader, {}});
+    unwritten_ = std::move(header);
+    unwritten_bytes_ = unwritten_.empty() ? 0 : unwritten_.front().bytes->size();
+    if (!unwritten_.empty()) {
+        submit(WriteOp{WriteOp::Kind::data, target_, epoch_, 0, unwritten_.front().bytes});
+    }
+    file_size_ = kFileHeader;
+}
+
 void SpillJournal::discard() {
     count_ = 0;
     bytes_ = 0;
-    if (fd_) {
-        // The file may have been cut behind the journal's back, header and all: it starts afresh.
-        auto header = journal::encode_file_header(mark_);
-        iovec iov{header.data(), header.size()};
-        header_written_ = ::ftruncate(fd_.get(), 0) == 0 && journal::write_fully(fd_.get(), &iov, 1, 0);
+    reset_reading();
+    if (!fd_) {
+        file_size_ = 0;
+        return;
     }
-    drained();
+    // The file may have been cut behind the journal's back, header and all: it starts afresh.
+    wait_written();
+    (void)::ftruncate(fd_.get(), 0);
+    track(0);
+    file_size_ = 0;
+    auto header = journal::encode_file_header(mark_);
+    hand_over(std::string(header.data(), header.size()));
 }
 
 }  // namespace corral::ipc

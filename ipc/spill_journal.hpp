@@ -7,11 +7,18 @@
 // been read the file is truncated to its header, so a drained journal costs no disk. Kernel-facing: returns
 // Status / Result, never logs.
 //
-// Invariants: the frames not yet read are file[read_offset_, file_size_) followed by write_buffer_;
-// file_size_ only moves past bytes that were all written, so a failed write (ENOSPC, EFBIG, EIO) leaves
-// what was already there intact and the frame that failed stays with the caller; the bytes a failed
-// write may have left past file_size_ are never read and are overwritten by the next write (and, after a
-// crash, fail their checksum or seq: a torn tail, cut by recover()).
+// With a JournalWriter, a flushed batch goes to the writer's thread and stays in memory (`unwritten_`)
+// until it is written; reads of its bytes are served from there. Without one (tests, tools), batches are
+// written inline, by the same rules (ipc/journal_writer.hpp). unwritten_bytes() says how far the disk is
+// behind; settle() lets go of what was written and learns of failed writes.
+//
+// Invariants: the frames not yet read are file[read_offset_, file_size_) followed by write_buffer_, where
+// the file's bytes from the first unwritten batch on are in `unwritten_` (contiguous, up to file_size_).
+// A failed write (ENOSPC, EFBIG, EIO) leaves what was already written intact: its batch stays in memory,
+// the next append says why (that frame stays with the caller), and the batches are submitted again from
+// the first one not written once everything submitted was tried; the bytes a failed write may have left
+// are overwritten by the retry (and, after a crash, fail their checksum or seq: a torn tail, cut by
+// recover()).
 // The file is created on the first append when recover() found none, together with its missing parent
 // directories (0700: frames are private data). The destructor removes it only when it holds no frame that
 // was not read: a journal with frames left stays on disk for the next daemon.
@@ -20,7 +27,9 @@
 // A file cut short behind the journal's back (a torn frame) is a read error (EBADMSG), never a crash.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +39,7 @@
 #include "base/sys_result.hpp"
 #include "base/unique_fd.hpp"
 #include "ipc/journal_format.hpp"
+#include "ipc/journal_writer.hpp"
 
 namespace corral::ipc {
 
@@ -56,7 +66,9 @@ class SpillJournal {
 public:
     static constexpr std::size_t buffer_size = 64 * 1024;  // write batch, and the least a read fetches
 
-    explicit SpillJournal(std::filesystem::path path) : path_(std::move(path)) {}
+    // `writer` (optional, outlives the journal) takes the writes off the caller's thread.
+    explicit SpillJournal(std::filesystem::path path, JournalWriter* writer = nullptr)
+        : path_(std::move(path)), writer_(writer) {}
     ~SpillJournal();
     SpillJournal(const SpillJournal&) = delete;
     SpillJournal& operator=(const SpillJournal&) = delete;
@@ -70,8 +82,15 @@ public:
     // next seq after the last one.
     Status append(std::string_view frame, std::uint64_t seq);
     Status append(std::string_view frame) { return append(frame, last_seq_ + 1); }
-    // Writes the write buffer to the file.
+    // Hands the write buffer to the file (with a writer: queued; the error is that of a write found
+    // failed, if any).
     Status flush();
+    // Blocks until every batch handed over so far was tried by the writer (durable queues, shutdown).
+    void wait_written();
+    // Lets go of the batches the writer has written, and learns whether one failed.
+    void settle();
+    // Bytes handed to the file and not written yet (as of the last settle()).
+    std::uint64_t unwritten_bytes() const { return unwritten_bytes_; }
     // Writes the mark into the file's header (only when the file exists and the mark changed).
     Status write_mark(const journal::Mark& mark);
     // The next frame in order, or nullopt when everything has been read; read_seq() is its seq.
@@ -88,18 +107,33 @@ public:
     bool is_open() const { return static_cast<bool>(fd_); }
     std::uint64_t count() const { return count_; }       // frames written and not yet read
     std::uint64_t bytes() const { return bytes_; }        // their bytes
-    std::uint64_t file_size() const { return file_size_; }  // on disk, including read-but-not-truncated
+    std::uint64_t file_size() const { return file_size_; }  // handed over, including read-but-not-truncated
     const std::filesystem::path& path() const { return path_; }
     // Forgets every frame not yet read (for a journal that cannot be read any more); the file is
     // truncated like a drained one.
     void discard();
 
 private:
+    struct Batch {
+        std::uint64_t offset;
+        std::shared_ptr<const std::string> bytes;
+    };
+
     Status open();
-    Status write_header();  // once per file, before anything else reaches it
+    // Starts tracking the writes of fd_, of which the first `written` bytes are on disk.
+    void track(std::uint64_t written);
+    // Hands `bytes` over, to be written at file_size_.
+    void hand_over(std::string bytes);
+    void submit(WriteOp op);
+    // The error of a batch that failed, once seen by settle(); submits the batches again when the writer
+    // has tried everything it had.
+    Status write_error();
+    // Copies file[from, from + size) into `into`, from the disk and from `unwritten_`.
+    Status read_range(char* into, std::size_t size, std::uint64_t from);
+    // Forgets the reading position and buffers (everything was read).
+    void reset_reading();
     // Makes read_buffer_[read_pos_, read_pos_ + need) hold the stream's next `need` bytes.
     Status fill(std::size_t need);
-    Result<std::optional<std::string>> take_from_write_buffer();
     void drained();
     SysError torn(const std::string& why) const;
     // recover(): reads the records of file[from, size) and keeps the intact run.
@@ -108,18 +142,23 @@ private:
     Status write_persisted(int fd, const SeqFrames& before, const SeqFrames& after, std::uint64_t& size);
 
     std::filesystem::path path_;
+    JournalWriter* writer_ = nullptr;
     UniqueFd fd_;
+    std::shared_ptr<WriteTarget> target_;  // fd_'s writes; null while there is no file
+    std::uint64_t epoch_ = 0;              // of the file's content: a truncate starts a new one
+    std::deque<Batch> unwritten_;          // handed over, not yet written, in file order
+    std::uint64_t unwritten_bytes_ = 0;
+    int data_error_ = 0;                   // of a failed batch, as of the last settle()
     std::string write_buffer_;
     std::string read_buffer_;
     std::size_t read_pos_ = 0;       // read_buffer_[read_pos_] is the byte at read_offset_
     std::uint64_t read_offset_ = 0;  // in the file
-    std::uint64_t file_size_ = 0;    // written to the file (not counting write_buffer_)
+    std::uint64_t file_size_ = 0;    // handed to the file (not counting write_buffer_)
     std::uint64_t count_ = 0;
     std::uint64_t bytes_ = 0;
     std::uint64_t last_seq_ = 0;  // of the last frame appended (or recovered)
     std::uint64_t read_seq_ = 0;  // of the last frame read
-    journal::Mark mark_;          // as last written to the file
-    bool header_written_ = true;  // false from open() until the header is on disk
+    journal::Mark mark_;          // as last handed to the file
 };
 
 }  // namespace corral::ipc

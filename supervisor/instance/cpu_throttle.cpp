@@ -65,7 +65,7 @@ void CpuThrottle::on_unread(std::size_t unread) {
         case policies::ThrottleDecision::engage: {
             const auto& params = policy_->params();
             apply(true);
-            spdlog::warn("{}: CPU throttled to {}% of a CPU: {} written to its channel wait unread (above {} for {}); "
+            spdlog::warn("{}: CPU throttled to {}% of a CPU: {} of what it sent wait unread or unwritten (above {} for {}); "
                          "throttle #{}",
                          setup_.name, throttled_cap(), format_size(unread), format_size(params.above),
                          format_duration(params.for_), policy_->engagements());
@@ -76,7 +76,7 @@ void CpuThrottle::on_unread(std::size_t unread) {
         case policies::ThrottleDecision::lift:
             uv_timer_stop(timer_.get());
             apply(false);
-            spdlog::info("{}: CPU throttle lifted: the broker caught up ({} unread, at most {} while throttled); "
+            spdlog::info("{}: CPU throttle lifted: corral caught up ({} waiting, at most {} while throttled); "
                          "throttled {} in all",
                          setup_.name, format_size(unread), format_size(policy_->peak_unread()),
                          format_duration(policy_->throttled_for(now)));

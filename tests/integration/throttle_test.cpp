@@ -129,7 +129,7 @@ env = { RECORD_FILE = "${in}", EXPECT = "150000" }
     CHECK(*std::max_element(rss.begin(), rss.end()) < 150 * 1024);
     const std::string log = corral.stderr_text();
     CHECK(log.find("sender#0: CPU throttled to 5% of a CPU: ") != std::string::npos);
-    CHECK(log.find("sender#0: CPU throttle lifted: the broker caught up") != std::string::npos);
+    CHECK(log.find("sender#0: CPU throttle lifted: corral caught up") != std::string::npos);
     CHECK(corral.stop() == 0);
 }
 
