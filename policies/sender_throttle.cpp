@@ -11,9 +11,19 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
             throttled_ += std::chrono::duration_cast<Duration>(now - *engaged_since_);
             engaged_since_.reset();
             above_since_.reset();
+            far_behind_since_.reset();
             return ThrottleDecision::lift;
         }
-        return ThrottleDecision::none;
+        if (unread < kAtOnce * params_.above) {
+            far_behind_since_.reset();
+            return ThrottleDecision::none;
+        }
+        if (!far_behind_since_) far_behind_since_ = now;
+        const TimePoint since = std::max(*far_behind_since_, cap_set_);
+        if (now - since < kTightenAfter || cap_ <= kFloorPercent) return ThrottleDecision::none;
+        cap_ = std::max(kFloorPercent, cap_ / 2);
+        cap_set_ = now;
+        return ThrottleDecision::tighten;
     }
     if (unread < params_.above || params_.above == 0) {
         above_since_.reset();
@@ -22,6 +32,9 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
     if (!above_since_) above_since_ = now;
     if (now - *above_since_ < params_.for_ && unread < kAtOnce * params_.above) return ThrottleDecision::none;
     engaged_since_ = now;
+    cap_ = params_.cpu_percent;
+    cap_set_ = now;
+    far_behind_since_.reset();
     peak_ = unread;
     ++engagements_;
     return ThrottleDecision::engage;
@@ -29,6 +42,7 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
 
 bool SenderThrottle::release(TimePoint now) {
     above_since_.reset();
+    far_behind_since_.reset();
     if (!engaged_since_) return false;
     throttled_ += std::chrono::duration_cast<Duration>(now - *engaged_since_);
     engaged_since_.reset();

@@ -13,9 +13,14 @@
 //   - engage at once: one sample finds kAtOnce times `above` unread. The sender's socket is then well on
 //     its way to full (Node keeps what does not fit in the sender's memory), and a broker that reads it
 //     down in bursts after stalls never shows a window of samples above the threshold;
+//   - tighten: while engaged, every sample for kTightenAfter (since the engagement or the last tightening)
+//     finds at least kAtOnce times `above` waiting: the sender still outruns corral at this cap (a disk
+//     under the spill journal that takes less than the throttled sender makes), so the cap is halved, down
+//     to kFloorPercent;
 //   - lift: once engaged for at least kLeastEngaged, a sample finds at most `above` / kLiftShare unread
 //     (the broker has caught up). The least engaged time keeps a sender that refills the buffer at once
-//     from being throttled and released several times a second.
+//     from being throttled and released several times a second. The next engagement starts again at
+//     `cpu_percent`.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -32,13 +37,15 @@ struct SenderThrottleParams {
     bool operator==(const SenderThrottleParams&) const = default;
 };
 
-enum class ThrottleDecision { none, engage, lift };
+enum class ThrottleDecision { none, engage, tighten, lift };
 
 class SenderThrottle {
 public:
     static constexpr Duration kLeastEngaged{500};
     static constexpr std::size_t kLiftShare = 8;
     static constexpr std::size_t kAtOnce = 4;
+    static constexpr Duration kTightenAfter{500};
+    static constexpr unsigned kFloorPercent = 1;
 
     explicit SenderThrottle(SenderThrottleParams params) : params_(params) {}
 
@@ -51,6 +58,8 @@ public:
 
     const SenderThrottleParams& params() const { return params_; }
     bool engaged() const { return engaged_since_.has_value(); }
+    // The cap while engaged: `cpu_percent`, halved at each tightening.
+    unsigned cap_percent() const { return cap_; }
     std::optional<TimePoint> engaged_since() const { return engaged_since_; }
     // Since engaged (or, while lifted, during the last time it was): the most bytes seen unread.
     std::size_t peak_unread() const { return peak_; }
@@ -62,6 +71,9 @@ private:
     SenderThrottleParams params_;
     std::optional<TimePoint> above_since_;  // first of the samples in a row at or above `above`
     std::optional<TimePoint> engaged_since_;
+    std::optional<TimePoint> far_behind_since_;  // engaged: first of the samples in a row at kAtOnce * above
+    TimePoint cap_set_{};                        // engaged: when the cap was last set
+    unsigned cap_ = 0;
     std::size_t peak_ = 0;
     std::uint64_t engagements_ = 0;
     Duration throttled_{0};

@@ -46,7 +46,7 @@ std::optional<CpuThrottle::State> CpuThrottle::state() const {
 }
 
 unsigned CpuThrottle::throttled_cap() const {
-    const unsigned wanted = policy_ ? policy_->params().cpu_percent : 0;
+    const unsigned wanted = policy_ ? policy_->cap_percent() : 0;
     return configured_cap_ ? std::min(*configured_cap_, wanted) : wanted;
 }
 
@@ -73,6 +73,14 @@ void CpuThrottle::on_unread(std::size_t unread) {
             uv_timer_start(timer_.get(), on_timer, ms, ms);
             return;
         }
+        case policies::ThrottleDecision::tighten:
+            apply(true);
+            spdlog::warn("{}: CPU throttled further, to {}% of a CPU: {} of what it sent still wait (at least {} "
+                         "for {})",
+                         setup_.name, throttled_cap(), format_size(unread),
+                         format_size(policies::SenderThrottle::kAtOnce * policy_->params().above),
+                         format_duration(policies::SenderThrottle::kTightenAfter));
+            return;
         case policies::ThrottleDecision::lift:
             uv_timer_stop(timer_.get());
             apply(false);

@@ -32,8 +32,30 @@ TEST_CASE("sender throttle: a backlog above the threshold for the whole window e
     CHECK(throttle.sample(t0 + 100ms, 4 * kMiB) == ThrottleDecision::engage);
     CHECK(throttle.engaged());
     CHECK(throttle.engagements() == 1);
-    CHECK(feed(throttle, t0 + 110ms, t0 + 2s, 10ms, 8 * kMiB).empty());
-    CHECK(throttle.peak_unread() == 8 * kMiB);
+    CHECK(feed(throttle, t0 + 110ms, t0 + 2s, 10ms, 7 * kMiB).empty());
+    CHECK(throttle.peak_unread() == 7 * kMiB);
+    CHECK(throttle.cap_percent() == 10);
+}
+
+TEST_CASE("sender throttle: a sender still far ahead at its cap gets half of it every half second, down to 1%") {
+    SenderThrottle throttle(kParams);
+    const TimePoint t0{};
+    REQUIRE(throttle.sample(t0, 9 * kMiB) == ThrottleDecision::engage);
+    CHECK(throttle.cap_percent() == 10);
+    // Far behind (four times `above`) for less than the tightening time, with a dip: nothing.
+    CHECK(feed(throttle, t0 + 10ms, t0 + 400ms, 10ms, 9 * kMiB).empty());
+    CHECK(throttle.sample(t0 + 400ms, 6 * kMiB) == ThrottleDecision::none);
+    CHECK(feed(throttle, t0 + 410ms, t0 + 900ms, 10ms, 9 * kMiB).empty());
+    CHECK(throttle.sample(t0 + 910ms, 9 * kMiB) == ThrottleDecision::tighten);
+    CHECK(throttle.cap_percent() == 5);
+    // Each further half second far behind halves it again, to the floor, and no further.
+    const auto tightened = feed(throttle, t0 + 920ms, t0 + 5s, 10ms, 9 * kMiB);
+    CHECK(tightened == std::vector<ThrottleDecision>(2, ThrottleDecision::tighten));  // 2%, then 1%
+    CHECK(throttle.cap_percent() == SenderThrottle::kFloorPercent);
+    // Caught up: lifted; the next engagement starts at the configured cap again.
+    CHECK(throttle.sample(t0 + 6s, 0) == ThrottleDecision::lift);
+    REQUIRE(throttle.sample(t0 + 7s, 9 * kMiB) == ThrottleDecision::engage);
+    CHECK(throttle.cap_percent() == 10);
 }
 
 TEST_CASE("sender throttle: a short burst does not engage, a backlog the broker drains too slowly does") {
