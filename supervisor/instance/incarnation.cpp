@@ -37,6 +37,27 @@ uv_stdio_container_t output_stdio(uv_pipe_t* pipe) {
     return stdio;
 }
 
+// The child's descriptors: stdin /dev/null, stdout and stderr to their pipes, the IPC channel at 3, the
+// exec report at kExecReportFd, and a standby's go socket at kExecStandbyFd (a standby gets the rest at
+// activate()).
+void fill_stdio(const SpawnRequest& request, int report_fd, int go_fd, uv_stdio_container_t (&stdio)[6]) {
+    stdio[0].flags = UV_IGNORE;
+    stdio[1] = output_stdio(request.standby ? nullptr : request.stdout_pipe);
+    stdio[2] = output_stdio(request.standby ? nullptr : request.stderr_pipe);
+    if (request.ipc_fd >= 0 && !request.standby) {
+        stdio[3].flags = UV_INHERIT_FD;  // NODE_CHANNEL_FD=3
+        stdio[3].data.fd = request.ipc_fd;
+    } else {
+        stdio[3].flags = UV_IGNORE;
+    }
+    stdio[kExecReportFd].flags = UV_INHERIT_FD;
+    stdio[kExecReportFd].data.fd = report_fd;
+    if (request.standby) {
+        stdio[kExecStandbyFd].flags = UV_INHERIT_FD;
+        stdio[kExecStandbyFd].data.fd = go_fd;
+    }
+}
+
 }  // namespace
 
 Incarnation::Incarnation(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& owner)
@@ -69,21 +90,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     const std::string cwd = request.cwd.string();
 
     uv_stdio_container_t stdio[6] = {};
-    stdio[0].flags = UV_IGNORE;
-    stdio[1] = output_stdio(request.standby ? nullptr : request.stdout_pipe);
-    stdio[2] = output_stdio(request.standby ? nullptr : request.stderr_pipe);
-    if (request.ipc_fd >= 0 && !request.standby) {
-        stdio[3].flags = UV_INHERIT_FD;  // NODE_CHANNEL_FD=3
-        stdio[3].data.fd = request.ipc_fd;
-    } else {
-        stdio[3].flags = UV_IGNORE;
-    }
-    stdio[4].flags = UV_INHERIT_FD;
-    stdio[4].data.fd = write_end.get();
-    if (request.standby) {
-        stdio[5].flags = UV_INHERIT_FD;
-        stdio[5].data.fd = go_theirs.get();
-    }
+    fill_stdio(request, write_end.get(), go_theirs.get(), stdio);
 
     uv_process_options_t options{};
     options.exit_cb = on_exit;
