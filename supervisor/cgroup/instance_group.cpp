@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -25,7 +26,10 @@ InstanceGroup::~InstanceGroup() {
 
 bool InstanceGroup::signal(int signal) {
     Result<std::vector<pid_t>> pids = driver_.procs(name_);
-    if (pids) known_ = *pids;
+    if (pids) {
+        std::erase(*pids, standby_);
+        known_ = *pids;
+    }
     if (signal == SIGKILL) {
         if (Status killed = driver_.kill_all(name_); !killed) {
             spdlog::error("{}: {}; killing its process group and known processes instead", instance_,
@@ -45,6 +49,10 @@ bool InstanceGroup::signal(int signal) {
 
 bool InstanceGroup::populated() {
     Result<bool> busy = driver_.populated(name_);
+    if (busy && *busy && standby_ > 0) {
+        Result<std::vector<pid_t>> pids = driver_.procs(name_);
+        if (pids) busy = std::any_of(pids->begin(), pids->end(), [this](pid_t pid) { return pid != standby_; });
+    }
     if (busy) {
         unreadable_ = false;
         return *busy;

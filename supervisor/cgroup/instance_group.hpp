@@ -23,14 +23,17 @@ public:
 
     const std::string& name() const { return name_; }
     std::vector<cgroup::JoinTarget> join_targets() const { return driver_.join_targets(name_); }
-    // `signal` to every process in the group; SIGKILL uses the kernel's kill-all. False (after logging
-    // why) when the group's files could not be read or written: the caller then falls back to the
-    // process group and to known_pids().
+    // `signal` to every process in the group but the standby; SIGKILL uses the kernel's kill-all (the
+    // standby dies too). False (after logging why) when the group's files could not be read or written:
+    // the caller then falls back to the process group and to known_pids().
     bool signal(int signal);
+    // The instance's standby (its next incarnation, waiting in the group before its exec), 0 for none:
+    // not one of the running incarnation's processes for populated() and signal().
+    void set_standby(pid_t pid) { standby_ = pid; }
     // The processes seen in the group when it was last read.
     const std::vector<pid_t>& known_pids() const { return known_; }
-    // True while any process is in the group. When the group cannot be read: true while a known pid is
-    // alive (better wait than lose one).
+    // True while any process but the standby is in the group. When the group cannot be read: true while
+    // a known pid is alive (better wait than lose one).
     bool populated();
     void set_limits(const cgroup::Limits& limits);
     Result<cgroup::MemoryStats> memory() { return driver_.memory(name_); }
@@ -43,6 +46,7 @@ private:
     std::string instance_;  // "api#0", for log lines
     std::string name_;      // "api/0"
     std::vector<pid_t> known_;
+    pid_t standby_ = 0;
     bool unreadable_ = false;  // populated() logged that the group cannot be read
 };
 

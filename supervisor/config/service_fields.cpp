@@ -23,7 +23,7 @@ using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
-                                             "node_diagnostics", "ipc", "parent", "cooling", "throttle"};
+                                             "node_diagnostics", "ipc", "parent", "cooling", "throttle", "standby"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -309,6 +309,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_logs(diagnostics, reader, spec);
     read_limits(diagnostics, reader, spec.limits, spec.memory_watch);
     reader.read_bool("node_diagnostics", spec.node_diagnostics);
+    reader.read_bool("standby", spec.standby);
     read_ipc(diagnostics, reader, spec);
     reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);
     read_cooling(diagnostics, reader, spec, spec.cooling);

@@ -59,6 +59,9 @@ struct ServiceSpec {
     // Node programs get diagnostics flags through NODE_OPTIONS: a report on a fatal error (V8 heap out of
     // memory), and, with memory.snapshot_at, a heap snapshot on a signal.
     bool node_diagnostics = true;
+    // With cgroups and a restart policy that restarts: the next incarnation waits in the cgroup, ready to
+    // exec, so that a restart does not wait for the move into the cgroup (supervisor/instance/standby.hpp).
+    bool standby = true;
     IpcMode ipc = IpcMode::json;
     std::string parent;  // "api": api's process.send() reaches this service and this one's reaches api
     // [services.NAME.cooling]: when to pause the instance in cooling cycles; unset: only corral cool does.

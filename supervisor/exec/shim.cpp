@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -104,6 +105,42 @@ bool lists(const char* list, size_t list_length, const char* name, size_t name_l
     return false;
 }
 
+// A standby's wait: returns once the daemon said go, with the descriptors it sent in place; exits 0 when
+// it let go instead.
+void wait_for_go(int report_fd, int standby_fd, const char* program) {
+    unsigned char go = 0;
+    iovec iov{&go, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(3 * sizeof(int))];
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+        n = recvmsg(standby_fd, &message, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0 || (go & kGoMark) == 0) _exit(0);
+    int fds[3];
+    int received = 0;
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        const int count = static_cast<int>((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < count && received < 3; ++i) std::memcpy(&fds[received++], CMSG_DATA(header) + i * sizeof(int), sizeof(int));
+    }
+    const unsigned char wanted[3] = {kGoStdout, kGoStderr, kGoChannel};
+    int next = 0;
+    for (int target = 1; target <= 3; ++target) {
+        if ((go & wanted[target - 1]) == 0) {
+            if (target == 3) close(3);
+            continue;
+        }
+        if (next >= received) fail(report_fd, EBADF, Stage::exec, "received too few descriptors to run", program);
+        if (dup2(fds[next++], target) < 0) fail(report_fd, errno, Stage::exec, "cannot take the descriptors of", program);
+    }
+    close(standby_fd);  // the received originals are close-on-exec
+}
+
 }  // namespace
 
 bool in_cgroup(const char* text, const char* hierarchy, unsigned hierarchy_length, const char* dir) {
@@ -135,6 +172,7 @@ int shim_main(int argc, char** argv, int first) {
     long report_fd = -1;
     long parent = 0;
     long nofile = -1;
+    long standby_fd = -1;
     char* cgroups[kMaxCgroups];
     int cgroup_count = 0;
     int i = first;
@@ -150,6 +188,8 @@ int shim_main(int argc, char** argv, int first) {
         } else if (has_value && std::strcmp(arg, "--parent") == 0 && parse_long(argv[i + 1], parent)) {
             ++i;
         } else if (has_value && std::strcmp(arg, "--nofile") == 0 && parse_long(argv[i + 1], nofile)) {
+            ++i;
+        } else if (has_value && std::strcmp(arg, "--standby-fd") == 0 && parse_long(argv[i + 1], standby_fd)) {
             ++i;
         } else if (has_value && std::strcmp(arg, "--cgroup") == 0 && std::strchr(argv[i + 1], ':') != nullptr &&
                    cgroup_count < kMaxCgroups) {
@@ -174,6 +214,7 @@ int shim_main(int argc, char** argv, int first) {
     if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail(fd, errno, Stage::exec, "cannot prepare", argv[i]);
     join_cgroups(fd, cgroups, cgroup_count);
     if (nofile >= 0) restore_fd_limit(static_cast<rlim_t>(nofile));
+    if (standby_fd >= 0) wait_for_go(fd, static_cast<int>(standby_fd), argv[i]);
     // Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here.
     close_range(static_cast<unsigned>(fd > 3 ? fd : 3) + 1, ~0U, 0);
 

@@ -12,13 +12,26 @@
 // gives back the soft descriptor limit the daemon was started with, closes every descriptor above the
 // report fd, and execs.
 //
-// Options: --report-fd N --parent PID [--nofile SOFT] [--cgroup HIERARCHY:DIR]... -- PROGRAM ARGS...
+// With --standby-fd N (a standby: the next incarnation made in advance, supervisor/instance/standby.hpp)
+// the shim does all of that but the exec, then waits on the Unix socket N for the word to go: one byte
+// saying which of stdout, stderr and the IPC channel follow as descriptors (SCM_RIGHTS), put at 1, 2 and
+// 3 (those not sent stay /dev/null, or closed for 3). EOF instead (the daemon let go of it) exits 0.
+//
+// Options: --report-fd N --parent PID [--nofile SOFT] [--standby-fd N] [--cgroup HIERARCHY:DIR]... --
+// PROGRAM ARGS...
 // Failures are reported on the report fd (made close-on-exec here): EOF without data means the program is
 // running; "<errno> exec\n" means execvp failed, "<errno> cgroup\n" that joining a cgroup failed. The
 // shim then exits 127 (126 for a file that is not executable); 2 for a command line it cannot parse.
 namespace corral::exec {
 
 inline constexpr int kReportFd = 4;  // fd 3 is reserved for the Node IPC channel
+inline constexpr int kStandbyFd = 5;
+
+// The standby's go byte: which descriptors follow, in this order.
+inline constexpr unsigned char kGoStdout = 1;
+inline constexpr unsigned char kGoStderr = 2;
+inline constexpr unsigned char kGoChannel = 4;
+inline constexpr unsigned char kGoMark = 0x40;  // set in every go byte
 
 // argv[first] is the first option. Returns only on failure, with the exit code.
 int shim_main(int argc, char** argv, int first);

@@ -20,7 +20,7 @@ ExecShim locate_exec_shim(const std::string& corral_exe) {
 
 std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
                                         const std::vector<cgroup::JoinTarget>& cgroups,
-                                        const std::vector<std::string>& program) {
+                                        const std::vector<std::string>& program, bool standby) {
     std::vector<std::string> argv = {shim.exe};
     if (!shim.standalone) argv.push_back(kExecShimCommand);
     argv.insert(argv.end(), {"--report-fd", std::to_string(kExecReportFd), "--parent", std::to_string(parent_pid)});
@@ -32,6 +32,7 @@ std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
         argv.push_back("--cgroup");
         argv.push_back(target.hierarchy + ":" + target.dir.string());
     }
+    if (standby) argv.insert(argv.end(), {"--standby-fd", std::to_string(kExecStandbyFd)});
     argv.push_back("--");
     argv.insert(argv.end(), program.begin(), program.end());
     return argv;

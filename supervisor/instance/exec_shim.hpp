@@ -19,6 +19,7 @@ namespace corral::supervisor {
 inline constexpr const char* kExecShimCommand = "__exec";
 inline constexpr const char* kExecShimFile = "corral-exec";
 inline constexpr int kExecReportFd = exec::kReportFd;
+inline constexpr int kExecStandbyFd = exec::kStandbyFd;
 
 struct ExecShim {
     std::string exe;          // corral-exec, or corral itself
@@ -28,11 +29,13 @@ struct ExecShim {
 // corral-exec beside `corral_exe` when it is there and executable; else corral itself.
 ExecShim locate_exec_shim(const std::string& corral_exe);
 
-// argv for uv_spawn: SHIM [__exec] --report-fd N --parent PID [--nofile SOFT] [--cgroup H:DIR]... -- program args...
-// --nofile gives the program back the soft descriptor limit the daemon was started with.
+// argv for uv_spawn: SHIM [__exec] --report-fd N --parent PID [--nofile SOFT] [--cgroup H:DIR]...
+// [--standby-fd N] -- program args...
+// --nofile gives the program back the soft descriptor limit the daemon was started with; `standby` makes
+// the shim wait for the word to go on kExecStandbyFd before it execs (Incarnation::activate).
 std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
                                         const std::vector<cgroup::JoinTarget>& cgroups,
-                                        const std::vector<std::string>& program);
+                                        const std::vector<std::string>& program, bool standby = false);
 
 enum class ExecStage { exec, cgroup };
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -36,10 +37,31 @@ uv_stdio_container_t output_stdio(uv_pipe_t* pipe) {
     return stdio;
 }
 
+// The child's descriptors: stdin /dev/null, stdout and stderr to their pipes, the IPC channel at 3, the
+// exec report at kExecReportFd, and a standby's go socket at kExecStandbyFd (a standby gets the rest at
+// activate()).
+void fill_stdio(const SpawnRequest& request, int report_fd, int go_fd, uv_stdio_container_t (&stdio)[6]) {
+    stdio[0].flags = UV_IGNORE;
+    stdio[1] = output_stdio(request.standby ? nullptr : request.stdout_pipe);
+    stdio[2] = output_stdio(request.standby ? nullptr : request.stderr_pipe);
+    if (request.ipc_fd >= 0 && !request.standby) {
+        stdio[3].flags = UV_INHERIT_FD;  // NODE_CHANNEL_FD=3
+        stdio[3].data.fd = request.ipc_fd;
+    } else {
+        stdio[3].flags = UV_IGNORE;
+    }
+    stdio[kExecReportFd].flags = UV_INHERIT_FD;
+    stdio[kExecReportFd].data.fd = report_fd;
+    if (request.standby) {
+        stdio[kExecStandbyFd].flags = UV_INHERIT_FD;
+        stdio[kExecStandbyFd].data.fd = go_fd;
+    }
+}
+
 }  // namespace
 
 Incarnation::Incarnation(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& owner)
-    : loop_(loop), reaper_(reaper), owner_(owner) {}
+    : loop_(loop), reaper_(reaper), owner_(&owner) {}
 
 Incarnation::~Incarnation() {
     if (pid_ > 0 && !exited_) reaper_.disown(pid_);  // closing the handle leaves the reaping to the reaper
@@ -53,22 +75,22 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     UniqueFd read_end(fds[0]);
     UniqueFd write_end(fds[1]);
 
+    // A standby's go socket: its end at kExecStandbyFd, ours kept for activate().
+    UniqueFd go_ours;
+    UniqueFd go_theirs;
+    if (request.standby) {
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return uv_translate_sys_error(errno);
+        go_ours.reset(pair[0]);
+        go_theirs.reset(pair[1]);
+    }
+
     std::vector<char*> argv = c_strings(request.argv);
     std::vector<char*> env = c_strings(request.env);
     const std::string cwd = request.cwd.string();
 
-    uv_stdio_container_t stdio[5] = {};
-    stdio[0].flags = UV_IGNORE;
-    stdio[1] = output_stdio(request.stdout_pipe);
-    stdio[2] = output_stdio(request.stderr_pipe);
-    if (request.ipc_fd >= 0) {
-        stdio[3].flags = UV_INHERIT_FD;  // NODE_CHANNEL_FD=3
-        stdio[3].data.fd = request.ipc_fd;
-    } else {
-        stdio[3].flags = UV_IGNORE;
-    }
-    stdio[4].flags = UV_INHERIT_FD;
-    stdio[4].data.fd = write_end.get();
+    uv_stdio_container_t stdio[6] = {};
+    fill_stdio(request, write_end.get(), go_theirs.get(), stdio);
 
     uv_process_options_t options{};
     options.exit_cb = on_exit;
@@ -77,7 +99,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     options.env = env.data();
     options.cwd = cwd.empty() ? nullptr : cwd.c_str();
     options.flags = UV_PROCESS_DETACHED;  // setsid(): its own session and process group
-    options.stdio_count = 5;
+    options.stdio_count = request.standby ? 6 : 5;
     options.stdio = stdio;
 
     std::unique_ptr<Incarnation> self(new Incarnation(loop, reaper, owner));
@@ -92,6 +114,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     self->loop_watch_ = request.loop_watch;
     reaper.own(self->pid_);
     write_end.reset();
+    self->go_fd_ = std::move(go_ours);
 
     const int flags = fcntl(read_end.get(), F_GETFL);
     fcntl(read_end.get(), F_SETFL, flags | O_NONBLOCK);
@@ -124,6 +147,45 @@ void Incarnation::signal_group(int signal) {
     }
 }
 
+bool Incarnation::activate(UniqueFd out, UniqueFd err, UniqueFd channel) {
+    if (!go_fd_ || exited_) return false;
+    unsigned char go = exec::kGoMark;
+    int fds[3];
+    int count = 0;
+    if (out) {
+        go |= exec::kGoStdout;
+        fds[count++] = out.get();
+    }
+    if (err) {
+        go |= exec::kGoStderr;
+        fds[count++] = err.get();
+    }
+    if (channel) {
+        go |= exec::kGoChannel;
+        fds[count++] = channel.get();
+    }
+    iovec iov{&go, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    if (count > 0) {
+        message.msg_control = control;
+        message.msg_controllen = CMSG_SPACE(count * sizeof(int));
+        cmsghdr* header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(count * sizeof(int));
+        std::memcpy(CMSG_DATA(header), fds, count * sizeof(int));
+    }
+    ssize_t sent;
+    do {
+        sent = ::sendmsg(go_fd_.get(), &message, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    go_fd_.reset();
+    return sent == 1;
+}
+
 void Incarnation::on_report_ready(uv_poll_t* poll, int, int) { static_cast<Incarnation*>(poll->data)->read_report(); }
 
 void Incarnation::read_report() {
@@ -137,7 +199,7 @@ void Incarnation::read_report() {
     reported_exec_ = true;
     report_poll_.close();
     report_fd_.reset();
-    owner_.on_exec(parse_exec_report(std::string_view(text, n > 0 ? static_cast<std::size_t>(n) : 0)));
+    owner_->on_exec(parse_exec_report(std::string_view(text, n > 0 ? static_cast<std::size_t>(n) : 0)));
 }
 
 void Incarnation::on_exit(uv_process_t* process, int64_t exit_status, int term_signal) {
@@ -188,7 +250,7 @@ void Incarnation::check_group() {
         }
     }
     group_timer_.close();
-    owner_.on_gone(status_);  // may destroy this
+    owner_->on_gone(status_);  // may destroy this
 }
 
 }  // namespace corral::supervisor

@@ -11,6 +11,10 @@
 //                   get until the owner's stop timeout, like the main process.
 // on_exec always comes before on_gone. on_gone is the last call and the owner may destroy the
 // Incarnation inside it.
+//
+// A standby (SpawnRequest::standby) is spawned with its output to /dev/null and no channel, and its shim
+// waits before the exec; activate() hands it its stdout, stderr and channel and lets it exec. Its owner
+// may change before that (set_owner: a Standby holds it until an Instance takes it).
 #include <sys/types.h>
 #include <uv.h>
 
@@ -47,6 +51,7 @@ struct SpawnRequest {
     InstanceGroup* group = nullptr;  // the cgroup the shim joins, or null (process group only)
     int ipc_fd = -1;                 // the instance's end of its Node IPC channel, put at fd 3; -1 for none
     const LoopWatch* loop_watch = nullptr;  // dates the exit (ExitStatus::ended_at); null: when it is heard
+    bool standby = false;  // argv has --standby-fd (exec_shim_argv); the pipes and ipc_fd are ignored
 };
 
 class Incarnation {
@@ -64,6 +69,14 @@ public:
     // The owner is stopping the instance: leftovers of the group wait for the stop timeout.
     void mark_stopping() { stopping_ = true; }
 
+    // A standby: lets it exec with these descriptors (-1: none), sent to it and closed here; false when it
+    // cannot take them (it died, or was activated already).
+    bool activate(UniqueFd out, UniqueFd err, UniqueFd channel);
+    void set_owner(IncarnationOwner& owner) { owner_ = &owner; }
+    // The cgroup whose processes are this incarnation's (a standby has none until it is taken: the group
+    // holds the running incarnation meanwhile).
+    void set_group(InstanceGroup* group) { group_ = group; }
+
 private:
     Incarnation(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& owner);
 
@@ -77,7 +90,7 @@ private:
 
     uv_loop_t* loop_;
     OrphanReaper& reaper_;
-    IncarnationOwner& owner_;
+    IncarnationOwner* owner_;
     InstanceGroup* group_ = nullptr;
     const LoopWatch* loop_watch_ = nullptr;
     pid_t pid_ = 0;
@@ -89,6 +102,7 @@ private:
     policies::ExitStatus status_;
     UvHandle<uv_process_t> process_;
     UniqueFd report_fd_;
+    UniqueFd go_fd_;  // a standby's end of its go socket, until activate()
     UvHandle<uv_poll_t> report_poll_;
     UvHandle<uv_timer_t> group_timer_;
 };

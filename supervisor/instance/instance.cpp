@@ -42,6 +42,7 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       timer_(required_timer(context.loop, name_, this)) {}
 
 Instance::~Instance() {
+    standby_.reset();
     // The daemon destroys only quiet instances; anything still running here would escape supervision.
     if (incarnation_) incarnation_->signal_group(SIGKILL);
     if (context_.restarts != nullptr) context_.restarts->cancel(this);
@@ -66,7 +67,8 @@ void Instance::kill_now() {
 }
 
 void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
-    if (group_ && spec->limits != spec_->limits) group_->set_limits(spec->limits);
+    if (group_ && group_limits(*spec) != group_limits(*spec_)) group_->set_limits(group_limits(*spec));
+    if (standby_ && standby_->spec() != *spec) standby_.reset();  // made for the old spec
     spec_ = std::move(spec);
     output_.set_limits(spec_->logs);
 }
@@ -100,6 +102,7 @@ void Instance::handle(const policies::Event& event) {
         spdlog::log(decision.action == Action::kill ? spdlog::level::warn : spdlog::level::info, "{}: {}", who,
                     decision.reason);
     }
+    if (policies::is_down(to)) standby_.reset();  // nothing starts again without a start of its own
     // Observers hear about this transition before apply() can cause the next one.
     if (from != to) context_.observer->on_transition(*this, from, to, decision.reason);
     apply(decision);
@@ -168,6 +171,7 @@ void Instance::on_exec(const ExecReport& report) {
     cooling_.start(spec_->cooling, cgroup_name(), policies::Clock::now());
     throttle_.start(spec_->throttle, cgroup_name(), spec_->limits.cpu.max_percent);
     handle({EventKind::exec_ok});
+    if (incarnation_) prepare_standby();
 }
 
 void Instance::on_gone(const policies::ExitStatus& status) {

@@ -7,6 +7,7 @@
 //   DeathInvestigation  from an exit to the lifecycle's `gone`: evidence, classification, post-mortem;
 //   CoolingController   cool periods, carried out with the broker (hold) and the cgroup (freeze);
 //   CpuThrottle         a sender the broker cannot keep up with gets its CPU capped until it can;
+//   Standby             the next incarnation, waiting in the cgroup before its exec (with cgroups);
 //   MemoryMonitor       with a cgroup: OOM events, pressure and samples (and MemoryActions, what is
 //                       done about them: heap snapshots, a restart at memory.restart_at, a kill for
 //                       thrashing).
@@ -44,6 +45,7 @@
 #include "supervisor/instance/memory_monitor.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/instance/restart_queue.hpp"
+#include "supervisor/instance/standby.hpp"
 
 namespace corral::supervisor {
 
@@ -168,6 +170,14 @@ private:
 
     // instance_spawn.cpp: a new incarnation.
     void spawn();
+    // Starts the standby's program; false when there is none for this spec or it could not go.
+    bool spawn_from_standby();
+    // Makes the standby for the next start, when it may be needed (instance_standby.cpp).
+    void prepare_standby();
+    bool wants_standby() const;
+    // spec_->limits, with a pid for the standby.
+    cgroup::Limits group_limits(const config::ServiceSpec& spec) const;
+    SpawnRequest spawn_request(const InstanceOutput::Pipes& pipes, bool standby = false) const;
     bool make_group();
     void prepare_memory_watch();
     void prepare_diagnostics();
@@ -189,6 +199,7 @@ private:
     CoolingController cooling_;
     CpuThrottle throttle_;
     std::unique_ptr<Incarnation> incarnation_;
+    std::unique_ptr<Standby> standby_;               // in group_
     std::unique_ptr<MemoryActions> memory_actions_;  // with monitor_; acts on incarnation_
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
     UvHandle<uv_timer_t> timer_;

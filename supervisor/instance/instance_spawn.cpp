@@ -47,18 +47,11 @@ void Instance::spawn() {
         handle({EventKind::gone, kSpawnFailed});
         return;
     }
+    if (spawn_from_standby()) return;
     prepare_diagnostics();
     prepare_memory_watch();
     const InstanceOutput::Pipes pipes = output_.prepare(spec_->logs.timestamps);
-    SpawnRequest request;
-    request.argv = exec_shim_argv(context_.exec_shim, static_cast<int>(getpid()),
-                                  group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command);
-    request.env = child_environment();
-    request.cwd = spec_->cwd;
-    request.stdout_pipe = pipes.out;
-    request.stderr_pipe = pipes.err;
-    request.group = group_.get();
-    request.loop_watch = context_.loop_watch;
+    SpawnRequest request = spawn_request(pipes);
     std::optional<ipc::ChannelSocket> channel = open_channel();
     if (channel) request.ipc_fd = channel->theirs.get();
 
@@ -77,10 +70,26 @@ void Instance::spawn() {
     output_.started();
 }
 
+SpawnRequest Instance::spawn_request(const InstanceOutput::Pipes& pipes, bool standby) const {
+    SpawnRequest request;
+    request.argv = exec_shim_argv(context_.exec_shim, static_cast<int>(getpid()),
+                                  group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command,
+                                  standby);
+    request.standby = standby;
+    request.env = child_environment();
+    request.cwd = spec_->cwd;
+    request.stdout_pipe = pipes.out;
+    request.stderr_pipe = pipes.err;
+    request.group = group_.get();
+    request.loop_watch = context_.loop_watch;
+    return request;
+}
+
 // False when the instance may not start: its cgroup could not be made and cgroups are required.
 bool Instance::make_group() {
     if (context_.cgroups == nullptr || group_) return true;
-    group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_), spec_->limits);
+    group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_),
+                                   group_limits(*spec_));
     return group_ || !context_.cgroups_required;
 }
 

@@ -219,3 +219,60 @@ TEST_CASE("incarnation: a grandchild left in the process group is killed when th
     CHECK(errno == ESRCH);
     CHECK(h.close() == 0);
 }
+
+TEST_CASE("incarnation: a standby waits before its exec, then runs with the descriptors it is handed") {
+    for (const ExecShim& shim : {standalone_shim(), fallback_shim()}) {
+        CAPTURE(shim.exe);
+        TempDir dir;
+        Harness h;
+        SpawnRequest request;
+        request.argv = exec_shim_argv(shim, static_cast<int>(::getpid()), {},
+                                      {"/bin/sh", "-c", "echo ran > " + (dir / "ran").string() + "; echo hello; exit 4"},
+                                      true);
+        request.env = {"PATH=/usr/bin:/bin"};
+        request.standby = true;
+        REQUIRE(Incarnation::spawn(h.loop.get(), h.reaper, h.owner, request, h.owner.incarnation) == 0);
+        h.pid = h.owner.incarnation->pid();
+        // It waits: no exec reported, its program has not run, it lives.
+        run_until(h.loop.get(), [] { return false; }, 300ms);
+        CHECK(h.owner.events.empty());
+        CHECK_FALSE(std::filesystem::exists(dir / "ran"));
+        CHECK(::kill(h.pid, 0) == 0);
+
+        int out[2];
+        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+        corral::UniqueFd read_end(out[0]);
+        REQUIRE(h.owner.incarnation->activate(corral::UniqueFd(out[1]), {}, {}));
+        CHECK_FALSE(h.owner.incarnation->activate({}, {}, {}));  // once only
+        REQUIRE(h.run_until_gone());
+        CHECK(h.owner.events == std::vector<std::string>{"exec", "gone"});
+        CHECK(h.owner.status.code == 4);
+        CHECK(h.owner.incarnation == nullptr);
+        char text[16] = {};
+        CHECK(::read(read_end.get(), text, sizeof text - 1) == 6);
+        CHECK(std::string(text) == "hello\n");
+        CHECK(std::filesystem::exists(dir / "ran"));
+        CHECK(h.close() == 0);
+    }
+}
+
+TEST_CASE("incarnation: a standby that is let go exits 0 without running its program") {
+    TempDir dir;
+    Harness h;
+    SpawnRequest request;
+    request.argv = exec_shim_argv(standalone_shim(), static_cast<int>(::getpid()), {},
+                                  {"/bin/sh", "-c", "echo ran > " + (dir / "ran").string()}, true);
+    request.standby = true;
+    REQUIRE(Incarnation::spawn(h.loop.get(), h.reaper, h.owner, request, h.owner.incarnation) == 0);
+    const pid_t pid = h.owner.incarnation->pid();
+    h.pid = pid;
+    // Dropped: its end of the go socket closes, and the shim leaves; the test reaps it (the handle is gone).
+    h.owner.incarnation.reset();
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    h.pid = 0;
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_FALSE(std::filesystem::exists(dir / "ran"));
+    CHECK(h.close() == 0);
+}
