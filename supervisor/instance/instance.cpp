@@ -43,6 +43,7 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
 
 Instance::~Instance() {
     standby_.reset();
+    retired_.clear();
     // The daemon destroys only quiet instances; anything still running here would escape supervision.
     if (incarnation_) incarnation_->signal_group(SIGKILL);
     if (context_.restarts != nullptr) context_.restarts->cancel(this);
@@ -68,13 +69,14 @@ void Instance::kill_now() {
 
 void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
     if (group_ && group_limits(*spec) != group_limits(*spec_)) group_->set_limits(group_limits(*spec));
-    if (standby_ && standby_->spec() != *spec) standby_.reset();  // made for the old spec
+    if (standby_ && standby_->spec() != *spec) drop_standby();  // made for the old spec
     spec_ = std::move(spec);
     output_.set_limits(spec_->logs);
 }
 
 bool Instance::quiet() const {
-    return policies::is_down(lifecycle_.state) && !incarnation_ && !death_.open() && output_.closed();
+    return policies::is_down(lifecycle_.state) && !incarnation_ && !death_.open() && output_.closed() &&
+           !standby_ && retired_.empty();
 }
 
 policies::LifecyclePolicy Instance::lifecycle_policy() const {
@@ -102,7 +104,7 @@ void Instance::handle(const policies::Event& event) {
         spdlog::log(decision.action == Action::kill ? spdlog::level::warn : spdlog::level::info, "{}: {}", who,
                     decision.reason);
     }
-    if (policies::is_down(to)) standby_.reset();  // nothing starts again without a start of its own
+    if (policies::is_down(to)) drop_standby();  // nothing starts again without a start of its own
     // Observers hear about this transition before apply() can cause the next one.
     if (from != to) context_.observer->on_transition(*this, from, to, decision.reason);
     apply(decision);

@@ -175,6 +175,9 @@ private:
     // Makes the standby for the next start, when it may be needed (instance_standby.cpp).
     void prepare_standby();
     bool wants_standby() const;
+    // Kills the standby; it is kept in `retired_` until its exit is heard (quiet() waits for that).
+    void drop_standby();
+    void forget(Standby* standby);
     // spec_->limits, with a pid for the standby.
     cgroup::Limits group_limits(const config::ServiceSpec& spec) const;
     SpawnRequest spawn_request(const InstanceOutput::Pipes& pipes, bool standby = false) const;
@@ -200,6 +203,7 @@ private:
     CpuThrottle throttle_;
     std::unique_ptr<Incarnation> incarnation_;
     std::unique_ptr<Standby> standby_;               // in group_
+    std::vector<std::unique_ptr<Standby>> retired_;  // killed, their exit not heard yet
     std::unique_ptr<MemoryActions> memory_actions_;  // with monitor_; acts on incarnation_
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
     UvHandle<uv_timer_t> timer_;

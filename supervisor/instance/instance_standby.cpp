@@ -33,12 +33,39 @@ cgroup::Limits Instance::group_limits(const config::ServiceSpec& spec) const {
 
 void Instance::prepare_standby() {
     if (!wants_standby() || (standby_ && standby_->alive() && standby_->spec() == *spec_)) return;
+    drop_standby();
     standby_ = Standby::spawn(context_.loop, *context_.reaper, spawn_request({}, true), *group_, spec_, name_);
+    if (Standby* made = standby_.get()) made->on_ended([this, made] { forget(made); });
+}
+
+void Instance::drop_standby() {
+    if (!standby_) return;
+    std::unique_ptr<Standby> standby = std::move(standby_);
+    if (!standby->alive()) return;
+    standby->kill();
+    Standby* retired = standby.get();
+    retired->on_ended([this, retired] { forget(retired); });
+    retired_.push_back(std::move(standby));
+}
+
+// A standby's exit was heard: the current one is forgotten (the next start is a plain one), a retired one
+// is gone for good.
+void Instance::forget(Standby* standby) {
+    if (standby == nullptr) return;
+    if (standby_.get() == standby) {
+        standby_.reset();
+    } else {
+        std::erase_if(retired_, [standby](const auto& held) { return held.get() == standby; });
+    }
+    if (quiet()) context_.observer->on_quiet(*this);
 }
 
 bool Instance::spawn_from_standby() {
+    if (!standby_ || !standby_->alive() || standby_->spec() != *spec_) {
+        drop_standby();
+        return false;
+    }
     std::unique_ptr<Standby> standby = std::move(standby_);
-    if (!standby || !standby->alive() || standby->spec() != *spec_) return false;
     prepare_diagnostics();
     prepare_memory_watch();
     const InstanceOutput::Pipes pipes = output_.prepare(spec_->logs.timestamps);

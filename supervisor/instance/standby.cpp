@@ -32,6 +32,12 @@ Standby::~Standby() {
     ::kill(pid_, SIGKILL);  // not reaped yet: the pid is still ours
 }
 
+void Standby::kill() {
+    if (!incarnation_) return;
+    group_.set_standby(0);
+    ::kill(pid_, SIGKILL);
+}
+
 std::unique_ptr<Incarnation> Standby::take(IncarnationOwner& owner, UniqueFd out, UniqueFd err, UniqueFd channel) {
     if (!incarnation_) return nullptr;
     if (!incarnation_->activate(std::move(out), std::move(err), std::move(channel))) {
@@ -55,6 +61,8 @@ void Standby::on_gone(const policies::ExitStatus& status) {
     spdlog::debug("{}: standby [pid {}] ended ({}, signal {})", instance_, pid_, status.code, status.signal);
     group_.set_standby(0);
     incarnation_.reset();  // allowed inside on_gone
+    // Last, from the stack: the owner may destroy this.
+    if (auto callback = std::move(on_ended_)) callback();
 }
 
 }  // namespace corral::supervisor

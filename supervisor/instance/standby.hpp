@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,7 +35,8 @@ public:
     static std::unique_ptr<Standby> spawn(uv_loop_t* loop, OrphanReaper& reaper, SpawnRequest request,
                                           InstanceGroup& group, std::shared_ptr<const config::ServiceSpec> spec,
                                           const std::string& instance);
-    // A standby that was not taken is killed.
+    // A standby that was not taken is killed (and left to the orphan reaper: prefer kill() and keeping it
+    // until `on_ended`).
     ~Standby();
     Standby(const Standby&) = delete;
     Standby& operator=(const Standby&) = delete;
@@ -45,6 +47,9 @@ public:
     // Lets it exec with these descriptors (closed here); its Incarnation then reports to `owner`. nullptr
     // when it cannot go (it died): the caller starts the program as without a standby.
     std::unique_ptr<Incarnation> take(IncarnationOwner& owner, UniqueFd out, UniqueFd err, UniqueFd channel);
+    // SIGKILL; alive() until its exit is heard, then `on_ended` runs (the owner may destroy it there).
+    void kill();
+    void on_ended(std::function<void()> callback) { on_ended_ = std::move(callback); }
 
 private:
     Standby(InstanceGroup& group, std::shared_ptr<const config::ServiceSpec> spec, std::string instance)
@@ -58,6 +63,7 @@ private:
     std::string instance_;  // "api#0", for log lines
     std::unique_ptr<Incarnation> incarnation_;
     pid_t pid_ = 0;
+    std::function<void()> on_ended_;
 };
 
 }  // namespace corral::supervisor
