@@ -18,6 +18,7 @@
 // the parent's peak under 150 MB in every run, nothing lost. For comparisons: --no-throttle turns the
 // sender throttle off (throttle = false), --quarter-weight gives the instances' top cgroup a quarter of
 // the daemon's CPU weight after the start (cpu.shares 256 / cpu.weight 25; the default is equal weight).
+// --hog-only runs only the RUNS runs beside the hog.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -28,7 +29,9 @@ const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 60;
 const rate = args.includes('--rate') ? Number(args[args.indexOf('--rate') + 1]) : 60_000;
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 0;
-const withHog = args.includes('--hog');
+const hogOnly = args.includes('--hog-only');
+const withHog = hogOnly || args.includes('--hog');
+const sides = hogOnly ? [true] : withHog ? [false, true] : [false];
 const throttle = !args.includes('--no-throttle');
 const quarterWeight = args.includes('--quarter-weight');
 const hogScript = path.join(__dirname, 'fixtures', 'article-hog.js');
@@ -216,7 +219,8 @@ to = "parent"
       coolPeriods: (log.match(/child#0: cooling/g) || []).length,
       parentDeaths: (log.match(/parent#0 \[pid \d+\]: running -> /g) || []).length,
       parentPeakKiB: last(record.parent, 'hwm'),
-      throttles: (log.match(/parent#0: CPU throttled/g) || []).length,
+      throttles: (log.match(/parent#0: CPU throttled to/g) || []).length,
+      halvings: (log.match(/parent#0: CPU throttled further/g) || []).length,
       throttledMs: throttledMs(log),
       daemonPeakKiB: lib.statusKiB(corral.pid, 'VmHWM'),
     });
@@ -249,22 +253,25 @@ function throttledMs(log) {
 async function repeated() {
   const mb = (kib) => (kib * 1024) / 1e6;
   const f0 = (x) => Math.round(x).toLocaleString('en-US');
-  console.log(`the article for ${seconds} s, ${runs} run(s) through corral${withHog ? `, then ${runs} beside a CPU hog (2 spinning instances)` : ''}: ` +
+  const plan = hogOnly ? `${runs} run(s) through corral beside a CPU hog (2 spinning instances)`
+    : `${runs} run(s) through corral${withHog ? `, then ${runs} beside a CPU hog (2 spinning instances)` : ''}`;
+  console.log(`the article for ${seconds} s, ${plan}: ` +
               `parent sends 1 KiB messages ${rate > 0 ? `at ${rate}/s` : 'flat out'}, never waiting` +
               `${throttle ? '' : '; sender throttle off'}${quarterWeight ? '; instances at a quarter of the daemon\'s CPU weight' : ''}`);
-  console.log(`run  hog   parent peak MB        sent   delivered   lost   throttled   drain s`);
+  console.log(`run  hog   parent peak MB        sent   delivered   lost   throttled  halved   drain s`);
   const results = [];
-  for (const hog of withHog ? [false, true] : [false]) {
+  for (const hog of sides) {
     for (let i = 1; i <= runs; i++) {
       const r = await underCorral(hog);
       const peak = mb(r.parentPeakKiB);
       results.push({ hog, peak, lost: r.sent - r.delivered });
       console.log(`${String(i).padStart(3)}  ${hog ? 'yes' : ' no'}  ${peak.toFixed(1).padStart(14)}  ${f0(r.sent).padStart(10)}  ` +
                   `${f0(r.delivered).padStart(10)}  ${f0(r.sent - r.delivered).padStart(5)}  ` +
-                  `${`${r.throttles}x ${(r.throttledMs / 1000).toFixed(1)}s`.padStart(10)}  ${r.drainSeconds.toFixed(1).padStart(8)}`);
+                  `${`${r.throttles}x ${(r.throttledMs / 1000).toFixed(1)}s`.padStart(10)}  ${String(r.halvings).padStart(6)}  ` +
+                  `${r.drainSeconds.toFixed(1).padStart(8)}`);
     }
   }
-  for (const hog of withHog ? [false, true] : [false]) {
+  for (const hog of sides) {
     const peaks = results.filter((r) => r.hog === hog).map((r) => r.peak);
     console.log(`${hog ? 'beside the hog' : 'alone         '}: parent peak ${Math.min(...peaks).toFixed(1)}-${Math.max(...peaks).toFixed(1)} MB, ` +
                 `median ${lib.median(peaks).toFixed(1)} MB`);
