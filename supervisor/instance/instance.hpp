@@ -181,6 +181,7 @@ private:
     // spec_->limits, with a pid for the standby.
     cgroup::Limits group_limits(const config::ServiceSpec& spec) const;
     SpawnRequest spawn_request(const InstanceOutput::Pipes& pipes, bool standby = false) const;
+    void began(std::optional<ipc::ChannelSocket>& channel);
     bool make_group();
     void prepare_memory_watch();
     void prepare_diagnostics();

@@ -61,6 +61,11 @@ void Instance::spawn() {
         handle({EventKind::gone, kSpawnFailed});
         return;
     }
+    began(channel);
+}
+
+// The new incarnation runs: its channel goes to the broker, its death will be investigated, its output read.
+void Instance::began(std::optional<ipc::ChannelSocket>& channel) {
     last_pid_ = incarnation_->pid();
     if (channel) {
         const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;

@@ -82,13 +82,7 @@ bool Instance::spawn_from_standby() {
         output_.abandon();
         return false;
     }
-    last_pid_ = incarnation_->pid();
-    if (channel) {
-        const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
-        context_.broker->attach(spec_->name, index_, mode, channel->ours.release(), channel->their_send_buffer);
-    }
-    death_.begin(last_pid_, std::chrono::system_clock::now(), monitor_.get());
-    output_.started();
+    began(channel);
     spdlog::debug("{}: started from its standby [pid {}]", name_, last_pid_);
     return true;
 }

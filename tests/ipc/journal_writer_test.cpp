@@ -11,18 +11,20 @@
 #include <deque>
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include "ipc/delivery_queue.hpp"
 #include "ipc/spill_journal.hpp"
 #include "tests/support/file_size_limit.hpp"
+#include "tests/support/journal_frames.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/uv_loop.hpp"
 
 using corral::ipc::DeliveryQueue;
 using corral::ipc::JournalWriter;
 using corral::ipc::QueueLimits;
 using corral::ipc::SpillJournal;
 using corral::test::FileSizeLimit;
+using corral::test::read_one;
 using corral::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -30,41 +32,15 @@ namespace {
 
 constexpr std::size_t kHeader = corral::ipc::journal::kFileHeader;
 
-std::string frame(std::uint64_t number, std::size_t size) {
-    std::string text = std::to_string(number) + ":";
-    text.resize(std::max(size, text.size()), static_cast<char>('a' + number % 26));
-    return text;
-}
+std::string frame(std::uint64_t number, std::size_t size) { return corral::test::journal_frame(number, size); }
 
-std::string read_one(SpillJournal& journal) {
-    auto next = journal.read_next();
-    REQUIRE_MESSAGE(next.ok(), next.error().message());
-    REQUIRE(next->has_value());
-    return **next;
-}
-
+// A loop whose only other handle is the writer's (unreferenced) async: run_until keeps it turning.
 struct Loop {
-    uv_loop_t loop{};
-    uv_idle_t alive{};  // the writer's own handle never keeps a loop alive
-    Loop() {
-        uv_loop_init(&loop);
-        uv_idle_init(&loop, &alive);
-        uv_idle_start(&alive, [](uv_idle_t*) {});
-    }
-    ~Loop() {
-        uv_close(reinterpret_cast<uv_handle_t*>(&alive), nullptr);
-        uv_run(&loop, UV_RUN_NOWAIT);
-        uv_loop_close(&loop);
-    }
-    // Turns the loop until `done` or 10 s.
+    corral::test::Loop owner;
+    uv_loop_t* get() { return owner.get(); }
     template <typename Done>
     bool run_until(Done done) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!done() && std::chrono::steady_clock::now() < deadline) {
-            uv_run(&loop, UV_RUN_NOWAIT);
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        return done();
+        return corral::test::run_until(owner.get(), done, std::chrono::seconds(10));
     }
 };
 
@@ -76,7 +52,7 @@ TEST_CASE("journal writer: frames come back in order while their writes wait for
     Loop loop;
     int progress = 0;
     {
-        JournalWriter writer(&loop.loop, [&] { ++progress; });
+        JournalWriter writer(loop.get(), [&] { ++progress; });
         writer.hold(true);  // a disk that takes nothing for now
         std::deque<std::string> reference;
         {
@@ -122,7 +98,7 @@ TEST_CASE("journal writer: a drained journal is truncated behind the writes queu
     TempDir dir;
     const auto path = dir / "q.journal";
     Loop loop;
-    JournalWriter writer(&loop.loop, {});
+    JournalWriter writer(loop.get(), {});
     SpillJournal journal(path, &writer);
     for (int round = 0; round < 50; ++round) {
         writer.hold(round % 2 == 0);
@@ -146,7 +122,7 @@ TEST_CASE("journal writer: a disk that fills up and frees again loses and duplic
     TempDir dir;
     const auto path = dir / "q.journal";
     Loop loop;
-    JournalWriter writer(&loop.loop, {});
+    JournalWriter writer(loop.get(), {});
     std::deque<std::string> reference;  // taken by the journal, not yet read
     std::deque<std::string> waiting;    // refused: appended again first, in order
     std::uint64_t next = 0;
@@ -216,7 +192,7 @@ TEST_CASE("journal writer: a queue whose journal waits for the disk blocks its s
     Loop loop;
     DeliveryQueue* watched = nullptr;
     bool unblocked = false;
-    JournalWriter writer(&loop.loop, [&] {
+    JournalWriter writer(loop.get(), [&] {
         if (watched == nullptr) return;
         watched->settle_writes();
         unblocked = unblocked || !watched->blocked();

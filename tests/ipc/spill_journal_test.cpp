@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "tests/support/file_size_limit.hpp"
+#include "tests/support/journal_frames.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using corral::ipc::SpillJournal;
 using corral::test::FileSizeLimit;
+using corral::test::read_one;
 using corral::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -26,19 +28,7 @@ namespace {
 constexpr std::size_t kBuffer = SpillJournal::buffer_size;
 constexpr std::size_t kHeader = corral::ipc::journal::kFileHeader;
 
-// A frame that says which one it is, `size` bytes long (at least its number).
-std::string frame(std::uint64_t number, std::size_t size) {
-    std::string text = std::to_string(number) + ":";
-    text.resize(std::max(size, text.size()), static_cast<char>('a' + number % 26));
-    return text;
-}
-
-std::string read_one(SpillJournal& journal) {
-    auto next = journal.read_next();
-    REQUIRE_MESSAGE(next.ok(), next.error().message());
-    REQUIRE(next->has_value());
-    return **next;
-}
+std::string frame(std::uint64_t number, std::size_t size) { return corral::test::journal_frame(number, size); }
 
 void append_ok(SpillJournal& journal, const std::string& text) {
     auto appended = journal.append(text);
