@@ -87,7 +87,8 @@ public:
     // Reports to `listener` how many bytes the instance has written that are not yet where they go: not read
     // yet by the broker (FIONREAD on the daemon's end), or spilled by its routes and still waiting for the
     // disk (the journal writer is behind). After reads of it, at most every kUnreadSampleGap, while it is a
-    // sender with routes: nothing is sampled while it sends nothing. An empty listener stops it.
+    // sender with routes: nothing is sampled while it sends nothing. Also once when its routes block it
+    // (it is not read until they drain). An empty listener stops it.
     static constexpr policies::Duration kUnreadSampleGap{10};
     void watch_unread(const std::string& service, unsigned index, std::function<void(std::size_t)> listener);
     // The same, asked now (nullopt without a channel).
@@ -135,6 +136,8 @@ private:
     void flush_outgoing();
     void update_reading(const std::string& sender_service);
     void sample_unread(Endpoint& sender);
+    // Tells the sender's listener now how far behind it is (a sample outside the reads: its reading stops).
+    void report_behind(Endpoint& sender);
     // What `sender` (with a channel) wrote that is not yet where it goes (see watch_unread).
     std::size_t behind(const Endpoint& sender) const;
     Endpoint* endpoint(const std::string& service, unsigned index);

@@ -30,7 +30,12 @@ void Broker::sample_unread(Endpoint& sender) {
     if (!sender.channel || routes_from(sender.service).empty()) return;
     const policies::TimePoint now = policies::Clock::now();
     if (now - sender.unread_sampled < kUnreadSampleGap) return;
-    sender.unread_sampled = now;
+    report_behind(sender);
+}
+
+void Broker::report_behind(Endpoint& sender) {
+    if (!sender.unread_listener || !sender.channel) return;
+    sender.unread_sampled = policies::Clock::now();
     // The listener may act on the instance (a cgroup write), never on the broker.
     sender.unread_listener(behind(sender));
 }

@@ -535,3 +535,41 @@ TEST_CASE("broker: a journal of a route that is not configured stays on disk unt
     REQUIRE(fs::exists(dir / "gone-to-b-0.journal"));
     CHECK(fs::file_size(dir / "gone-to-b-0.journal") == bytes.size());
 }
+
+TEST_CASE("broker: a sender its routes stop reading is reported behind at once, and after reads again") {
+    BrokerConfig config = a_to_b();
+    config.routes[0].queue.max_bytes = 16 << 10;
+    config.routes[0].queue.max_messages = 1000;
+    config.routes[0].queue.overflow = Overflow::block;
+    Harness h(std::move(config));
+    NodeEnd& a = h.attach("a", 0);
+    NodeEnd& b = h.attach("b", 0, 4096);
+    b.reads = false;
+    std::vector<std::size_t> reports;
+    int while_paused = 0;  // reports made when its reading had stopped
+    h.broker->watch_unread("a", 0, [&](std::size_t behind) {
+        reports.push_back(behind);
+        if (h.channel("a#0")["reading"] == false) ++while_paused;
+    });
+
+    // The receiver reads nothing: the queue fills and blocks the sender, whose reading stops; what it
+    // sends after that waits in its socket, and the report of the moment reading stopped says so.
+    constexpr std::size_t kSize = 1024;
+    for (int i = 0; i < 400; ++i) a.send(message(i, kSize));
+    REQUIRE(h.run_until([&] { return h.channel("a#0")["reading"] == false; }));
+    CHECK(while_paused == 1);
+    const std::size_t at_pause = reports.size();
+    for (int i = 400; i < 800; ++i) a.send(message(i, kSize));
+    h.turns(20);
+    CHECK(reports.size() == at_pause);  // not read, not sampled: the report came with the pause
+    CHECK(h.broker->unread_from("a", 0).value_or(0) > 100 * kSize);
+
+    // Read again once the receiver drains the queue: samples come with the reads.
+    b.reads = true;
+    REQUIRE(h.run_until([&] { return b.messages.size() >= 800; }));
+    CHECK(in_order(b.messages, 0, 800, kSize));
+    CHECK(reports.size() > at_pause);
+    CHECK(h.broker->unread_from("a", 0).value_or(1) == 0);
+    h.broker->watch_unread("a", 0, {});
+    CHECK(h.finish() == 0);
+}
