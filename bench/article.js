@@ -258,14 +258,16 @@ async function repeated() {
   console.log(`the article for ${seconds} s, ${plan}: ` +
               `parent sends 1 KiB messages ${rate > 0 ? `at ${rate}/s` : 'flat out'}, never waiting` +
               `${throttle ? '' : '; sender throttle off'}${quarterWeight ? '; instances at a quarter of the daemon\'s CPU weight' : ''}`);
-  console.log(`run  hog   parent peak MB        sent   delivered   lost   throttled  halved   drain s`);
+  console.log(`run  hog   parent peak MB  deaths        sent   delivered   lost   throttled  halved   drain s`);
   const results = [];
   for (const hog of sides) {
     for (let i = 1; i <= runs; i++) {
       const r = await underCorral(hog);
       const peak = mb(r.parentPeakKiB);
-      results.push({ hog, peak, lost: r.sent - r.delivered });
-      console.log(`${String(i).padStart(3)}  ${hog ? 'yes' : ' no'}  ${peak.toFixed(1).padStart(14)}  ${f0(r.sent).padStart(10)}  ` +
+      // A parent that died (its cgroup's OOM killer at 1 GiB) took its peak with it: such a run fails.
+      results.push({ hog, peak, lost: r.sent - r.delivered, deaths: r.parentDeaths });
+      console.log(`${String(i).padStart(3)}  ${hog ? 'yes' : ' no'}  ${peak.toFixed(1).padStart(14)}  ${String(r.parentDeaths).padStart(6)}  ` +
+                  `${f0(r.sent).padStart(10)}  ` +
                   `${f0(r.delivered).padStart(10)}  ${f0(r.sent - r.delivered).padStart(5)}  ` +
                   `${`${r.throttles}x ${(r.throttledMs / 1000).toFixed(1)}s`.padStart(10)}  ${String(r.halvings).padStart(6)}  ` +
                   `${r.drainSeconds.toFixed(1).padStart(8)}`);
@@ -278,7 +280,9 @@ async function repeated() {
   }
   const worst = Math.max(...results.map((r) => r.peak));
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
-  console.log(`targets: parent peak under 150 MB in every run: ${worst < 150 ? 'met' : 'MISSED'} (worst ${worst.toFixed(1)} MB); ` +
+  const deaths = results.reduce((sum, r) => sum + r.deaths, 0);
+  console.log(`targets: parent peak under 150 MB in every run, and never killed: ` +
+              `${worst < 150 && deaths === 0 ? 'met' : 'MISSED'} (worst ${worst.toFixed(1)} MB, ${deaths} death(s)); ` +
               `nothing lost: ${lost === 0 ? 'met' : `MISSED (${f0(lost)})`}`);
 }
 
