@@ -18,6 +18,7 @@
 #include "base/exit_codes.hpp"
 #include "base/fd_limit.hpp"
 #include "base/fd_reserve.hpp"
+#include "base/priority.hpp"
 #include "base/unique_fd.hpp"
 #include "supervisor/daemon/cgroup_setup.hpp"
 #include "supervisor/daemon/daemon.hpp"
@@ -74,6 +75,15 @@ void prepare_descriptors() {
     fd_reserve().fill(kReservedFds);
 }
 
+// Before any thread is made (the journal writer's, libuv's pool): they take the level of their creator.
+void prepare_priority() {
+    if (Result<Priority> priority = raise_priority(); !priority) {
+        spdlog::info("{} (it stays at the level it was started with)", priority.error().message());
+    } else if (priority->now != priority->before) {
+        spdlog::debug("nice level {} (services get {})", priority->now, priority->before);
+    }
+}
+
 int run_daemon(config::Config config, StartupReport& report) {
     std::string error;
     std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
@@ -83,6 +93,7 @@ int run_daemon(config::Config config, StartupReport& report) {
     }
     std::signal(SIGPIPE, SIG_IGN);
     prepare_descriptors();
+    prepare_priority();
 
     char exe[PATH_MAX];
     size_t exe_size = sizeof exe;

@@ -16,6 +16,7 @@ namespace corral::exec {
 namespace {
 
 constexpr int kMaxCgroups = 8;
+constexpr long kNoNice = 1000;
 constexpr unsigned kMaxPath = 4096;
 
 enum class Stage { exec, cgroup };
@@ -173,6 +174,7 @@ int shim_main(int argc, char** argv, int first) {
     long parent = 0;
     long nofile = -1;
     long standby_fd = -1;
+    long nice = kNoNice;
     char* cgroups[kMaxCgroups];
     int cgroup_count = 0;
     int i = first;
@@ -190,6 +192,8 @@ int shim_main(int argc, char** argv, int first) {
         } else if (has_value && std::strcmp(arg, "--nofile") == 0 && parse_long(argv[i + 1], nofile)) {
             ++i;
         } else if (has_value && std::strcmp(arg, "--standby-fd") == 0 && parse_long(argv[i + 1], standby_fd)) {
+            ++i;
+        } else if (has_value && std::strcmp(arg, "--nice") == 0 && parse_long(argv[i + 1], nice)) {
             ++i;
         } else if (has_value && std::strcmp(arg, "--cgroup") == 0 && std::strchr(argv[i + 1], ':') != nullptr &&
                    cgroup_count < kMaxCgroups) {
@@ -214,6 +218,9 @@ int shim_main(int argc, char** argv, int first) {
     if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail(fd, errno, Stage::exec, "cannot prepare", argv[i]);
     join_cgroups(fd, cgroups, cgroup_count);
     if (nofile >= 0) restore_fd_limit(static_cast<rlim_t>(nofile));
+    // The daemon runs above the level it was started with; the program gets that level back (lowering
+    // one's own priority is always allowed).
+    if (nice != kNoNice) setpriority(PRIO_PROCESS, 0, static_cast<int>(nice));
     if (standby_fd >= 0) wait_for_go(fd, static_cast<int>(standby_fd), argv[i]);
     // Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here.
     close_range(static_cast<unsigned>(fd > 3 ? fd : 3) + 1, ~0U, 0);

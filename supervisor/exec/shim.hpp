@@ -9,15 +9,15 @@
 // id). The shim binds the child's life to the daemon (PR_SET_PDEATHSIG, then checks that its parent is
 // still the daemon: it may have died before the prctl), joins the instance's cgroups and checks in
 // /proc/self/cgroup that it landed in each (the program never runs an instruction outside its limits),
-// gives back the soft descriptor limit the daemon was started with, closes every descriptor above the
-// report fd, and execs.
+// gives back the soft descriptor limit and the nice level the daemon was started with, closes every
+// descriptor above the report fd, and execs.
 //
 // With --standby-fd N (a standby: the next incarnation made in advance, supervisor/instance/standby.hpp)
 // the shim does all of that but the exec, then waits on the Unix socket N for the word to go: one byte
 // saying which of stdout, stderr and the IPC channel follow as descriptors (SCM_RIGHTS), put at 1, 2 and
 // 3 (those not sent stay /dev/null, or closed for 3). EOF instead (the daemon let go of it) exits 0.
 //
-// Options: --report-fd N --parent PID [--nofile SOFT] [--standby-fd N] [--cgroup HIERARCHY:DIR]... --
+// Options: --report-fd N --parent PID [--nofile SOFT] [--nice LEVEL] [--standby-fd N] [--cgroup HIERARCHY:DIR]... --
 // PROGRAM ARGS...
 // Failures are reported on the report fd (made close-on-exec here): EOF without data means the program is
 // running; "<errno> exec\n" means execvp failed, "<errno> cgroup\n" that joining a cgroup failed. The

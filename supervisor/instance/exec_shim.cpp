@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "base/fd_limit.hpp"
+#include "base/priority.hpp"
 
 namespace corral::supervisor {
 
@@ -27,6 +28,10 @@ std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
     if (const auto nofile = fd_limit_for_children()) {
         argv.push_back("--nofile");
         argv.push_back(std::to_string(*nofile));
+    }
+    if (const auto nice = nice_for_children()) {
+        argv.push_back("--nice");
+        argv.push_back(std::to_string(*nice));
     }
     for (const auto& target : cgroups) {
         argv.push_back("--cgroup");

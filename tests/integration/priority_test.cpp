@@ -1,0 +1,57 @@
+// The daemon runs a few nice levels above where it was started (the broker must not wait for the CPU
+// behind the host's other work); its services get the level it was started with back, standbys included.
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <sstream>
+#include <string>
+
+#include "base/priority.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/records.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
+
+using namespace corral::test;
+
+namespace {
+
+// Field 19 of /proc/PID/stat; 100 when it cannot be read.
+int nice_of(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return 100;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+        if (i == 19) return std::stoi(field);
+    }
+    return 100;
+}
+
+}  // namespace
+
+TEST_CASE("the daemon runs above the nice level it was started with, and its services get that level back") {
+    errno = 0;
+    const int own = ::getpriority(PRIO_PROCESS, 0);
+    REQUIRE(errno == 0);
+    TempDir dir;
+    dir.write("corral.toml", subst(R"(
+[services.web]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
+)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+    CorralProcess corral(dir.path(), {"up"});
+    REQUIRE(wait_until([&] { return count_records(dir / "record", "start") == 1; }, 10s));
+    if (::geteuid() == 0) CHECK(nice_of(corral.pid()) == std::max(-20, own - corral::kDaemonNiceBoost));
+    const pid_t service = records_of(dir / "record", "start").front().pid;
+    CHECK(nice_of(service) == own);
+    for (const pid_t pid : descendants_of(corral.pid())) {
+        CAPTURE(pid);
+        CHECK(nice_of(pid) == own);  // the standby too
+    }
+    CHECK(corral.stop() == 0);
+}
