@@ -10,6 +10,7 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
         if (now - *engaged_since_ >= kLeastEngaged && unread <= params_.above / kLiftShare) {
             throttled_ += std::chrono::duration_cast<Duration>(now - *engaged_since_);
             engaged_since_.reset();
+            lifted_at_ = now;
             above_since_.reset();
             far_behind_since_.reset();
             return ThrottleDecision::lift;
@@ -32,7 +33,10 @@ ThrottleDecision SenderThrottle::sample(TimePoint now, std::size_t unread) {
     if (!above_since_) above_since_ = now;
     if (now - *above_since_ < params_.for_ && unread < kAtOnce * params_.above) return ThrottleDecision::none;
     engaged_since_ = now;
-    cap_ = params_.cpu_percent;
+    // Behind again soon after a lift: the cap it had then was not too tight, and the one before was not
+    // enough; starting over at `cpu_percent` would let it run ahead again every time.
+    const bool soon = lifted_at_ && now - *lifted_at_ < kRemembered;
+    cap_ = soon ? std::min(cap_, params_.cpu_percent) : params_.cpu_percent;
     cap_set_ = now;
     far_behind_since_.reset();
     peak_ = unread;

@@ -20,7 +20,8 @@
 //   - lift: once engaged for at least kLeastEngaged, a sample finds at most `above` / kLiftShare unread
 //     (the broker has caught up). The least engaged time keeps a sender that refills the buffer at once
 //     from being throttled and released several times a second. The next engagement starts again at
-//     `cpu_percent`.
+//     `cpu_percent`, unless it comes within kRemembered of the lift: then at the cap in force at the lift
+//     (a sender that catches up only at 1% would otherwise run ahead again at 10% every time).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -46,6 +47,7 @@ public:
     static constexpr std::size_t kAtOnce = 4;
     static constexpr Duration kTightenAfter{500};
     static constexpr unsigned kFloorPercent = 1;
+    static constexpr Duration kRemembered{2000};
 
     explicit SenderThrottle(SenderThrottleParams params) : params_(params) {}
 
@@ -73,6 +75,7 @@ private:
     std::optional<TimePoint> engaged_since_;
     std::optional<TimePoint> far_behind_since_;  // engaged: first of the samples in a row at kAtOnce * above
     TimePoint cap_set_{};                        // engaged: when the cap was last set
+    std::optional<TimePoint> lifted_at_;         // the last lift
     unsigned cap_ = 0;
     std::size_t peak_ = 0;
     std::uint64_t engagements_ = 0;

@@ -52,9 +52,13 @@ TEST_CASE("sender throttle: a sender still far ahead at its cap gets half of it 
     const auto tightened = feed(throttle, t0 + 920ms, t0 + 5s, 10ms, 9 * kMiB);
     CHECK(tightened == std::vector<ThrottleDecision>(2, ThrottleDecision::tighten));  // 2%, then 1%
     CHECK(throttle.cap_percent() == SenderThrottle::kFloorPercent);
-    // Caught up: lifted; the next engagement starts at the configured cap again.
+    // Caught up: lifted. Behind again within 2 s: it starts at the cap it had (1%); later, at the
+    // configured one again.
     CHECK(throttle.sample(t0 + 6s, 0) == ThrottleDecision::lift);
     REQUIRE(throttle.sample(t0 + 7s, 9 * kMiB) == ThrottleDecision::engage);
+    CHECK(throttle.cap_percent() == SenderThrottle::kFloorPercent);
+    CHECK(throttle.sample(t0 + 8s, 0) == ThrottleDecision::lift);
+    REQUIRE(throttle.sample(t0 + 11s, 9 * kMiB) == ThrottleDecision::engage);
     CHECK(throttle.cap_percent() == 10);
 }
 
