@@ -74,6 +74,8 @@ bool Instance::spawn_from_standby() {
     std::optional<ipc::ChannelSocket> channel = open_channel();
     if (!out || !err || (has_channel() && !channel)) {
         output_.abandon();
+        standby_ = std::move(standby);
+        drop_standby();  // out of descriptors: the plain start that follows says so
         return false;
     }
     incarnation_ = standby->take(*this, std::move(out), std::move(err),
