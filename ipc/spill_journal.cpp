@@ -95,6 +95,7 @@ void SpillJournal::wait_written() {
 }
 
 Status SpillJournal::write_error() {
+    if (unwritten_.empty()) return {};  // nothing handed over waits: no write can have failed (no lock per append)
     settle();
     if (data_error_ == 0) return {};
     const int error = data_error_;

@@ -19,15 +19,18 @@ UniqueFd connect_capture(uv_pipe_t* capture) {
     return write_end;
 }
 
+// A service that may be started again, with the standby on.
+bool standby_enabled(const config::ServiceSpec& spec) {
+    return spec.standby && spec.restart != policies::RestartMode::never;
+}
+
 }  // namespace
 
-bool Instance::wants_standby() const {
-    return group_ != nullptr && spec_->standby && spec_->restart != policies::RestartMode::never;
-}
+bool Instance::wants_standby() const { return group_ != nullptr && standby_enabled(*spec_); }
 
 cgroup::Limits Instance::group_limits(const config::ServiceSpec& spec) const {
     cgroup::Limits limits = spec.limits;
-    if (spec.standby && spec.restart != policies::RestartMode::never && limits.pids.max) ++*limits.pids.max;
+    if (standby_enabled(spec) && limits.pids.max) ++*limits.pids.max;
     return limits;
 }
 
