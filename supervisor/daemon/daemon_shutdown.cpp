@@ -122,6 +122,8 @@ void Daemon::settle() {
 void Daemon::sweep() {
     reaper_.reap();
     for (const pid_t pid : OrphanReaper::children()) {
+        // An owned pid is one corral already stopped (a dropped standby) and whose exit libuv will hear.
+        if (reaper_.owns(pid)) continue;
         spdlog::warn("process {} left its service's process group and is still running: killing it", pid);
         ::kill(pid, SIGKILL);
     }

@@ -21,6 +21,7 @@ public:
 
     void own(pid_t pid) { owned_.insert(pid); }
     void disown(pid_t pid) { owned_.erase(pid); }
+    bool owns(pid_t pid) const { return owned_.contains(pid); }
 
     // Waits for every exited child that is not owned; returns how many were reaped.
     int reap();

@@ -154,6 +154,7 @@ stop = { timeout = "500ms" }
     const auto log = dir / ".corral/corral.log";
     if (lines_containing(log, "hybrid cgroups").size() + lines_containing(log, "cgroup v2").size() > 0) {
         // With a cgroup the stop itself reached it, not the daemon's last sweep.
+        CAPTURE(read_file(log));
         CHECK(lines_containing(log, "left its service's process group").empty());
     }
     CHECK(descendants_of(getpid()).empty());
