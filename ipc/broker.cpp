@@ -134,9 +134,9 @@ void Broker::update_reading(const std::string& sender_service) {
                     spdlog::warn("ipc: {} is not read until its routes drain (queues full; {} time(s) so far)",
                                  endpoint->name, endpoint->paused_full);
                 }
-                // Not read, it is sampled no more: the throttle hears now how far behind it is, before
-                // what it sends piles up in its own memory.
-                if (blocked) report_behind(*endpoint);
+                // Not read, it is sampled no more: the throttle hears now how far behind it is, and asks
+                // on a timer of its own until it is read again (its socket may fill meanwhile).
+                report_behind(*endpoint);
             }
         } else if (!endpoint->channel->reading()) {
             endpoint->channel->resume_reading();

@@ -41,6 +41,7 @@
 #include "ipc/channel.hpp"
 #include "ipc/delivery_queue.hpp"
 #include "ipc/journal_writer.hpp"
+#include "policies/channel_freeze.hpp"
 #include "policies/token_bucket.hpp"
 
 namespace corral::ipc {
@@ -64,6 +65,15 @@ struct BrokerConfig {
     bool operator==(const BrokerConfig&) const = default;
 };
 
+// How far behind the broker is with what one sender wrote.
+struct SenderBacklog {
+    // Not yet where it goes: unread on the daemon's end, plus what its routes spilled that the disk has
+    // not taken yet (the sender throttle's measure).
+    std::size_t behind = 0;
+    policies::ChannelLoad channel;  // its socket alone (the channel freeze's)
+    bool read = true;  // false: the broker does not read it now (its routes are full, it is cooled, ...)
+};
+
 class Broker {
 public:
     static constexpr std::size_t kHighWater = 64 * 1024;
@@ -84,15 +94,15 @@ public:
     // A cooling instance receives nothing until released (and, when it is a sender, is not read).
     void hold(const std::string& service, unsigned index, bool receive, bool send);
 
-    // Reports to `listener` how many bytes the instance has written that are not yet where they go: not read
-    // yet by the broker (FIONREAD on the daemon's end), or spilled by its routes and still waiting for the
-    // disk (the journal writer is behind). After reads of it, at most every kUnreadSampleGap, while it is a
-    // sender with routes: nothing is sampled while it sends nothing. Also once when its routes block it
-    // (it is not read until they drain). An empty listener stops it.
+    // Reports to `listener` how far behind the broker is with what the instance wrote (SenderBacklog).
+    // After reads of it, at most every kUnreadSampleGap, while it is a sender with routes: nothing is
+    // sampled while it sends nothing. Also once when its reading stops because its routes block it. While
+    // it is not read, the listener has to ask (backlog_of): its socket fills without a sign. An empty
+    // listener stops it.
     static constexpr policies::Duration kUnreadSampleGap{10};
-    void watch_unread(const std::string& service, unsigned index, std::function<void(std::size_t)> listener);
+    void watch_unread(const std::string& service, unsigned index, std::function<void(const SenderBacklog&)> listener);
     // The same, asked now (nullopt without a channel).
-    std::optional<std::size_t> unread_from(const std::string& service, unsigned index) const;
+    std::optional<SenderBacklog> backlog_of(const std::string& service, unsigned index) const;
 
     // Messages and bytes read from the instance's current channel (nullopt without one).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> sent(const std::string& service, unsigned index) const;
@@ -139,7 +149,7 @@ private:
     // Tells the sender's listener now how far behind it is (a sample outside the reads: its reading stops).
     void report_behind(Endpoint& sender);
     // What `sender` (with a channel) wrote that is not yet where it goes (see watch_unread).
-    std::size_t behind(const Endpoint& sender) const;
+    SenderBacklog backlog(const Endpoint& sender) const;
     Endpoint* endpoint(const std::string& service, unsigned index);
     Endpoint& slot(const std::string& service, unsigned index);  // created on first use, kept until close()
     const std::vector<Route*>& routes_from(const std::string& service) const;

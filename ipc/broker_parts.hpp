@@ -44,7 +44,7 @@ struct Broker::Endpoint {
     std::string outgoing;
     // Told what the sender left unread on our end, at most every kUnreadSampleGap, after a read
     // (broker_unread.cpp); empty: nobody asks.
-    std::function<void(std::size_t unread)> unread_listener;
+    std::function<void(const SenderBacklog&)> unread_listener;
     policies::TimePoint unread_sampled{};
 
     // Can take another frame now: its socket's user-space queue and what waits to be written are under

@@ -6,24 +6,29 @@
 
 namespace corral::ipc {
 
-void Broker::watch_unread(const std::string& service, unsigned index, std::function<void(std::size_t)> listener) {
+void Broker::watch_unread(const std::string& service, unsigned index,
+                          std::function<void(const SenderBacklog&)> listener) {
     Endpoint& sender = slot(service, index);
     sender.unread_listener = std::move(listener);
     sender.unread_sampled = {};
 }
 
-std::optional<std::size_t> Broker::unread_from(const std::string& service, unsigned index) const {
+std::optional<SenderBacklog> Broker::backlog_of(const std::string& service, unsigned index) const {
     const auto found = endpoints_.find(instance_name(service, index));
     if (found == endpoints_.end() || !found->second->channel || !found->second->channel->open()) return std::nullopt;
-    return behind(*found->second);
+    return backlog(*found->second);
 }
 
-std::size_t Broker::behind(const Endpoint& sender) const {
-    std::size_t bytes = sender.channel->unread_from_peer();
+SenderBacklog Broker::backlog(const Endpoint& sender) const {
+    const Channel& channel = *sender.channel;
+    SenderBacklog result;
+    result.channel = {channel.unread_from_peer(), channel.frame_size(), channel.sender_buffer()};
+    result.behind = result.channel.unread;
     for (const Route* route : routes_from(sender.service)) {
-        for (const auto& [index, queue] : route->queues) bytes += queue->unwritten_bytes();
+        for (const auto& [index, queue] : route->queues) result.behind += queue->unwritten_bytes();
     }
-    return bytes;
+    result.read = channel.reading();
+    return result;
 }
 
 void Broker::sample_unread(Endpoint& sender) {
@@ -37,7 +42,7 @@ void Broker::report_behind(Endpoint& sender) {
     if (!sender.unread_listener || !sender.channel) return;
     sender.unread_sampled = policies::Clock::now();
     // The listener may act on the instance (a cgroup write), never on the broker.
-    sender.unread_listener(behind(sender));
+    sender.unread_listener(backlog(sender));
 }
 
 }  // namespace corral::ipc

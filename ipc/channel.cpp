@@ -21,7 +21,8 @@ constexpr std::size_t kReadBufferSize = kSharedReadBufferSize;
 
 Channel::Channel(uv_loop_t* loop, int fd, std::string name, Serialization mode, std::size_t max_message,
                  std::size_t sender_buffer, Events events)
-    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message), pacing_(sender_buffer) {
+    : name_(std::move(name)), events_(std::move(events)), decoder_(mode, max_message), pacing_(sender_buffer),
+      sender_buffer_(sender_buffer) {
     sink_.frame = [this](std::string_view frame, std::string_view payload) {
         ++frames_in;
         events_.frame(*this, frame, payload);
@@ -122,7 +123,9 @@ bool Channel::handle_read(ssize_t nread, const char* bytes) {
         return false;
     }
     bytes_in += static_cast<std::uint64_t>(nread);
+    const std::uint64_t before = frames_in;
     decoder_.feed(std::string_view(bytes, static_cast<std::size_t>(nread)), sink_);
+    if (frames_in > before) frame_size_ = static_cast<std::size_t>(nread) / static_cast<std::size_t>(frames_in - before);
     if (events_.read_done) events_.read_done(*this);
     return true;
 }

@@ -55,6 +55,10 @@ public:
     std::size_t unread_by_peer() const;
     // Bytes the instance wrote that the broker has not read yet (FIONREAD; 0 when unknown).
     std::size_t unread_from_peer() const;
+    // The average size of the frames of the last read that had any (0 before one).
+    std::size_t frame_size() const { return frame_size_; }
+    // The send buffer of the instance's end, as given at construction.
+    std::size_t sender_buffer() const { return sender_buffer_; }
     void close();
 
     std::uint64_t frames_in = 0;
@@ -82,6 +86,8 @@ private:
     UvHandle<uv_pipe_t> pipe_;
     UvHandle<uv_timer_t> tick_;  // reads a paced channel
     policies::ReadPacing pacing_;
+    std::size_t sender_buffer_ = 0;
+    std::size_t frame_size_ = 0;
     bool reading_ = false;  // the owner wants it read
     std::size_t in_flight_ = 0;  // uv_write requests not completed
 };

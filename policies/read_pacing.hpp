@@ -45,10 +45,12 @@ public:
     // answer at once.
     void on_write();
 
+    // What `frames` frames of `bytes` bytes in all cost the sender's socket buffer, at most.
+    static std::size_t load(std::size_t frames, std::size_t bytes) { return 2 * bytes + frames * kFrameOverhead; }
+
 private:
     // `now`'s read is the first of a new streak.
     void restart_streak(TimePoint now);
-    static std::size_t load(std::size_t frames, std::size_t bytes) { return 2 * bytes + frames * kFrameOverhead; }
 
     std::size_t budget_;  // what one tick may find, counted as above
     bool paced_ = false;

@@ -78,16 +78,24 @@ std::string paint_memory(const Style& style, const Json& memory, const std::stri
     return cell.substr(0, start) + painted;
 }
 
-// "parent#0: CPU throttled 3 times, 4.2s in all (its messages waited unread on corral's end)", one line per
-// instance that ever was, after a blank line; "" when none was.
+// "parent#0: CPU throttled 3 times, 4.2s in all (its messages waited unread on corral's end); frozen twice
+// (its channel was a quarter full)", one line per instance that ever was, after a blank line; "" when none was.
 std::string render_throttles(const Json& instances) {
     std::string lines;
     for (const auto& instance : instances) {
         const auto count = integer_of(instance, "throttles");
-        if (!count || *count <= 0) continue;
-        lines += instance_name(instance) + ": CPU throttled " + std::to_string(*count) +
-                 (*count == 1 ? " time, " : " times, ") + duration_of(instance, "throttled_ms") +
-                 " in all (its messages waited unread on corral's end)\n";
+        const auto freezes = integer_of(instance, "channel_freezes").value_or(0);
+        if ((!count || *count <= 0) && freezes <= 0) continue;
+        lines += instance_name(instance) + ":";
+        if (count && *count > 0) {
+            lines += " CPU throttled " + std::to_string(*count) + (*count == 1 ? " time, " : " times, ") +
+                     duration_of(instance, "throttled_ms") + " in all (its messages waited unread on corral's end)";
+        }
+        if (freezes > 0) {
+            lines += std::string(count && *count > 0 ? ";" : "") + " frozen " + std::to_string(freezes) +
+                     (freezes == 1 ? " time" : " times") + " (its channel was a quarter full)";
+        }
+        lines += "\n";
     }
     return lines.empty() ? lines : "\n" + lines;
 }
@@ -176,7 +184,10 @@ Row status_row(const Json& instance, const StatusView& view, std::size_t size_wi
         state = "cooling " +
                 (integer_of(cooling, "left_ms") ? duration_of(cooling, "left_ms") : std::string("(manual)"));
     } else if (instance.is_object() && instance.contains("throttle") && instance["throttle"].is_object()) {
-        state = "throttled " + std::to_string(integer_of(instance["throttle"], "cpu_percent").value_or(0)) + "%";
+        const Json& throttle = instance["throttle"];
+        const auto cap = integer_of(throttle, "cpu_percent");
+        const bool frozen = throttle.contains("frozen") && throttle["frozen"] == true;
+        state = cap ? "throttled " + std::to_string(*cap) + "%" + (frozen ? ", frozen" : "") : "frozen (channel)";
     }
     return {instance_name(instance), pid ? std::to_string(*pid) : "-", state,
             pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
@@ -188,7 +199,7 @@ std::string paint_cell(const Style& style, const Json& instances, int row, std::
                        const std::string& cell) {
     if (row < 0) return style.bold(cell);
     const Json& instance = instances[static_cast<std::size_t>(row)];
-    if (column == 2 && cell.starts_with("throttled")) return style.yellow(cell);
+    if (column == 2 && (cell.starts_with("throttled") || cell.starts_with("frozen"))) return style.yellow(cell);
     if (column == 2) return cell.starts_with("cooling") ? style.cyan(cell) : paint_state(style, cell);
     if (column == 5 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
     if (column == 6 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);

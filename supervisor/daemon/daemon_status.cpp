@@ -33,7 +33,8 @@ json cooling_json(const Instance& instance, policies::TimePoint now) {
 json throttle_json(const Instance& instance, policies::TimePoint now) {
     const auto throttle = instance.throttle_state();
     if (!throttle) return nullptr;
-    return {{"cpu_percent", throttle->cpu_percent},
+    return {{"cpu_percent", throttle->cpu_percent ? json(*throttle->cpu_percent) : json(nullptr)},
+            {"frozen", throttle->frozen},
             {"for_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - throttle->since).count()},
             {"peak_unread_bytes", throttle->peak_unread}};
 }
@@ -50,6 +51,7 @@ json Daemon::status_json() const {
             status["cooling"] = cooling_json(*instance, now);
             status["throttle"] = throttle_json(*instance, now);
             status["throttles"] = instance->throttles();
+            status["channel_freezes"] = instance->channel_freezes();
             status["throttled_ms"] = instance->throttled_for(now).count();
             instances.push_back(std::move(status));
         }

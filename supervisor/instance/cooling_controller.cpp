@@ -22,9 +22,7 @@ const char* mode_name(CoolingMode mode) { return mode == CoolingMode::freeze ? "
 CoolingController::CoolingController(uv_loop_t* loop, Owner& owner, Setup setup)
     : owner_(owner), setup_(std::move(setup)), timer_(required_timer(loop, setup_.name, this)) {}
 
-void CoolingController::start(const std::optional<policies::CoolingParams>& params, std::string group,
-                              policies::TimePoint now) {
-    group_ = std::move(group);
+void CoolingController::start(const std::optional<policies::CoolingParams>& params, policies::TimePoint now) {
     policy_.emplace(params, now);
     carried_out_ = false;
     ipc_sent_.reset();
@@ -107,7 +105,7 @@ void CoolingController::announce(const policies::CoolingTransition& transition, 
     const bool hold_sends =
         mode == CoolingMode::freeze || manual || (params && params->trigger == CoolingTrigger::ipc_rate);
     if (setup_.broker != nullptr) setup_.broker->hold(setup_.service, setup_.index, cooling, cooling && hold_sends);
-    set_frozen(cooling && mode == CoolingMode::freeze && owner_.may_freeze());
+    want_frozen(cooling && mode == CoolingMode::freeze);
     carried_out_ = cooling;
     if (cooling) {
         const auto left = policy_->time_left(now);
@@ -135,18 +133,13 @@ void CoolingController::on_timer(uv_timer_t* timer) {
     self->carry_out(self->policy_->tick(now), now);
 }
 
-void CoolingController::set_frozen(bool frozen) {
-    if (frozen == frozen_ || group_.empty() || setup_.cgroups == nullptr) return;
-    if (const Status status = setup_.cgroups->freeze(group_, frozen); !status) {
-        spdlog::error("{}: cannot {} its cgroup: {}", setup_.name, frozen ? "freeze" : "thaw", status.error().message());
-        return;
-    }
-    frozen_ = frozen;
+void CoolingController::want_frozen(bool frozen) {
+    if (setup_.freezer != nullptr) setup_.freezer->want(GroupFreezer::Part::cooling, frozen);
 }
 
 void CoolingController::end() {
     uv_timer_stop(timer_.get());
-    set_frozen(false);
+    want_frozen(false);
     if (carried_out_) {
         if (setup_.broker != nullptr) setup_.broker->hold(setup_.service, setup_.index, false, false);
         carried_out_ = false;

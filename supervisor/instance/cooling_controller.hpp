@@ -7,8 +7,8 @@
 //
 // Ownership: the Instance owns one for its whole life. A policy exists from start() (the program was
 // exec'd) to end() (the incarnation is gone). The controller owns that policy, its timer (the end of a
-// cool period, a schedule's next turn), the frozen state and the IPC-rate sampling. The broker and the
-// cgroup driver are the daemon's and outlive it.
+// cool period, a schedule's next turn) and the IPC-rate sampling. The broker is the daemon's, the freezer the
+// Instance's: both outlive it.
 #include <uv.h>
 
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "base/uv_handle.hpp"
 #include "ipc/broker.hpp"
 #include "policies/cooling.hpp"
-#include "supervisor/cgroup/driver.hpp"
+#include "supervisor/instance/group_freezer.hpp"
 
 namespace corral::supervisor {
 
@@ -27,9 +27,6 @@ class CoolingController {
 public:
     class Owner {
     public:
-        // False on the instance's way down: frozen, it could not act on its stop signal (nor die of
-        // SIGKILL under the v1 freezer).
-        virtual bool may_freeze() const = 0;
         // A cool period started or ended.
         virtual void on_cooling(bool cooling, const std::string& reason) = 0;
 
@@ -38,13 +35,13 @@ public:
     };
 
     // Who it cools: `name` for log lines ("api#0"), `service` and `index` for the broker (null: no
-    // channels), `cgroups` for freeze mode (null: process groups only).
+    // channels), `freezer` for freeze mode (null: process groups only).
     struct Setup {
         std::string name;
         std::string service;
         unsigned index = 0;
         ipc::Broker* broker = nullptr;
-        cgroup::Driver* cgroups = nullptr;
+        GroupFreezer* freezer = nullptr;
     };
 
     struct State {
@@ -57,8 +54,8 @@ public:
     CoolingController(const CoolingController&) = delete;
     CoolingController& operator=(const CoolingController&) = delete;
 
-    // The program runs: a policy with `params` starts. `group` is its cgroup ("api/0"), "" for none.
-    void start(const std::optional<policies::CoolingParams>& params, std::string group, policies::TimePoint now);
+    // The program runs: a policy with `params` starts (the freezer knows its cgroup).
+    void start(const std::optional<policies::CoolingParams>& params, policies::TimePoint now);
     // One sample from the daemon's sampler. `params` are the spec's now (a reload applies them live);
     // `stats` is null when the cgroup's memory was not read, `write_rate` (bytes/s) goes with it.
     void sample(const std::optional<policies::CoolingParams>& params, const cgroup::MemoryStats* stats,
@@ -69,8 +66,6 @@ public:
     // corral cool / corral heat; nullopt when no incarnation runs.
     std::optional<policies::CoolingTransition> cool(std::optional<policies::Duration> for_how_long);
     std::optional<policies::CoolingTransition> heat();
-    // Thaws a frozen cgroup (before a stop, a restart or a kill); the cool period goes on.
-    void thaw() { set_frozen(false); }
     // nullopt while working or not running.
     std::optional<State> state(policies::TimePoint now) const;
 
@@ -80,14 +75,12 @@ private:
     void carry_out(const std::optional<policies::CoolingTransition>& transition, policies::TimePoint now);
     void announce(const policies::CoolingTransition& transition, policies::TimePoint now);
     void schedule_check(policies::TimePoint now);
-    void set_frozen(bool frozen);
+    void want_frozen(bool frozen);
 
     Owner& owner_;
     Setup setup_;
-    std::string group_;
     std::optional<policies::CoolingPolicy> policy_;  // while an incarnation runs
     bool carried_out_ = false;                        // held by the broker (and frozen, in freeze mode)
-    bool frozen_ = false;
     UvHandle<uv_timer_t> timer_;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> ipc_sent_;  // messages, bytes at ipc_sent_ms_
     std::int64_t ipc_sent_ms_ = 0;

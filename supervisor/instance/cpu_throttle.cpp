@@ -25,7 +25,8 @@ void CpuThrottle::start(const std::optional<policies::SenderThrottleParams>& par
     } else {
         policy_.emplace(*params);
     }
-    setup_.broker->watch_unread(setup_.service, setup_.index, [this](std::size_t unread) { on_unread(unread); });
+    setup_.broker->watch_unread(setup_.service, setup_.index,
+                                [this](const ipc::SenderBacklog& backlog) { on_backlog(backlog); });
     watching_ = true;
 }
 
@@ -33,6 +34,11 @@ void CpuThrottle::end() {
     if (watching_ && setup_.broker != nullptr) setup_.broker->watch_unread(setup_.service, setup_.index, {});
     watching_ = false;
     uv_timer_stop(timer_.get());
+    period_ms_ = 0;
+    if (freeze_.frozen()) {
+        freeze_.release();
+        if (setup_.freezer != nullptr) setup_.freezer->want(GroupFreezer::Part::channel, false);
+    }
     if (policy_ && policy_->release(policies::Clock::now())) {
         // The group outlives the incarnation: the next one starts with the configured cap.
         apply(false);
@@ -41,8 +47,18 @@ void CpuThrottle::end() {
 }
 
 std::optional<CpuThrottle::State> CpuThrottle::state() const {
-    if (!policy_ || !policy_->engaged()) return std::nullopt;
-    return State{*policy_->engaged_since(), policy_->peak_unread(), throttled_cap()};
+    const bool throttled = policy_ && policy_->engaged();
+    if (!throttled && !freeze_.frozen()) return std::nullopt;
+    State state;
+    state.frozen = freeze_.frozen();
+    if (throttled) {
+        state.since = *policy_->engaged_since();
+        state.peak_unread = policy_->peak_unread();
+        state.cpu_percent = throttled_cap();
+    } else {
+        state.since = frozen_since_;
+    }
+    return state;
 }
 
 unsigned CpuThrottle::throttled_cap() const {
@@ -54,10 +70,57 @@ void CpuThrottle::on_timer(uv_timer_t* timer) {
     auto* self = static_cast<CpuThrottle*>(timer->data);
     if (!self->watching_ || self->setup_.broker == nullptr) return;
     // Gone channel: nothing waits unread any more.
-    self->on_unread(self->setup_.broker->unread_from(self->setup_.service, self->setup_.index).value_or(0));
+    self->on_backlog(self->setup_.broker->backlog_of(self->setup_.service, self->setup_.index).value_or(ipc::SenderBacklog{}));
 }
 
-void CpuThrottle::on_unread(std::size_t unread) {
+void CpuThrottle::on_backlog(const ipc::SenderBacklog& backlog) {
+    throttle(backlog.behind);
+    freeze(backlog);
+    schedule(backlog.read);
+}
+
+void CpuThrottle::schedule(bool read) {
+    std::uint64_t period = 0;
+    if (freeze_.frozen() || !read) {
+        period = static_cast<std::uint64_t>(kUnreadCheck.count());
+    } else if (policy_ && policy_->engaged()) {
+        period = static_cast<std::uint64_t>(kCheck.count());
+    }
+    if (period == period_ms_) return;
+    period_ms_ = period;
+    if (period == 0) {
+        uv_timer_stop(timer_.get());
+    } else {
+        uv_timer_start(timer_.get(), on_timer, period, period);
+    }
+}
+
+void CpuThrottle::freeze(const ipc::SenderBacklog& backlog) {
+    if (setup_.freezer == nullptr || !setup_.freezer->can_freeze()) return;
+    const auto& channel = backlog.channel;
+    switch (freeze_.sample(channel)) {
+        case policies::FreezeDecision::none: return;
+        case policies::FreezeDecision::freeze:
+            if (!setup_.freezer->want(GroupFreezer::Part::channel, true)) {
+                freeze_.release();  // on its way down: it is not frozen, and the next sample asks again
+                return;
+            }
+            frozen_since_ = policies::Clock::now();
+            spdlog::warn("{}: frozen: its channel is a quarter full ({} unread, about {} of its {} socket buffer); "
+                         "frozen until corral has read it down, before Node would keep what it sends in its own "
+                         "memory; freeze #{}",
+                         setup_.name, format_size(channel.unread), format_size(policies::ChannelFreeze::charge(channel)),
+                         format_size(channel.capacity), freeze_.freezes());
+            return;
+        case policies::FreezeDecision::thaw:
+            setup_.freezer->want(GroupFreezer::Part::channel, false);
+            spdlog::info("{}: thawed: corral read its channel down to {} unread; frozen {}", setup_.name,
+                         format_size(channel.unread), format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(policies::Clock::now() - frozen_since_)));
+            return;
+    }
+}
+
+void CpuThrottle::throttle(std::size_t unread) {
     if (!policy_) return;
     const policies::TimePoint now = policies::Clock::now();
     switch (policy_->sample(now, unread)) {
@@ -69,8 +132,6 @@ void CpuThrottle::on_unread(std::size_t unread) {
                          "throttle #{}",
                          setup_.name, throttled_cap(), format_size(unread), format_size(params.above),
                          format_duration(params.for_), policy_->engagements());
-            const auto ms = static_cast<std::uint64_t>(kCheck.count());
-            uv_timer_start(timer_.get(), on_timer, ms, ms);
             return;
         }
         case policies::ThrottleDecision::tighten:
@@ -82,7 +143,6 @@ void CpuThrottle::on_unread(std::size_t unread) {
                          format_duration(policies::SenderThrottle::kTightenAfter));
             return;
         case policies::ThrottleDecision::lift:
-            uv_timer_stop(timer_.get());
             apply(false);
             spdlog::info("{}: CPU throttle lifted: corral caught up ({} waiting, at most {} while throttled); "
                          "throttled {} in all",

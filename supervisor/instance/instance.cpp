@@ -37,8 +37,9 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       death_(context.loop, *this,
              {name_, spec_->name, index_, context.supervisor.state_dir, context.supervisor.postmortem,
               output_.out_log(), output_.err_log()}),
-      cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, context.cgroups}),
-      throttle_(context.loop, {name_, spec_->name, index_, context.broker, context.cgroups}),
+      freezer_(name_, context.cgroups, [this] { return lifecycle_.state == State::running; }),
+      cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, &freezer_}),
+      throttle_(context.loop, {name_, spec_->name, index_, context.broker, context.cgroups, &freezer_}),
       timer_(required_timer(context.loop, name_, this)) {}
 
 Instance::~Instance() {
@@ -53,17 +54,17 @@ void Instance::start() { handle({EventKind::start}); }
 
 // A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).
 void Instance::stop() {
-    cooling_.thaw();
+    freezer_.thaw();
     handle({EventKind::stop});
 }
 
 void Instance::restart() {
-    cooling_.thaw();
+    freezer_.thaw();
     handle({EventKind::restart});
 }
 
 void Instance::kill_now() {
-    cooling_.thaw();
+    freezer_.thaw();
     if (incarnation_) incarnation_->signal_group(SIGKILL);
 }
 
@@ -170,7 +171,8 @@ void Instance::on_exec(const ExecReport& report) {
         }
         return;
     }
-    cooling_.start(spec_->cooling, cgroup_name(), policies::Clock::now());
+    freezer_.set_group(cgroup_name());
+    cooling_.start(spec_->cooling, policies::Clock::now());
     throttle_.start(spec_->throttle, cgroup_name(), spec_->limits.cpu.max_percent);
     handle({EventKind::exec_ok});
     if (incarnation_) prepare_standby();
@@ -182,6 +184,7 @@ void Instance::on_gone(const policies::ExitStatus& status) {
     throttle_.end();
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
     cooling_.end();
+    freezer_.set_group({});
     if (memory_actions_) memory_actions_->incarnation_gone();
     death_.exited(status);
 }

@@ -6,7 +6,9 @@
 //   InstanceOutput      the two log files and the captures of the incarnations' stdout and stderr;
 //   DeathInvestigation  from an exit to the lifecycle's `gone`: evidence, classification, post-mortem;
 //   CoolingController   cool periods, carried out with the broker (hold) and the cgroup (freeze);
-//   CpuThrottle         a sender the broker cannot keep up with gets its CPU capped until it can;
+//   CpuThrottle         a sender the broker cannot keep up with gets its CPU capped until it can (and
+//                       is frozen while its channel is a quarter full);
+//   GroupFreezer        the cgroup's frozen state, wanted by either of those two;
 //   Standby             the next incarnation, waiting in the cgroup before its exec (with cgroups);
 //   MemoryMonitor       with a cgroup: OOM events, pressure and samples (and MemoryActions, what is
 //                       done about them: heap snapshots, a restart at memory.restart_at, a kill for
@@ -140,6 +142,7 @@ public:
     // The sender throttle: nullopt while not throttled; engagements and throttled time over the instance's life.
     std::optional<CpuThrottle::State> throttle_state() const { return throttle_.state(); }
     std::uint64_t throttles() const { return throttle_.engagements(); }
+    std::uint64_t channel_freezes() const { return throttle_.freezes(); }
     policies::Duration throttled_for(policies::TimePoint now) const { return throttle_.throttled_for(now); }
     const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
     const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
@@ -157,7 +160,6 @@ private:
     DeathInvestigation::Circumstances circumstances() const override;
     void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override;
     void on_investigation_settled() override;
-    bool may_freeze() const override { return lifecycle_.state == policies::State::running; }
     void on_cooling(bool cooling, const std::string& reason) override;
     static void on_timer(uv_timer_t* timer);
     static void on_restart_turn(void* self);
@@ -200,6 +202,7 @@ private:
     std::unique_ptr<InstanceGroup> group_;  // outlives the incarnation that points to it
     std::unique_ptr<MemoryMonitor> monitor_;
     DeathInvestigation death_;  // reads monitor_
+    GroupFreezer freezer_;  // the incarnation's cgroup, for cooling_ and throttle_
     CoolingController cooling_;
     CpuThrottle throttle_;
     std::unique_ptr<Incarnation> incarnation_;

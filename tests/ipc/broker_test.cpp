@@ -29,6 +29,7 @@ using corral::ipc::Broker;
 using corral::ipc::BrokerConfig;
 using corral::ipc::Overflow;
 using corral::ipc::RouteConfig;
+using corral::ipc::SenderBacklog;
 using corral::ipc::Serialization;
 using corral::test::Loop;
 using corral::test::TempDir;
@@ -547,9 +548,12 @@ TEST_CASE("broker: a sender its routes stop reading is reported behind at once, 
     b.reads = false;
     std::vector<std::size_t> reports;
     int while_paused = 0;  // reports made when its reading had stopped
-    h.broker->watch_unread("a", 0, [&](std::size_t behind) {
-        reports.push_back(behind);
-        if (h.channel("a#0")["reading"] == false) ++while_paused;
+    h.broker->watch_unread("a", 0, [&](const SenderBacklog& backlog) {
+        reports.push_back(backlog.behind);
+        if (!backlog.read) {
+            ++while_paused;
+            CHECK(h.channel("a#0")["reading"] == false);
+        }
     });
 
     // The receiver reads nothing: the queue fills and blocks the sender, whose reading stops; what it
@@ -562,14 +566,21 @@ TEST_CASE("broker: a sender its routes stop reading is reported behind at once, 
     for (int i = 400; i < 800; ++i) a.send(message(i, kSize));
     h.turns(20);
     CHECK(reports.size() == at_pause);  // not read, not sampled: the report came with the pause
-    CHECK(h.broker->unread_from("a", 0).value_or(0) > 100 * kSize);
+    const auto paused = h.broker->backlog_of("a", 0);
+    REQUIRE(paused);
+    CHECK(paused->behind > 100 * kSize);
+    CHECK(paused->channel.unread == paused->behind);  // nothing spilled
+    CHECK(paused->channel.frame_size > kSize);
+    CHECK(paused->channel.frame_size < 2 * kSize);
+    CHECK_FALSE(paused->read);
 
     // Read again once the receiver drains the queue: samples come with the reads.
     b.reads = true;
     REQUIRE(h.run_until([&] { return b.messages.size() >= 800; }));
     CHECK(in_order(b.messages, 0, 800, kSize));
     CHECK(reports.size() > at_pause);
-    CHECK(h.broker->unread_from("a", 0).value_or(1) == 0);
+    CHECK(h.broker->backlog_of("a", 0)->behind == 0);
+    CHECK(h.broker->backlog_of("a", 0)->read);
     h.broker->watch_unread("a", 0, {});
     CHECK(h.finish() == 0);
 }

@@ -19,6 +19,7 @@ using corral::policies::CoolingParams;
 using corral::policies::CoolingTrigger;
 using corral::policies::Duration;
 using corral::supervisor::CoolingController;
+using corral::supervisor::GroupFreezer;
 using corral::test::Loop;
 using corral::test::run_until;
 using namespace std::chrono_literals;
@@ -30,7 +31,6 @@ struct Owner final : CoolingController::Owner {
     bool running = true;
     std::vector<std::pair<bool, std::string>> heard;
 
-    bool may_freeze() const override { return running; }
     void on_cooling(bool cooling, const std::string& reason) override { heard.emplace_back(cooling, reason); }
 };
 
@@ -70,8 +70,15 @@ struct Case {
     Loop loop;
     Owner owner;
     FreezeRecorder cgroups;
+    GroupFreezer freezer{"api#0", &cgroups, [this] { return owner.running; }};
     std::unique_ptr<CoolingController> cooling =
-        std::make_unique<CoolingController>(loop.get(), owner, CoolingController::Setup{"api#0", "api", 0, nullptr, &cgroups});
+        std::make_unique<CoolingController>(loop.get(), owner, CoolingController::Setup{"api#0", "api", 0, nullptr, &freezer});
+
+    // The program runs in `group` with `params`.
+    void start(const std::optional<CoolingParams>& params, const std::string& group) {
+        freezer.set_group(group);
+        cooling->start(params, Clock::now());
+    }
 
     // The controller goes (closing its timer), the loop runs empty and closes.
     int close() {
@@ -104,7 +111,7 @@ TEST_CASE("cooling controller: a schedule cools and works again on its own timer
     params.trigger = CoolingTrigger::schedule;
     params.work = Duration{30};
     params.cool = Duration{30};
-    c.cooling->start(params, "", Clock::now());
+    c.start(params, "");
     REQUIRE(run_until(c.loop.get(), [&] { return c.owner.heard.size() >= 2; }, 5s));
 
     CHECK(c.owner.heard[0].first);
@@ -122,7 +129,7 @@ TEST_CASE("cooling controller: a schedule cools and works again on its own timer
 TEST_CASE("cooling controller: corral cool and corral heat, only while an incarnation runs") {
     Case c;
     CHECK_FALSE(c.cooling->cool(std::nullopt));
-    c.cooling->start(std::nullopt, "api/0", Clock::now());
+    c.start(std::nullopt, "api/0");
     CHECK_FALSE(c.cooling->state(Clock::now()));
 
     const auto cooled = c.cooling->cool(std::nullopt);
@@ -148,7 +155,7 @@ TEST_CASE("cooling controller: corral cool and corral heat, only while an incarn
 
 TEST_CASE("cooling controller: a cool period of a given length ends on the timer") {
     Case c;
-    c.cooling->start(std::nullopt, "api/0", Clock::now());
+    c.start(std::nullopt, "api/0");
     REQUIRE(c.cooling->cool(Duration{20}));
     uv_run(c.loop.get(), UV_RUN_DEFAULT);
 
@@ -158,9 +165,9 @@ TEST_CASE("cooling controller: a cool period of a given length ends on the timer
     CHECK(c.close() == 0);
 }
 
-TEST_CASE("cooling controller: freeze mode freezes the cgroup, thaws it for a stop, and the exit ends cooling") {
+TEST_CASE("cooling controller: freeze mode freezes the cgroup, a stop thaws it, and the exit ends cooling") {
     Case c;
-    c.cooling->start(memory_trigger(CoolingMode::freeze), "api/0", Clock::now());
+    c.start(memory_trigger(CoolingMode::freeze), "api/0");
     const auto stats = memory_at(90, 100);
     c.cooling->sample(memory_trigger(CoolingMode::freeze), &stats, 0, 1000, Clock::now());
 
@@ -168,7 +175,7 @@ TEST_CASE("cooling controller: freeze mode freezes the cgroup, thaws it for a st
     CHECK(c.owner.heard[0].first);
     CHECK(c.owner.heard[0].second.starts_with("memory 90% of memory.max over 50%"));
     CHECK(c.cgroups.freezes == std::vector<std::pair<std::string, bool>>{{"api/0", true}});
-    c.cooling->thaw();
+    c.freezer.thaw();
     CHECK(c.cgroups.freezes.back() == std::pair<std::string, bool>{"api/0", false});
     c.cooling->end();
     CHECK(c.owner.heard.back() == std::pair<bool, std::string>{false, "the program exited"});
@@ -179,7 +186,7 @@ TEST_CASE("cooling controller: freeze mode freezes the cgroup, thaws it for a st
 TEST_CASE("cooling controller: an instance on its way down cools without being frozen") {
     Case c;
     c.owner.running = false;
-    c.cooling->start(memory_trigger(CoolingMode::freeze), "api/0", Clock::now());
+    c.start(memory_trigger(CoolingMode::freeze), "api/0");
     const auto stats = memory_at(90, 100);
     c.cooling->sample(memory_trigger(CoolingMode::freeze), &stats, 0, 1000, Clock::now());
 
@@ -191,7 +198,7 @@ TEST_CASE("cooling controller: an instance on its way down cools without being f
 
 TEST_CASE("cooling controller: samples without memory figures change nothing - new params apply live") {
     Case c;
-    c.cooling->start(memory_trigger(CoolingMode::hold), "api/0", Clock::now());
+    c.start(memory_trigger(CoolingMode::hold), "api/0");
     c.cooling->sample(memory_trigger(CoolingMode::hold), nullptr, 0, 1000, Clock::now());
     CHECK(c.owner.heard.empty());
 
