@@ -14,7 +14,7 @@
 //   node bench/article.js --rate 0 --seconds 30 --runs 10 [--hog]
 // runs the article RUNS times in a row, then, with --hog, RUNS times more with a CPU-hungry service (two
 // instances spinning, one per core of a 2-core host) beside it; prints per run the parent's peak RSS
-// (VmHWM), messages sent, delivered and lost, and how often corral throttled the parent, then a summary:
+// (VmHWM), messages sent, delivered and lost, and how often corral throttled and froze the parent, then a summary:
 // the parent's peak under 150 MB in every run, nothing lost. For comparisons: --no-throttle turns the
 // sender throttle off (throttle = false), --quarter-weight gives the instances' top cgroup a quarter of
 // the daemon's CPU weight after the start (cpu.shares 256 / cpu.weight 25; the default is equal weight).
@@ -221,6 +221,7 @@ to = "parent"
       parentPeakKiB: last(record.parent, 'hwm'),
       throttles: (log.match(/parent#0: CPU throttled to/g) || []).length,
       halvings: (log.match(/parent#0: CPU throttled further/g) || []).length,
+      freezes: (log.match(/parent#0: frozen: /g) || []).length,
       throttledMs: throttledMs(log),
       daemonPeakKiB: lib.statusKiB(corral.pid, 'VmHWM'),
     });
@@ -258,7 +259,7 @@ async function repeated() {
   console.log(`the article for ${seconds} s, ${plan}: ` +
               `parent sends 1 KiB messages ${rate > 0 ? `at ${rate}/s` : 'flat out'}, never waiting` +
               `${throttle ? '' : '; sender throttle off'}${quarterWeight ? '; instances at a quarter of the daemon\'s CPU weight' : ''}`);
-  console.log(`run  hog   parent peak MB  deaths        sent   delivered   lost   throttled  halved   drain s`);
+  console.log(`run  hog   parent peak MB  deaths        sent   delivered   lost   throttled  halved  frozen   drain s`);
   const results = [];
   for (const hog of sides) {
     for (let i = 1; i <= runs; i++) {
@@ -269,7 +270,7 @@ async function repeated() {
       console.log(`${String(i).padStart(3)}  ${hog ? 'yes' : ' no'}  ${peak.toFixed(1).padStart(14)}  ${String(r.parentDeaths).padStart(6)}  ` +
                   `${f0(r.sent).padStart(10)}  ` +
                   `${f0(r.delivered).padStart(10)}  ${f0(r.sent - r.delivered).padStart(5)}  ` +
-                  `${`${r.throttles}x ${(r.throttledMs / 1000).toFixed(1)}s`.padStart(10)}  ${String(r.halvings).padStart(6)}  ` +
+                  `${`${r.throttles}x ${(r.throttledMs / 1000).toFixed(1)}s`.padStart(10)}  ${String(r.halvings).padStart(6)}  ${String(r.freezes).padStart(6)}  ` +
                   `${r.drainSeconds.toFixed(1).padStart(8)}`);
     }
   }
