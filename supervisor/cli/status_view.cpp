@@ -93,7 +93,8 @@ std::string render_throttles(const Json& instances) {
         }
         if (freezes > 0) {
             lines += std::string(count && *count > 0 ? ";" : "") + " frozen " + std::to_string(freezes) +
-                     (freezes == 1 ? " time" : " times") + " (its channel was a quarter full)";
+                     (freezes == 1 ? " time, " : " times, ") + duration_of(instance, "channel_frozen_ms") +
+                     " in all (its channel was a quarter full)";
         }
         lines += "\n";
     }

@@ -52,6 +52,7 @@ json Daemon::status_json() const {
             status["throttle"] = throttle_json(*instance, now);
             status["throttles"] = instance->throttles();
             status["channel_freezes"] = instance->channel_freezes();
+            status["channel_frozen_ms"] = instance->channel_frozen_for(now).count();
             status["throttled_ms"] = instance->throttled_for(now).count();
             instances.push_back(std::move(status));
         }

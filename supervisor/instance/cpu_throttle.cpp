@@ -37,7 +37,7 @@ void CpuThrottle::end() {
     period_ms_ = 0;
     if (freeze_.frozen()) {
         freeze_.release();
-        if (setup_.freezer != nullptr) setup_.freezer->want(GroupFreezer::Part::channel, false);
+        thaw(policies::Clock::now());
     }
     if (policy_ && policy_->release(policies::Clock::now())) {
         // The group outlives the incarnation: the next one starts with the configured cap.
@@ -70,7 +70,8 @@ void CpuThrottle::on_timer(uv_timer_t* timer) {
     auto* self = static_cast<CpuThrottle*>(timer->data);
     if (!self->watching_ || self->setup_.broker == nullptr) return;
     // Gone channel: nothing waits unread any more.
-    self->on_backlog(self->setup_.broker->backlog_of(self->setup_.service, self->setup_.index).value_or(ipc::SenderBacklog{}));
+    const auto backlog = self->setup_.broker->backlog_of(self->setup_.service, self->setup_.index);
+    self->on_backlog(backlog.value_or(ipc::SenderBacklog{}));
 }
 
 void CpuThrottle::on_backlog(const ipc::SenderBacklog& backlog) {
@@ -109,15 +110,29 @@ void CpuThrottle::freeze(const ipc::SenderBacklog& backlog) {
             spdlog::warn("{}: frozen: its channel is a quarter full ({} unread, about {} of its {} socket buffer); "
                          "frozen until corral has read it down, before Node would keep what it sends in its own "
                          "memory; freeze #{}",
-                         setup_.name, format_size(channel.unread), format_size(policies::ChannelFreeze::charge(channel)),
-                         format_size(channel.capacity), freeze_.freezes());
+                         setup_.name, format_size(channel.unread),
+                         format_size(policies::ChannelFreeze::charge(channel)), format_size(channel.capacity),
+                         freeze_.freezes());
             return;
-        case policies::FreezeDecision::thaw:
-            setup_.freezer->want(GroupFreezer::Part::channel, false);
+        case policies::FreezeDecision::thaw: {
+            const policies::TimePoint now = policies::Clock::now();
+            thaw(now);
             spdlog::info("{}: thawed: corral read its channel down to {} unread; frozen {}", setup_.name,
-                         format_size(channel.unread), format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(policies::Clock::now() - frozen_since_)));
+                         format_size(channel.unread),
+                         format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - frozen_since_)));
             return;
+        }
     }
+}
+
+void CpuThrottle::thaw(policies::TimePoint now) {
+    if (setup_.freezer != nullptr) setup_.freezer->want(GroupFreezer::Part::channel, false);
+    frozen_before_ += std::chrono::duration_cast<policies::Duration>(now - frozen_since_);
+}
+
+policies::Duration CpuThrottle::frozen_for(policies::TimePoint now) const {
+    if (!freeze_.frozen()) return frozen_before_;
+    return frozen_before_ + std::chrono::duration_cast<policies::Duration>(now - frozen_since_);
 }
 
 void CpuThrottle::throttle(std::size_t unread) {

@@ -67,6 +67,8 @@ public:
     std::optional<State> state() const;
     std::uint64_t engagements() const { return policy_ ? policy_->engagements() : 0; }
     std::uint64_t freezes() const { return freeze_.freezes(); }
+    // Frozen time of every freeze that ended, plus the current one up to `now`.
+    policies::Duration frozen_for(policies::TimePoint now) const;
     policies::Duration throttled_for(policies::TimePoint now) const {
         return policy_ ? policy_->throttled_for(now) : policies::Duration{0};
     }
@@ -76,6 +78,8 @@ private:
     void on_backlog(const ipc::SenderBacklog& backlog);
     void throttle(std::size_t behind);
     void freeze(const ipc::SenderBacklog& backlog);
+    // Ends a freeze in force (the broker read the channel down, or the instance is gone).
+    void thaw(policies::TimePoint now);
     // The timer's period for what is going on (stopped when nothing is).
     void schedule(bool read);
     // Writes the throttled cap (true) or the configured one back (false); false when the write failed.
@@ -88,6 +92,7 @@ private:
     std::optional<policies::SenderThrottle> policy_;  // from the first start with the throttle on; keeps the counts
     policies::ChannelFreeze freeze_;
     policies::TimePoint frozen_since_{};
+    policies::Duration frozen_before_{0};  // of the freezes that ended
     std::uint64_t period_ms_ = 0;  // of the running timer (0: stopped)
     bool watching_ = false;
     UvHandle<uv_timer_t> timer_;

@@ -143,6 +143,7 @@ public:
     std::optional<CpuThrottle::State> throttle_state() const { return throttle_.state(); }
     std::uint64_t throttles() const { return throttle_.engagements(); }
     std::uint64_t channel_freezes() const { return throttle_.freezes(); }
+    policies::Duration channel_frozen_for(policies::TimePoint now) const { return throttle_.frozen_for(now); }
     policies::Duration throttled_for(policies::TimePoint now) const { return throttle_.throttled_for(now); }
     const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
     const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }

@@ -34,3 +34,24 @@ TEST_CASE("status: a throttled sender shows it in its state, and every instance 
     CHECK(after.find("throttled 10%") == std::string::npos);
     CHECK(after.find("parent#0: CPU throttled 1 time, 600ms in all") != std::string::npos);
 }
+
+TEST_CASE("status: a sender frozen for its channel shows it in its state and in its line") {
+    Json frozen = instance("parent", {{"cpu_percent", nullptr}, {"frozen", true}, {"for_ms", 40}, {"peak_unread_bytes", 0}},
+                           0, 0);
+    frozen["channel_freezes"] = 2;
+    frozen["channel_frozen_ms"] = 80;
+    Json status = {{"daemon", {{"pid", 7}}}, {"instances", {frozen}}};
+    const std::string text = render_status(status, StatusView{});
+    CHECK(text.find("frozen (channel)") != std::string::npos);
+    CHECK(text.find("parent#0: frozen 2 times, 80ms in all (its channel was a quarter full)\n") != std::string::npos);
+    CHECK(text.find("CPU throttled") == std::string::npos);
+
+    // Throttled and frozen at once; both lines' halves.
+    status["instances"][0]["throttle"] = {{"cpu_percent", 5}, {"frozen", true}, {"for_ms", 900}, {"peak_unread_bytes", 1}};
+    status["instances"][0]["throttles"] = 1;
+    status["instances"][0]["throttled_ms"] = 900;
+    const std::string both = render_status(status, StatusView{});
+    CHECK(both.find("throttled 5%, frozen") != std::string::npos);
+    CHECK(both.find("parent#0: CPU throttled 1 time, 900ms in all (its messages waited unread on corral's end); "
+                    "frozen 2 times, 80ms in all (its channel was a quarter full)\n") != std::string::npos);
+}
