@@ -6,7 +6,11 @@
 //   status  one status command with those 50 services, CLI included (corral status, pm2 jlist,
 //           supervisorctl status), 10 per run
 //   crash   a service that exits with code 1: its "exit" record -> the next incarnation's first line of
-//           JavaScript, no backoff; bare: bare_launcher relaunching the same program
+//           JavaScript, no backoff; bare: bare_launcher relaunching the same program. Node's start-up
+//           varies by 30-40 ms on a small VM, so this figure takes 6 x RUNS restarts of each, in 3 rounds
+//           that take turns; it also measures bare_launcher giving each start a Node IPC channel (as corral
+//           does by default) and corral with ipc = "off", to tell corral's part from Node's own start-up
+//           with a channel
 //   oom     the kernel's OOM kill (its "Killed process" record in /dev/kmsg, on CLOCK_MONOTONIC) -> the next
 //           first line, backoff 0, 256 MiB on the service's cgroup; pm2 and supervisord run in a cgroup of
 //           256 MiB + 64 MiB for the daemon (the worker, the largest process, is the one killed)
@@ -116,16 +120,21 @@ async function idleRun(peers, measureIdle, measureStatus) {
 const crashGaps = lib.exitToStartGaps;
 const crashEnv = (record) => ({ RECORD_FILE: record, BENCH_MODE: 'fail', CRASH_AFTER_MS: '30' });
 
-function supervisedCrash(sup) {
+const crashRounds = 3;
+const crashSamples = 2 * runs;  // per round
+
+// `toml`: more settings of the service (corral only).
+function supervisedCrash(sup, toml = '') {
   return lib.inTempDir(`compare-${sup.name}-crash`, async (dir) => {
     const record = path.join(dir, 'record');
-    const handle = await sup.start(dir, [{ name: 'crash', script: firstLine, env: crashEnv(record) }]);
+    const handle = await sup.start(dir, [{ name: 'crash', script: firstLine, env: crashEnv(record), toml }]);
     try {
-      await lib.waitFor(() => crashGaps(record).length >= runs, 180_000, `${runs + 1} restarts under ${sup.name}`);
+      await lib.waitFor(() => crashGaps(record).length >= crashSamples, 180_000,
+                        `${crashSamples + 1} restarts under ${sup.name}`);
     } finally {
       await handle.stop();
     }
-    return crashGaps(record).slice(0, runs);
+    return crashGaps(record).slice(0, crashSamples);
   });
 }
 
@@ -253,8 +262,13 @@ async function main() {
     }
   }
   if (want('crash')) {
-    put('crash', 'bare', await lib.bareRelaunches(runs));
-    for (const sup of all) put('crash', sup.name, await supervisedCrash(sup));
+    const add = (key, name, samples) => put(key, name, [...(data[key]?.[name] || []), ...samples]);
+    for (let round = 0; round < crashRounds; round++) {
+      add('crash', 'bare', await lib.bareRelaunches(crashSamples));
+      add('crashChannel', 'bare', await lib.bareRelaunches(crashSamples, { ipc: true }));
+      for (const sup of all) add('crash', sup.name, await supervisedCrash(sup));
+      add('crashChannel', 'corral', await supervisedCrash(supervisors.corral, 'ipc = "off"'));
+    }
     console.error(`crash done (${Math.round((Date.now() - started) / 1000)} s)`);
   }
   if (want('oom')) {
@@ -297,8 +311,17 @@ async function main() {
     if (line) console.log(`- ${line}`);
   }
   if (data.crash?.bare && data.crash.corral) {
-    const over = lib.median(data.crash.corral) - lib.median(data.crash.bare);
-    console.log(`- crash: corral within 5 ms of a bare relaunch: ${over <= 5 ? 'met' : 'MISSED'} (${signed(over)} ms)`);
+    // crashChannel: bare with a channel (as corral gives one by default), corral with ipc = "off".
+    const m = (samples) => lib.median(samples);
+    const bare = m(data.crash.bare);
+    const bareChannel = m(data.crashChannel.bare);
+    const corral = m(data.crash.corral);
+    const corralOff = m(data.crashChannel.corral);
+    const over = (a, b) => `${a - b <= 5 ? 'met' : 'MISSED'} (${signed(a - b)} ms: ${a.toFixed(1)} vs ${b.toFixed(1)})`;
+    console.log(`- crash: corral within 5 ms of a bare relaunch that gives the same IPC channel: ${over(corral, bareChannel)}`);
+    console.log(`- crash: corral with ipc = "off" within 5 ms of a bare relaunch: ${over(corralOff, bare)}`);
+    console.log(`- crash: corral (its IPC channel on, the default) against a bare relaunch without one: ${signed(corral - bare)} ms; ` +
+                `Node's start-up with a channel costs ${signed(bareChannel - bare)} ms under bare_launcher`);
   }
   if (data.start?.bare && data.start.corral) {
     const over = lib.median(data.start.corral) - lib.median(data.start.bare);

@@ -145,15 +145,16 @@ function exitToStartGaps(file) {
 }
 
 // The floor of a restart: bare_launcher relaunching `node first-line.js` as soon as it exits with code 1,
-// `count` times; each gap from the exit record to the next incarnation's first line, in ms.
-async function bareRelaunches(count) {
+// `count` times; each gap from the exit record to the next incarnation's first line, in ms. `ipc`: each
+// incarnation gets a Node IPC channel, as under corral by default.
+async function bareRelaunches(count, { ipc = false } = {}) {
   const dir = tempDir('bare-relaunch');
   try {
     const record = path.join(dir, 'record');
     const env = { ...process.env, RECORD_FILE: record, BENCH_MODE: 'fail', CRASH_AFTER_MS: '30' };
     const fixture = path.join(__dirname, 'fixtures', 'first-line.js');
-    const child = spawn(bareLauncher, ['--spawns', String(count + 2), '600', '1', process.execPath, fixture],
-                        { env, stdio: 'ignore' });
+    const child = spawn(bareLauncher, ['--spawns', String(count + 2), ...(ipc ? ['--ipc'] : []), '600', '1',
+                                       process.execPath, fixture], { env, stdio: 'ignore' });
     const code = await new Promise((resolve) => child.on('exit', resolve));
     if (code !== 0) throw new Error(`bare_launcher exited with ${code}`);
     return exitToStartGaps(record).slice(0, count);

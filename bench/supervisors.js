@@ -30,7 +30,7 @@ const corral = {
     for (const s of services) {
       const env = Object.entries(s.env).map(([k, v]) => `${k} = "${v}"`).join(', ');
       toml += `[services.${s.name}]\ncommand = ["${node}", "${s.script}"]\nenv = { ${env} }\n` +
-              'backoff = { initial = "0ms" }\nstart_limit = { interval = "0s" }\n' +
+              'backoff = { initial = "0ms" }\nstart_limit = { interval = "0s" }\n' + (s.toml ? `${s.toml}\n` : '') +
               (s.memoryMax ? `memory = { max = "${s.memoryMax / 1048576}MiB" }\n` : '') + '\n';
     }
     const child = lib.startCorral(dir, toml);
