@@ -48,9 +48,11 @@ void CpuThrottle::end() {
 
 std::optional<CpuThrottle::State> CpuThrottle::state() const {
     const bool throttled = policy_ && policy_->engaged();
-    if (!throttled && !freeze_.frozen()) return std::nullopt;
+    // A stop thaws the cgroup before the policy hears of it: what is shown is the cgroup's state.
+    const bool frozen = freeze_.frozen() && setup_.freezer != nullptr && setup_.freezer->frozen();
+    if (!throttled && !frozen) return std::nullopt;
     State state;
-    state.frozen = freeze_.frozen();
+    state.frozen = frozen;
     if (throttled) {
         state.since = *policy_->engaged_since();
         state.peak_unread = policy_->peak_unread();
@@ -97,13 +99,15 @@ void CpuThrottle::schedule(bool read) {
 }
 
 void CpuThrottle::freeze(const ipc::SenderBacklog& backlog) {
-    if (setup_.freezer == nullptr || !setup_.freezer->can_freeze()) return;
+    // On its way down it is not frozen (a stop thaws it first); a freeze in force is still ended by the
+    // policy, so that it is counted and logged.
+    if (setup_.freezer == nullptr || (!freeze_.frozen() && !setup_.freezer->may_freeze())) return;
     const auto& channel = backlog.channel;
     switch (freeze_.sample(channel)) {
         case policies::FreezeDecision::none: return;
         case policies::FreezeDecision::freeze:
             if (!setup_.freezer->want(GroupFreezer::Part::channel, true)) {
-                freeze_.release();  // on its way down: it is not frozen, and the next sample asks again
+                freeze_.release();  // the cgroup write failed (logged): the next sample tries again
                 return;
             }
             frozen_since_ = policies::Clock::now();

@@ -15,7 +15,7 @@ void GroupFreezer::set_group(std::string group) {
 
 bool GroupFreezer::want(Part part, bool frozen) {
     (part == Part::cooling ? cooling_ : channel_) = frozen;
-    apply((cooling_ || channel_) && may_freeze_());
+    apply((cooling_ || channel_) && may_freeze());
     return frozen_;
 }
 

@@ -22,6 +22,8 @@ public:
     // The incarnation's cgroup ("api/0"; "" without one). A new one starts thawed, with no wants.
     void set_group(std::string group);
     bool can_freeze() const { return cgroups_ != nullptr && !group_.empty(); }
+    // It has a cgroup and may be frozen now (it is running).
+    bool may_freeze() const { return can_freeze() && may_freeze_(); }
     // `part` wants the cgroup frozen or not; returns whether it is frozen now.
     bool want(Part part, bool frozen);
     // Thaws, whatever is wanted (before a stop, a restart or a kill); wants are kept, and act again at

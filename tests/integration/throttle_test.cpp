@@ -74,9 +74,9 @@ queue = { max_messages = 1000, overflow = "block" }
         {"out", (dir / "out").string()}, {"in", (dir / "in").string()}, {"go", (dir / "go").string()}}));
 }
 
-// Starts the sender against the stopped receiver, waits until `held` says the sender is held up, starts the
-// receiver and waits for every message; returns the sender's status at the moment it was held.
-json flood_blocked_route(TempDir& dir, SocketClient& client, const std::function<bool(const json&)>& held) {
+// Starts the sender against the stopped receiver and waits until `held` says the sender is held up; returns
+// the sender's status at that moment.
+json hold_up_sender(TempDir& dir, SocketClient& client, const std::function<bool(const json&)>& held) {
     REQUIRE(client.request("stop", {{"target", "receiver"}})["ok"] == true);
     REQUIRE(wait_until([&] { return instance_of(client, "receiver#0")["state"] == "stopped"; }, 10s));
     dir.write("go", "");
@@ -85,6 +85,14 @@ json flood_blocked_route(TempDir& dir, SocketClient& client, const std::function
         sender = instance_of(client, "sender#0");
         return sender.is_object() && held(sender);
     }, 30s));
+    return sender;
+}
+
+bool frozen(const json& sender) { return sender["throttle"].is_object() && sender["throttle"]["frozen"] == true; }
+
+// hold_up_sender, then starts the receiver and waits for every message.
+json flood_blocked_route(TempDir& dir, SocketClient& client, const std::function<bool(const json&)>& held) {
+    const json sender = hold_up_sender(dir, client, held);
     REQUIRE(client.request("start", {{"target", "receiver"}})["ok"] == true);
     REQUIRE(wait_until([&] { return has_line(dir / "in", "done"); }, 120s));
     return sender;
@@ -103,9 +111,7 @@ TEST_CASE("throttle: a sender on a blocked route is frozen before its socket fil
     write_blocked_route(dir, "");
     CorralProcess corral(dir.path(), {"up"});
     SocketClient client(dir / ".corral/corral.sock");
-    const json held = flood_blocked_route(dir, client, [](const json& sender) {
-        return sender["throttle"].is_object() && sender["throttle"]["frozen"] == true;
-    });
+    const json held = flood_blocked_route(dir, client, frozen);
     CHECK(held["channel_freezes"].get<int>() >= 1);
     CHECK(values(dir / "in", "gap").empty());
     CHECK(values(dir / "in", "done") == std::vector<long long>{150000});
@@ -120,6 +126,24 @@ TEST_CASE("throttle: a sender on a blocked route is frozen before its socket fil
     const std::string log = corral.stderr_text();
     CHECK(log.find("sender#0: frozen: its channel is a quarter full") != std::string::npos);
     CHECK(log.find("sender#0: thawed: corral read its channel down to ") != std::string::npos);
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("throttle: a sender frozen for its channel is thawed to act on its stop signal") {
+    TempDir dir;
+    write_blocked_route(dir, "stop = { timeout = \"10s\" }");
+    CorralProcess corral(dir.path(), {"up"});
+    SocketClient client(dir / ".corral/corral.sock");
+    hold_up_sender(dir, client, frozen);
+    const auto asked = std::chrono::steady_clock::now();
+    REQUIRE(client.request("stop", {{"target", "sender"}})["ok"] == true);
+    REQUIRE(wait_until([&] { return instance_of(client, "sender#0")["state"] == "stopped"; }, 15s));
+    // Frozen, it could not have died of SIGTERM before its 10 s stop timeout.
+    CHECK(std::chrono::steady_clock::now() - asked < 5s);
+    const json sender = instance_of(client, "sender#0");
+    CHECK(sender["throttle"].is_null());
+    CHECK(sender["last_exit"]["signal"] == "SIGTERM");
+    CHECK(corral.stderr_text().find("stop timeout") == std::string::npos);
     CHECK(corral.stop() == 0);
 }
 
