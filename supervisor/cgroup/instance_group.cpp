@@ -24,7 +24,7 @@ InstanceGroup::~InstanceGroup() {
     }
 }
 
-bool InstanceGroup::signal(int signal) {
+bool InstanceGroup::signal(int signal, pid_t leader) {
     Result<std::vector<pid_t>> pids = driver_.procs(name_);
     if (pids) {
         std::erase(*pids, standby_);
@@ -36,6 +36,7 @@ bool InstanceGroup::signal(int signal) {
                           killed.error().message());
             return false;
         }
+        if (leader > 0) ::kill(leader, SIGKILL);  // twice does no harm
         return true;
     }
     if (!pids) {
@@ -44,6 +45,8 @@ bool InstanceGroup::signal(int signal) {
         return false;
     }
     for (const pid_t pid : *pids) ::kill(pid, signal);
+    // Not twice to the same process: a graceful-shutdown handler would run twice.
+    if (leader > 0 && std::find(pids->begin(), pids->end(), leader) == pids->end()) ::kill(leader, signal);
     return true;
 }
 

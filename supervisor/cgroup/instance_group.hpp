@@ -24,9 +24,11 @@ public:
     const std::string& name() const { return name_; }
     std::vector<cgroup::JoinTarget> join_targets() const { return driver_.join_targets(name_); }
     // `signal` to every process in the group but the standby; SIGKILL uses the kernel's kill-all (the
-    // standby dies too). False (after logging why) when the group's files could not be read or written:
-    // the caller then falls back to the process group and to known_pids().
-    bool signal(int signal);
+    // standby dies too). `leader`, the incarnation's own process, gets it too if it is not in the group yet:
+    // the exec shim of a start joins the group before its exec, and a stop may come first. False (after
+    // logging why) when the group's files could not be read or written: the caller then falls back to the
+    // process group and to known_pids().
+    bool signal(int signal, pid_t leader);
     // The instance's standby (its next incarnation, waiting in the group before its exec), 0 for none:
     // not one of the running incarnation's processes for populated() and signal().
     void set_standby(pid_t pid) { standby_ = pid; }

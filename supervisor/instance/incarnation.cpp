@@ -135,7 +135,7 @@ void Incarnation::signal_group(int signal) {
     }
     // The cgroup holds the whole process group and more; signalling both would deliver the stop signal
     // twice to every process (and run a graceful-shutdown handler twice).
-    if (group_ != nullptr && group_->signal(signal)) return;
+    if (group_ != nullptr && group_->signal(signal, pid_)) return;
     // No cgroup, or its files cannot be used (out of descriptors, a broken mount): the process group,
     // then every process the cgroup was last seen with (those that left the process group).
     if (::kill(-pid_, signal) != 0 && errno != ESRCH) {

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "tests/support/control_socket.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -212,4 +213,36 @@ command = ["node", "${fixture}"]
                             ") is already running with state directory " + (dir / ".corral").string() +
                             "; stop it first, or use another state directory\n");
     CHECK(first.stop() == 0);
+}
+
+TEST_CASE("a stop that comes right behind a start reaches the program before it joined its cgroup") {
+    TempDir dir;
+    dir.write("corral.toml", subst(R"(
+[services.idle]
+command = ["node", "${fixture}"]
+stop = { timeout = "10s" }
+)", {{"fixture", fixture("idle.js")}}));
+    CorralProcess corral(dir.path(), {"up"});
+    SocketClient client(dir / ".corral/corral.sock");
+    const auto state = [&] { return instance_of(client, "idle#0")["state"]; };
+    REQUIRE(wait_until([&] { return state() == "running"; }, 10s));
+    REQUIRE(client.request("stop", {{"target", "idle"}})["ok"] == true);
+    REQUIRE(wait_until([&] { return state() == "stopped"; }, 15s));
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        // Both in one write: the daemon reads them in one go, and the stop finds the new process before its
+        // exec shim has moved into the instance's cgroup.
+        const auto asked = std::chrono::steady_clock::now();
+        REQUIRE(client.send(R"({"v":1,"id":2,"cmd":"start","args":{"target":"idle"}})"
+                            "\n"
+                            R"({"v":1,"id":3,"cmd":"stop","args":{"target":"idle"}})"
+                            "\n"));
+        REQUIRE(client.read_line());
+        REQUIRE(client.read_line());
+        REQUIRE(wait_until([&] { return state() == "stopped"; }, 15s));
+        // Missed, the program would have been SIGKILLed after its 10 s stop timeout.
+        CHECK(std::chrono::steady_clock::now() - asked < 5s);
+    }
+    CHECK(corral.stderr_text().find("stop timeout") == std::string::npos);
+    CHECK(corral.stop() == 0);
 }

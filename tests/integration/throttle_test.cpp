@@ -143,7 +143,10 @@ TEST_CASE("throttle: a sender frozen for its channel is thawed to act on its sto
     const json sender = instance_of(client, "sender#0");
     CHECK(sender["throttle"].is_null());
     CHECK(sender["last_exit"]["signal"] == "SIGTERM");
-    CHECK(corral.stderr_text().find("stop timeout") == std::string::npos);
+    const std::string log = corral.stderr_text();
+    CAPTURE(log);
+    CHECK(log.find("sender#0 [pid") != std::string::npos);
+    CHECK(log.find("stop timeout") == std::string::npos);
     CHECK(corral.stop() == 0);
 }
 
