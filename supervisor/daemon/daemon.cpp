@@ -167,6 +167,7 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
     std::vector<config::ServiceSpec> running;
     for (const auto& service : services_) running.push_back(*service.spec);
     std::vector<Service> next;
+    std::vector<Instance*> added;
     for (const ReloadStep& step : plan_reload(running, config.services)) {
         const auto spec = std::find_if(config.services.begin(), config.services.end(),
                                        [&](const auto& s) { return s.name == step.service; });
@@ -177,7 +178,7 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
             case ReloadAction::add: {
                 if (phase_ != DaemonPhase::starting) spdlog::info("{}: new service", step.service);
                 Service service{std::make_shared<const config::ServiceSpec>(*spec), {}};
-                add_instances(service, spec->instances);
+                add_instances(service, spec->instances, added);
                 next.push_back(std::move(service));
                 break;
             }
@@ -204,20 +205,24 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
                     instance->update_spec(service.spec);
                     if (restart) instance->restart();
                 }
-                add_instances(service, spec->instances);
+                add_instances(service, spec->instances, added);
                 next.push_back(std::move(service));
                 break;
             }
         }
     }
     services_ = std::move(next);
+    // Every new cgroup is made before the first start: the kernel holds its cgroup lock through an RCU
+    // grace period (10-25 ms here) while a started shim moves into its group, and a mkdir meanwhile waits.
+    for (Instance* instance : added) instance->prepare_group();
+    for (Instance* instance : added) instance->start();
     return changes;
 }
 
-void Daemon::add_instances(Service& service, unsigned count) {
+void Daemon::add_instances(Service& service, unsigned count, std::vector<Instance*>& added) {
     for (auto index = static_cast<unsigned>(service.instances.size()); index < count; ++index) {
         service.instances.push_back(std::make_unique<Instance>(context_, service.spec, index));
-        service.instances.back()->start();
+        added.push_back(service.instances.back().get());
     }
 }
 

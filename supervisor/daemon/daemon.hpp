@@ -79,7 +79,8 @@ private:
     void handle_signal(int signum);
     void on_kernel_oom(const kmsg::OomReport& report);
     std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
-    void add_instances(Service& service, unsigned count);
+    // New instances go to `added`; apply() makes their cgroups, then starts them.
+    void add_instances(Service& service, unsigned count, std::vector<Instance*>& added);
     void retire_instances(Service& service, unsigned keep);
     // daemon_shutdown.cpp. Feeds `event` to the phase table, logs the transition, carries out its action.
     void advance(policies::PhaseEvent event, std::string_view cause = {});

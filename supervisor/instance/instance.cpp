@@ -50,6 +50,8 @@ Instance::~Instance() {
     if (context_.restarts != nullptr) context_.restarts->cancel(this);
 }
 
+void Instance::prepare_group() { group_failed_ahead_ = !make_group(); }
+
 void Instance::start() { handle({EventKind::start}); }
 
 // A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).

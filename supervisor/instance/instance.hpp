@@ -98,6 +98,8 @@ public:
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
 
+    // Makes its cgroup ahead of its first start (Daemon::apply makes every new one before starting any).
+    void prepare_group();
     void start();
     void stop();
     void restart();
@@ -201,6 +203,7 @@ private:
     policies::InstanceState lifecycle_;
     InstanceOutput output_;
     std::unique_ptr<InstanceGroup> group_;  // outlives the incarnation that points to it
+    bool group_failed_ahead_ = false;        // prepare_group() failed (and said so): the next start fails too
     std::unique_ptr<MemoryMonitor> monitor_;
     DeathInvestigation death_;  // reads monitor_
     GroupFreezer freezer_;  // the incarnation's cgroup, for cooling_ and throttle_

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <system_error>
+#include <utility>
 
 #include "base/fd_reserve.hpp"
 #include "base/instance_name.hpp"
@@ -43,7 +44,7 @@ void Instance::spawn() {
     // Descriptors freed since the reserve was last used go back to it before this start takes any: at the
     // limit, control (the socket, stop and kill) comes before starting services.
     fd_reserve().refill();
-    if (!make_group()) {
+    if (std::exchange(group_failed_ahead_, false) || !make_group()) {
         handle({EventKind::gone, kSpawnFailed});
         return;
     }
