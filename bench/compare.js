@@ -15,7 +15,8 @@
 //           first line, backoff 0, 256 MiB on the service's cgroup; pm2 and supervisord run in a cgroup of
 //           256 MiB + 64 MiB for the daemon (the worker, the largest process, is the one killed)
 //   start   cold start of 10 services: the command (corral up, pm2 start, supervisord) -> every first line;
-//           bare: bare_launcher starting the 10
+//           bare: bare_launcher starting the 10; also with a Node IPC channel each, and corral with
+//           ipc = "off", as for crash
 // Every first line is the service's own record of CLOCK_MONOTONIC (process.hrtime.bigint()) in a file, on
 // the same clock as the benchmark's. Every figure has RUNS (5) runs or samples; each cell is the median
 // with the spread (min-max); peers are also given as a ratio to corral; one verdict line per figure
@@ -167,23 +168,26 @@ function supervisedOom(sup, kmsg) {
 
 // --- start: command -> every first line of 10 services ----------------------------------------------------
 
-async function bareStart() {
+// `ipc`: each launch gets a Node IPC channel, as corral gives one by default.
+async function bareStart({ ipc = false } = {}) {
   return lib.inTempDir('compare-bare-start', async (dir) => {
     const record = path.join(dir, 'record');
     const t0 = process.hrtime.bigint();
-    await runToEnd([lib.bareLauncher, '0', String(coldServices), node, firstLine], { RECORD_FILE: record, BENCH_MODE: 'once' });
+    await runToEnd([lib.bareLauncher, ...(ipc ? ['--ipc'] : []), '0', String(coldServices), node, firstLine],
+                   { RECORD_FILE: record, BENCH_MODE: 'once' });
     const starts = startsIn(record);
     if (starts.length !== coldServices) throw new Error(`bare_launcher: ${starts.length} first lines of ${coldServices}`);
     return lib.ms(starts.reduce((max, r) => (r.ns > max ? r.ns : max), 0n) - t0);
   });
 }
 
-function supervisedStart(sup) {
+// `toml`: more settings of every service (corral only).
+function supervisedStart(sup, toml = '') {
   return lib.inTempDir(`compare-${sup.name}-start`, async (dir) => {
     const record = path.join(dir, 'record');
     const services = [];
     for (let i = 0; i < coldServices; i++) {
-      services.push({ name: `s${i}`, script: firstLine, env: { RECORD_FILE: record, BENCH_MODE: 'idle' } });
+      services.push({ name: `s${i}`, script: firstLine, env: { RECORD_FILE: record, BENCH_MODE: 'idle' }, toml });
     }
     const t0 = process.hrtime.bigint();
     const handle = await sup.start(dir, services);
@@ -282,8 +286,11 @@ async function main() {
   }
   if (want('start')) {
     for (let run = 0; run < runs; run++) {
-      put('start', 'bare', [...(data.start?.bare || []), await bareStart()]);
-      for (const sup of all) put('start', sup.name, [...(data.start?.[sup.name] || []), await supervisedStart(sup)]);
+      const add = (key, name, sample) => put(key, name, [...(data[key]?.[name] || []), sample]);
+      add('start', 'bare', await bareStart());
+      add('startChannel', 'bare', await bareStart({ ipc: true }));
+      for (const sup of all) add('start', sup.name, await supervisedStart(sup));
+      add('startChannel', 'corral', await supervisedStart(supervisors.corral, 'ipc = "off"'));
     }
     console.error(`start done (${Math.round((Date.now() - started) / 1000)} s)`);
   }
@@ -324,8 +331,14 @@ async function main() {
                 `Node's start-up with a channel costs ${signed(bareChannel - bare)} ms under bare_launcher`);
   }
   if (data.start?.bare && data.start.corral) {
-    const over = lib.median(data.start.corral) - lib.median(data.start.bare);
-    console.log(`- start: corral within 50 ms of ${coldServices} bare launches: ${over <= 50 ? 'met' : 'MISSED'} (${signed(over)} ms)`);
+    // startChannel: bare launches with a channel each, corral with ipc = "off".
+    const m = (samples) => lib.median(samples);
+    const over = (a, b) => `${a - b <= 50 ? 'met' : 'MISSED'} (${signed(a - b)} ms: ${a.toFixed(1)} vs ${b.toFixed(1)})`;
+    const [bare, corral] = [m(data.start.bare), m(data.start.corral)];
+    const [bareChannel, corralOff] = [m(data.startChannel.bare), m(data.startChannel.corral)];
+    console.log(`- start: corral within 50 ms of ${coldServices} bare launches: ${over(corral, bare)}`);
+    console.log(`- start: corral within 50 ms of ${coldServices} bare launches that give the same IPC channels: ${over(corral, bareChannel)}`);
+    console.log(`- start: corral with ipc = "off" within 50 ms of ${coldServices} bare launches: ${over(corralOff, bare)}`);
   }
   console.log(`\n(the whole run took ${Math.round((Date.now() - started) / 1000)} s)`);
 }

@@ -21,6 +21,7 @@
 #include "base/sys_result.hpp"
 #include "supervisor/cgroup/cgroup_fs.hpp"
 #include "supervisor/cgroup/limits.hpp"
+#include "supervisor/cgroup/threshold_registration.hpp"
 
 namespace corral::supervisor::cgroup {
 
@@ -106,11 +107,12 @@ public:
     // The group's one cheap memory counter (v1 memory.usage_in_bytes, v2 memory.current), for a sampler
     // that keeps it open and reads it with pread() (see UsageCounter); "" without one.
     virtual fs::path usage_file(const std::string&) const { return {}; }
-    // An eventfd that becomes readable when the group's usage crosses `bytes` (either way): v1 registers
-    // it on memory.usage_in_bytes through cgroup.event_control. ENOTSUP where the kernel cannot tell (v2
-    // signals only memory.high and memory.max, which a service may not have asked for). The caller owns
-    // it; the registration ends when it is closed.
-    virtual Result<int> open_threshold(const std::string& name, std::uint64_t) {
+    // A threshold on the group's usage at `bytes` (either way), ready to be registered with
+    // register_threshold() (which may block: call it off the loop); its eventfd becomes readable at each
+    // crossing. v1 registers it on memory.usage_in_bytes through cgroup.event_control. ENOTSUP where the
+    // kernel cannot tell (v2 signals only memory.high and memory.max, which a service may not have asked
+    // for).
+    virtual Result<ThresholdRegistration> prepare_threshold(const std::string& name, std::uint64_t) {
         return sys_error("watch a memory threshold of", name, ENOTSUP);
     }
 

@@ -109,8 +109,8 @@ public:
     Status reset_peak(const std::string& name) override { return v1_.reset_peak(name); }
     Result<std::string> memory_stat(const std::string& name) override { return v1_.memory_stat(name); }
     fs::path usage_file(const std::string& name) const override { return v1_.usage_file(name); }
-    Result<int> open_threshold(const std::string& name, std::uint64_t bytes) override {
-        return v1_.open_threshold(name, bytes);
+    Result<ThresholdRegistration> prepare_threshold(const std::string& name, std::uint64_t bytes) override {
+        return v1_.prepare_threshold(name, bytes);
     }
 
     bool supports_pressure() const override { return unified_ && fs_.exists(*unified_ / top_ / "memory.pressure"); }

@@ -268,34 +268,38 @@ void V1Hierarchies::read_stat_totals(const V1Hierarchy& memory, const std::strin
     cgroup_read_stats_end(&handle);
 }
 
-Result<int> V1Hierarchies::register_event(const std::string& name, const char* file, const std::string& argument) {
+Result<ThresholdRegistration> V1Hierarchies::prepare_event(const std::string& name, const char* file,
+                                                            const std::string& argument) {
     const V1Hierarchy* memory = find("memory");
     if (memory == nullptr) return sys_error("watch the memory events of", name, ENOTSUP);
     const fs::path group = dir(*memory, name);
-    const int event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (event < 0) return sys_error("create an eventfd for", group.string());
-    const int control = ::open((group / file).c_str(), O_RDONLY | O_CLOEXEC);
-    if (control < 0) {
-        const SysError error = sys_error("open", (group / file).string());
-        ::close(event);
-        return error;
-    }
-    // The registration lives as long as the eventfd; the control file is only named by it.
-    std::string line = std::to_string(event) + " " + std::to_string(control);
-    if (!argument.empty()) line += " " + argument;
-    const Status registered = fs_.write(group / "cgroup.event_control", line);
-    ::close(control);
-    if (!registered) {
-        ::close(event);
-        return registered.error();
-    }
-    return event;
+    ThresholdRegistration registration;
+    registration.event.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!registration.event) return sys_error("create an eventfd for", group.string());
+    registration.watched.reset(::open((group / file).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!registration.watched) return sys_error("open", (group / file).string());
+    registration.line = std::to_string(registration.event.get()) + " " + std::to_string(registration.watched.get());
+    if (!argument.empty()) registration.line += " " + argument;
+    registration.where = (group / "cgroup.event_control").string();
+    return registration;
+}
+
+// The registration lives as long as the eventfd; the watched file is only named by it.
+Result<int> V1Hierarchies::register_event(const std::string& name, const char* file, const std::string& argument) {
+    Result<ThresholdRegistration> registration = prepare_event(name, file, argument);
+    if (!registration) return registration.error();
+    if (Status registered = fs_.write(registration->where, registration->line); !registered) return registered.error();
+    return registration->event.release();
 }
 
 Result<int> V1Hierarchies::open_oom_watch(const std::string& name) { return register_event(name, "memory.oom_control", ""); }
 
-Result<int> V1Hierarchies::open_threshold(const std::string& name, std::uint64_t bytes) {
-    return register_event(name, "memory.usage_in_bytes", std::to_string(bytes));
+Result<ThresholdRegistration> V1Hierarchies::prepare_threshold(const std::string& name, std::uint64_t bytes) {
+    Result<ThresholdRegistration> registration = prepare_event(name, "memory.usage_in_bytes", std::to_string(bytes));
+    if (!registration) return registration;
+    registration->event_control.reset(::open(registration->where.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!registration->event_control) return sys_error("open", registration->where);
+    return registration;
 }
 
 fs::path V1Hierarchies::usage_file(const std::string& name) const {

@@ -65,14 +65,16 @@ public:
     // An eventfd registered on memory.oom_control through cgroup.event_control.
     Result<int> open_oom_watch(const std::string& name);
     Result<std::uint64_t> oom_kills(const std::string& name);
-    // An eventfd registered on memory.usage_in_bytes for `bytes` through cgroup.event_control.
-    Result<int> open_threshold(const std::string& name, std::uint64_t bytes);
+    // A registration on memory.usage_in_bytes for `bytes` through cgroup.event_control, not yet written.
+    Result<ThresholdRegistration> prepare_threshold(const std::string& name, std::uint64_t bytes);
     fs::path usage_file(const std::string& name) const;
     Status reset_peak(const std::string& name);
     Result<std::string> memory_stat(const std::string& name);
 
 private:
-    // An eventfd registered on `file` of the memory group `name`, with `argument` after the two fds.
+    // An eventfd on `file` of the memory group `name`, with `argument` after the two fds; prepared
+    // (event_control not opened) or registered.
+    Result<ThresholdRegistration> prepare_event(const std::string& name, const char* file, const std::string& argument);
     Result<int> register_event(const std::string& name, const char* file, const std::string& argument);
     Status set_memory_limits(const V1Hierarchy& memory, const std::string& name, const MemoryLimits& limits);
     Status create_in(const V1Hierarchy& h, const std::string& name);

@@ -55,7 +55,7 @@ public:
     bool supports_pressure() const override;
     fs::path pressure_file(const std::string& name) const override;
     Result<std::string> memory_stat(const std::string& name) override;
-    // memory.current; no threshold events (open_threshold stays ENOTSUP): see Driver.
+    // memory.current; no threshold events (prepare_threshold stays ENOTSUP): see Driver.
     fs::path usage_file(const std::string& name) const override;
     Status reset_peak(const std::string&) override { return {}; }
     Result<int> clear_leftovers() override;

@@ -44,12 +44,19 @@ MemoryMonitor::MemoryMonitor(uv_loop_t* loop, cgroup::Driver& driver, std::strin
       group_(std::move(group)),
       owner_(owner),
       timeline_(timeline_capacity),
-      thresholds_(loop, driver, instance_, group_, [this] { owner_.on_memory_threshold(); }),
-      band_(loop, driver, instance_, group_, [this] {
-          moved_ = true;
-          band_armed_ = false;
-          band_.disarm();
-      }) {
+      thresholds_(loop, driver, instance_, group_, [this] { owner_.on_memory_threshold(); },
+                  [this](bool ok) { thresholds_armed_ = thresholds_armed_ && ok; }),
+      band_thresholds_(
+          loop, driver, instance_, group_,
+          [this] {
+              moved_ = true;
+              band_armed_ = false;
+              band_thresholds_.disarm();
+          },
+          [this](bool ok) {
+              band_armed_ = band_armed_ && ok;
+              check_band();
+          }) {
     if (Result<cgroup::UsageCounter> usage = cgroup::UsageCounter::open(driver_.usage_file(group_))) {
         usage_ = std::move(*usage);
     } else {
@@ -208,12 +215,16 @@ void MemoryMonitor::arm_band(std::uint64_t current) {
     const std::uint64_t moved = policies::MemoryPacingParams{}.moved_bytes;
     const std::uint64_t low = current > moved ? current - moved : 1;
     const std::uint64_t high = current + moved;
-    band_armed_ = band_.arm({low, high});
-    // The kernel reports crossings only: usage that left the band between the reading and the arming
-    // would never be reported, and status would keep the old figure.
-    if (band_armed_ && usage_) {
-        if (Result<std::uint64_t> now = usage_.read(); now && (*now < low || *now > high)) moved_ = true;
-    }
+    band_ = {low, high};
+    band_armed_ = band_thresholds_.arm({low, high});
+    if (!band_thresholds_.registering()) check_band();
+}
+
+// The kernel reports crossings only: usage that left the band between the reading and the registration
+// would never be reported, and status would keep the old figure.
+void MemoryMonitor::check_band() {
+    if (!band_armed_ || !usage_) return;
+    if (Result<std::uint64_t> now = usage_.read(); now && (*now < band_.first || *now > band_.second)) moved_ = true;
 }
 
 }  // namespace corral::supervisor

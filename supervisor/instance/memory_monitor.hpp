@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "base/unique_fd.hpp"
 #include "base/uv_handle.hpp"
@@ -94,6 +95,7 @@ private:
     Verdict check_thresholds(std::uint64_t current, std::optional<std::uint64_t> max);
     void arm_thresholds(std::optional<std::uint64_t> max);
     void arm_band(std::uint64_t current);
+    void check_band();
 
     uv_loop_t* loop_;
     cgroup::Driver& driver_;
@@ -120,7 +122,8 @@ private:
     UvHandle<uv_poll_t> oom_poll_;
     MemoryThresholds thresholds_;
     bool thresholds_armed_ = false;  // the kernel watches restart_at and snapshot_at
-    MemoryThresholds band_;          // the last full reading +- moved_bytes
+    MemoryThresholds band_thresholds_;  // at band_
+    std::pair<std::uint64_t, std::uint64_t> band_;  // the last full reading +- moved_bytes
     bool band_armed_ = false;
     bool moved_ = false;             // the band was crossed since the last full reading
 };
