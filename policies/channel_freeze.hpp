@@ -41,6 +41,13 @@ public:
     FreezeDecision sample(const ChannelLoad& load);
     // The sender is gone or may not be frozen (it is being stopped): frozen no more.
     void release() { frozen_ = false; }
+    // The freeze it just decided could not be carried out (the cgroup write failed): neither frozen nor
+    // counted; the next sample decides again.
+    void failed() {
+        if (!frozen_) return;
+        frozen_ = false;
+        --freezes_;
+    }
 
     bool frozen() const { return frozen_; }
     std::uint64_t freezes() const { return freezes_; }

@@ -46,6 +46,13 @@ void CpuThrottle::end() {
     }
 }
 
+void CpuThrottle::set_configured_cap(std::optional<unsigned> configured_cap) {
+    configured_cap_ = configured_cap;
+    if (policy_ && policy_->engaged() && apply(true)) {
+        spdlog::info("{}: CPU throttle kept at {}% of a CPU after the reload", setup_.name, throttled_cap());
+    }
+}
+
 std::optional<CpuThrottle::State> CpuThrottle::state() const {
     const bool throttled = policy_ && policy_->engaged();
     // A stop thaws the cgroup before the policy hears of it: what is shown is the cgroup's state.
@@ -107,7 +114,7 @@ void CpuThrottle::freeze(const ipc::SenderBacklog& backlog) {
         case policies::FreezeDecision::none: return;
         case policies::FreezeDecision::freeze:
             if (!setup_.freezer->want(GroupFreezer::Part::channel, true)) {
-                freeze_.release();  // the cgroup write failed (logged): the next sample tries again
+                freeze_.failed();  // the cgroup write failed (logged): the next sample tries again
                 return;
             }
             frozen_since_ = policies::Clock::now();

@@ -62,6 +62,9 @@ public:
                std::optional<unsigned> configured_cap);
     // The incarnation is gone: the broker stops reporting and a throttle in force is lifted.
     void end();
+    // A reload changed the service's cpu.max_percent, already written to the group: a throttle in force
+    // is put back, within the new cap.
+    void set_configured_cap(std::optional<unsigned> configured_cap);
 
     // nullopt while neither throttled nor frozen.
     std::optional<State> state() const;

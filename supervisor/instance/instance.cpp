@@ -71,7 +71,10 @@ void Instance::kill_now() {
 }
 
 void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
-    if (group_ && group_limits(*spec) != group_limits(*spec_)) group_->set_limits(group_limits(*spec));
+    if (group_ && group_limits(*spec) != group_limits(*spec_)) {
+        group_->set_limits(group_limits(*spec));
+        throttle_.set_configured_cap(spec->limits.cpu.max_percent);
+    }
     if (standby_ && standby_->spec() != *spec) drop_standby();  // made for the old spec
     spec_ = std::move(spec);
     output_.set_limits(spec_->logs);

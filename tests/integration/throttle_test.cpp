@@ -21,6 +21,7 @@
 #include "supervisor/cli/status_view.hpp"
 #include "tests/support/control_socket.hpp"
 #include "tests/support/processes.hpp"
+#include "tests/support/test_cgroups.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/text.hpp"
 
@@ -98,6 +99,13 @@ json flood_blocked_route(TempDir& dir, SocketClient& client, const std::function
     return sender;
 }
 
+// The group's CPU quota per 100 ms period, in us (v1 cpu.cfs_quota_us, v2 the first field of cpu.max).
+std::string cpu_quota_us(const fs::path& state_dir, const std::string& group) {
+    if (hybrid_cgroups()) return read_trimmed(daemon_cgroup_dir(state_dir, "cpu", group) / "cpu.cfs_quota_us");
+    const std::string max = read_trimmed(daemon_cgroup_dir(state_dir, "", group) / "cpu.max");
+    return max.substr(0, max.find(' '));
+}
+
 long long peak_rss_kib(const fs::path& record) {
     const auto rss = values(record, "rss");
     REQUIRE_FALSE(rss.empty());
@@ -147,6 +155,32 @@ TEST_CASE("throttle: a sender frozen for its channel is thawed to act on its sto
     CAPTURE(log);
     CHECK(log.find("sender#0 [pid") != std::string::npos);
     CHECK(log.find("stop timeout") == std::string::npos);
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("throttle: a reload that changes the CPU limit of a throttled sender keeps it throttled") {
+    TempDir dir;
+    write_blocked_route(dir, "");
+    CorralProcess corral(dir.path(), {"up"});
+    SocketClient client(dir / ".corral/corral.sock");
+    hold_up_sender(dir, client, [](const json& sender) {
+        return sender["throttle"].is_object() && sender["throttle"]["cpu_percent"] == 10;
+    });
+    write_blocked_route(dir, "cpu = { max = \"50%\" }");
+    const json reloaded = client.request("reload");
+    REQUIRE(reloaded["ok"] == true);
+    const json sender = instance_of(client, "sender#0");
+    REQUIRE(sender["throttle"].is_object());
+    CHECK(sender["throttle"]["cpu_percent"] == 10);
+    // The group's cap is the throttle's (10% of a 100 ms period), not the file's new 50%.
+    CHECK(cpu_quota_us(dir / ".corral", "sender/0") == "10000");
+    CHECK(corral.stderr_text().find("sender#0: CPU throttle kept at 10% of a CPU after the reload") != std::string::npos);
+    // Lifted, it gets the file's new cap.
+    REQUIRE(client.request("start", {{"target", "receiver"}})["ok"] == true);
+    REQUIRE(wait_until([&] { return has_line(dir / "in", "done"); }, 120s));
+    REQUIRE(wait_until([&] { return instance_of(client, "sender#0")["throttle"].is_null(); }, 10s));
+    CHECK(cpu_quota_us(dir / ".corral", "sender/0") == "50000");
+    CHECK(values(dir / "in", "gap").empty());
     CHECK(corral.stop() == 0);
 }
 

@@ -60,3 +60,13 @@ TEST_CASE("channel freeze: a release forgets the freeze, and the next sample dec
     CHECK(freeze.sample(kilobyte_frames(10'000'000)) == FreezeDecision::freeze);
     CHECK(freeze.freezes() == 2);
 }
+
+TEST_CASE("channel freeze: a freeze that could not be carried out is not counted") {
+    ChannelFreeze freeze;
+    CHECK(freeze.sample(kilobyte_frames(10'000'000)) == FreezeDecision::freeze);
+    freeze.failed();
+    CHECK_FALSE(freeze.frozen());
+    CHECK(freeze.freezes() == 0);
+    CHECK(freeze.sample(kilobyte_frames(10'000'000)) == FreezeDecision::freeze);
+    CHECK(freeze.freezes() == 1);
+}
