@@ -15,7 +15,10 @@
 // by 64.5 MiB). A sender whose buffer is a quarter full is frozen (policies::ChannelFreeze); the rest lets
 // it run on while the daemon cannot act at all (stopped, or waiting for a CPU): ~140 ms of a sender that
 // writes 1 KiB messages flat out (~150,000 per second).
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 #include "base/sys_result.hpp"
 #include "base/unique_fd.hpp"
@@ -23,6 +26,17 @@
 namespace corral::ipc {
 
 inline constexpr int kInstanceSendBuffer = 32 << 20;  // the kernel doubles it
+inline constexpr int kMinInstanceSendBuffer = 1 << 20;
+
+// What is asked for an instance's end. Since the kernel doubles it and charges it to the sender's memory
+// cgroup, a service with a memory limit gets at most an eighth of memory.max for messages waiting for
+// the broker (a 256 MiB service: 32 MiB), so that its own unread messages cannot take it to an OOM kill
+// while the daemon cannot read them.
+inline int instance_send_buffer(std::optional<std::uint64_t> memory_max) {
+    if (!memory_max) return kInstanceSendBuffer;
+    const std::uint64_t sixteenth = *memory_max / 16;
+    return static_cast<int>(std::clamp<std::uint64_t>(sixteenth, kMinInstanceSendBuffer, kInstanceSendBuffer));
+}
 
 struct ChannelSocket {
     UniqueFd ours;    // the daemon's end, for the broker
@@ -31,8 +45,8 @@ struct ChannelSocket {
     std::size_t their_send_buffer = 0;
 };
 
-// A close-on-exec AF_UNIX stream pair. The instance's end gets SO_SNDBUFFORCE when permitted
+// A close-on-exec AF_UNIX stream pair. The instance's end gets `send_buffer` with SO_SNDBUFFORCE when permitted
 // (CAP_NET_ADMIN), else SO_SNDBUF (capped at net.core.wmem_max); best effort: the channel works either way.
-Result<ChannelSocket> make_channel_socket();
+Result<ChannelSocket> make_channel_socket(int send_buffer = kInstanceSendBuffer);
 
 }  // namespace corral::ipc

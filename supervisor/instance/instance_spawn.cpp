@@ -137,7 +137,7 @@ bool Instance::has_channel() const { return context_.broker != nullptr && spec_-
 
 std::optional<ipc::ChannelSocket> Instance::open_channel() const {
     if (!has_channel()) return std::nullopt;
-    Result<ipc::ChannelSocket> socket = ipc::make_channel_socket();
+    Result<ipc::ChannelSocket> socket = ipc::make_channel_socket(ipc::instance_send_buffer(spec_->limits.memory.max));
     if (!socket) {
         spdlog::error("{}: no IPC channel: {}", name_, socket.error().message());
         return std::nullopt;
