@@ -19,6 +19,7 @@
 #include "base/fd_limit.hpp"
 #include "base/fd_reserve.hpp"
 #include "base/priority.hpp"
+#include "base/signals_held.hpp"
 #include "base/unique_fd.hpp"
 #include "supervisor/daemon/cgroup_setup.hpp"
 #include "supervisor/daemon/daemon.hpp"
@@ -92,6 +93,7 @@ int run_daemon(config::Config config, StartupReport& report) {
         spdlog::warn("cannot write {}: {}", state->daemon_log().string(), error);
     }
     std::signal(SIGPIPE, SIG_IGN);
+    SignalsHeld stop_signals{SIGTERM, SIGINT, SIGHUP};  // until the daemon watches them
     prepare_descriptors();
     prepare_priority();
 
@@ -123,6 +125,7 @@ int run_daemon(config::Config config, StartupReport& report) {
     int code;
     {
         Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups);
+        stop_signals.release();
         code = daemon.run([&] { report.ready(); });
     }
     uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above
