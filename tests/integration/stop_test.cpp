@@ -205,7 +205,8 @@ TEST_CASE("a second daemon on the same state directory refuses to start") {
 command = ["node", "${fixture}"]
 )", {{"fixture", fixture("idle.js")}}));
     CorralProcess first(dir.path(), {"up"});
-    REQUIRE(wait_until([&] { return descendants_of(first.pid()).size() == 1; }, 10s));
+    // Its service started (the standby of its next incarnation may follow at once: not exactly one).
+    REQUIRE(wait_until([&] { return !descendants_of(first.pid()).empty(); }, 10s));
     TempDir other;
     const auto second = run_corral(other.path(), {"up", (dir / "corral.toml").string()});
     CHECK(second.exit_code == 1);
