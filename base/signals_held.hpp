@@ -6,13 +6,13 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <initializer_list>
+#include <span>
 
 namespace corral {
 
 class SignalsHeld {
 public:
-    explicit SignalsHeld(std::initializer_list<int> signals) {
+    explicit SignalsHeld(std::span<const int> signals) {
         sigset_t held;
         sigemptyset(&held);
         for (const int signum : signals) sigaddset(&held, signum);

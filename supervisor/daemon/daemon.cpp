@@ -66,7 +66,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.observer = this;
     context_.loop_watch = &loop_watch_;
 
-    for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
+    for (const int signum : kDaemonSignals) {
         UvHandle<uv_signal_t> handle;
         if (const int rc = handle.init(uv_signal_init, loop); rc < 0) {
             spdlog::error("cannot watch {}: {}", policies::signal_name(signum), uv_strerror(rc));

@@ -15,6 +15,8 @@
 // unchanged services keep running untouched.
 #include <uv.h>
 
+#include <array>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +35,9 @@
 #include "supervisor/kmsg/kmsg_reader.hpp"
 
 namespace corral::supervisor {
+
+// The signals the daemon acts on (README: "signal to the daemon"); held back until it watches them.
+inline constexpr std::array<int, 3> kDaemonSignals{SIGTERM, SIGINT, SIGHUP};
 
 class Daemon final : private InstanceObserver, private DaemonControl {
 public:

@@ -93,7 +93,7 @@ int run_daemon(config::Config config, StartupReport& report) {
         spdlog::warn("cannot write {}: {}", state->daemon_log().string(), error);
     }
     std::signal(SIGPIPE, SIG_IGN);
-    SignalsHeld stop_signals{SIGTERM, SIGINT, SIGHUP};  // until the daemon watches them
+    SignalsHeld stop_signals(kDaemonSignals);  // until the daemon watches them
     prepare_descriptors();
     prepare_priority();
 
