@@ -2,7 +2,9 @@
 // and does nothing else (no framing, no validation, no queues beyond one buffer each way).
 // Usage: FIRST_ROLE=a SECOND_ROLE=b bare_relay NODE SCRIPT. Starts two `NODE SCRIPT` children, each with
 // one end of its own socketpair as fd 3 (NODE_CHANNEL_FD=3), the rest of this process's environment, and
-// ROLE=FIRST_ROLE / ROLE=SECOND_ROLE. Copies bytes both ways with epoll + read + write until either side
+// ROLE=FIRST_ROLE / ROLE=SECOND_ROLE. With FIRST_CGROUPS / SECOND_CGROUPS (cgroup directories separated by
+// ':', made and limited by the caller), each child joins those cgroups before its exec, as a supervisor's
+// exec shim does: the relay then pays what a per-process cgroup costs the messages, and nothing else. Copies bytes both ways with epoll + read + write until either side
 // reaches EOF (or an error) or SIGTERM/SIGINT arrives; then SIGKILLs both children by PID and reaps them.
 #include <cerrno>
 #include <csignal>
@@ -33,9 +35,35 @@ struct Way {
   bool pending() const { return begin < end; }
 };
 
-// Forks `node script` with `channel` as fd 3. The environment is built before fork(): only
-// async-signal-safe calls in the child.
-pid_t start(const char* node, const char* script, int channel, const char* role, const sigset_t& mask) {
+// Writes "0" (the writer itself) to each of `procs_files`; async-signal-safe.
+bool join_cgroups(const std::vector<std::string>& procs_files) {
+  for (const std::string& file : procs_files) {
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool written = write(fd, "0", 1) == 1;
+    close(fd);
+    if (!written) return false;
+  }
+  return true;
+}
+
+// "a:b" -> {"a/cgroup.procs", "b/cgroup.procs"}; nothing for null or "".
+std::vector<std::string> procs_files(const char* dirs) {
+  std::vector<std::string> files;
+  for (const char* p = dirs; p != nullptr && *p != '\0';) {
+    const char* end = strchr(p, ':');
+    const std::string dir = end == nullptr ? std::string(p) : std::string(p, end);
+    if (!dir.empty()) files.push_back(dir + "/cgroup.procs");
+    p = end == nullptr ? nullptr : end + 1;
+  }
+  return files;
+}
+
+// Forks `node script` with `channel` as fd 3, in `cgroups` (see procs_files). The environment is built
+// before fork(): only async-signal-safe calls in the child.
+pid_t start(const char* node, const char* script, int channel, const char* role, const char* cgroups,
+            const sigset_t& mask) {
+  const std::vector<std::string> cgroup_files = procs_files(cgroups);
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e)
     if (strncmp(*e, "NODE_CHANNEL_FD=", 16) != 0 && (role == nullptr || strncmp(*e, "ROLE=", 5) != 0))
@@ -49,6 +77,7 @@ pid_t start(const char* node, const char* script, int channel, const char* role,
   pid_t pid = fork();
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, &mask, nullptr);
+    if (!join_cgroups(cgroup_files)) _exit(126);
     // Every descriptor here is close-on-exec; fd 3 must not be (dup2 onto itself would leave the flag).
     if ((channel == 3 ? fcntl(3, F_SETFD, 0) : dup2(channel, 3)) < 0) _exit(127);
     execve(node, argv, envp.data());
@@ -75,8 +104,9 @@ int main(int argc, char** argv) {
   UniqueFd mine[2]{UniqueFd(pairs[0][0]), UniqueFd(pairs[1][0])};
   pid_t children[2] = {-1, -1};
   const char* roles[2] = {getenv("FIRST_ROLE"), getenv("SECOND_ROLE")};
+  const char* cgroups[2] = {getenv("FIRST_CGROUPS"), getenv("SECOND_CGROUPS")};
   for (int i = 0; i < 2; ++i) {
-    children[i] = start(argv[1], argv[2], pairs[i][1], roles[i], original);
+    children[i] = start(argv[1], argv[2], pairs[i][1], roles[i], cgroups[i], original);
     close(pairs[i][1]);
   }
 

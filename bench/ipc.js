@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The IPC broker against direct fork() IPC between two Node processes, in one run:
-//  1. throughput: COUNT (500k) small messages, the sender respecting send()'s backpressure; direct vs
-//     through corral vs through a bare relay (RUNS (5) runs each, alternating; median and spread). Target:
+//  1. throughput: COUNT (2M) small messages, the sender respecting send()'s backpressure; direct vs
+//     through corral vs through a bare relay (RUNS (5) runs each, taking turns; median and spread). Target:
 //     corral's median at least 90% of direct's. Also the daemon's and the bare relay's CPU per message.
-//  2. ping-pong: ROUNDS (20k) round trips one at a time, RUNS runs each of direct, corral and a bare relay,
-//     alternating; each run's median and p99. Target: corral's median within 5 us of the bare relay's in
+//     2M messages take about 4 s a run: with 500k (about 1 s) direct's own rate spread from 345k to 477k
+//     msg/s over 5 runs on this VM, with 2M from 483k to 498k.
+//  2. ping-pong: ROUNDS (10k) round trips one at a time, PING_RUNS (10) runs each of direct, corral and a
+//     bare relay, taking turns; each run's median and p99. A run's median moves with the machine's state
+//     from one run to the next (corral's minus the relay's from -29 to +41 us in one series of 5 runs of
+//     20k): more and shorter runs say more about the difference. Target: corral's median within 5 us of the bare relay's in
 //     the same run (judged on the median of the runs' differences): a relay hop is the floor here.
 //     The bare relay (build/bare_relay, bench/bare_relay.cpp) is the floor of any relay here: a third
 //     process that only copies bytes between the two channels with epoll + read + write. Set against it,
@@ -14,7 +18,7 @@
 //     files with fire-and-forget fs.appendFile.
 //     Parent RSS over time, direct (killed by a watchdog past 1 GiB) vs through corral; messages sent,
 //     delivered and lost (through corral, after the backlog the broker held has drained).
-// Usage: node bench/ipc.js [--count N] [--rounds N] [--runs N] [--rate R] [--seconds S]
+// Usage: node bench/ipc.js [--count N] [--rounds N] [--runs N] [--ping-runs N] [--rate R] [--seconds S]
 //                          [--only throughput|ping-pong|article]
 'use strict';
 const fs = require('fs');
@@ -24,9 +28,10 @@ const lib = require('./lib');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const count = option('--count', 500_000);
-const rounds = option('--rounds', 20_000);
+const count = option('--count', 2_000_000);
+const rounds = option('--rounds', 10_000);
 const runs = option('--runs', 5);
+const pingRuns = option('--ping-runs', 10);
 const rate = option('--rate', 0);
 const seconds = option('--seconds', 30);
 const watchdogKiB = 1024 * 1024;
@@ -161,23 +166,67 @@ function pingPongDirect() {
   });
 }
 
-function pingPongCorral() {
-  return underCorral('ipc-ping', (dir) => peerServices(dir, { role: 'ping' }, { role: 'pong' }), async (dir) => {
+function pingPongCorral(extra = '') {
+  return underCorral('ipc-ping', (dir) => peerServices(dir, { role: 'ping' }, { role: 'pong' }, extra), async (dir) => {
     const record = path.join(dir, 'record');
     await lib.waitFor(() => roundTripsWritten(record), 120_000, 'the round trips');
     return roundTrips(record);
   });
 }
 
-function pingPongRelay() {
-  return lib.inTempDir('ipc-ping-relay', (dir) => {
+function pingPongRelay(cgroups = null) {
+  return lib.inTempDir('ipc-ping-relay', async (dir) => {
     const record = path.join(dir, 'record');
-    const env = { FIRST_ROLE: 'ping', SECOND_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds), DELAY_MS: '1000' };
-    return relayed(env, async (pid, wait) => {
-      await wait(() => roundTripsWritten(record), 120_000, 'the round trips');
-      return roundTrips(record);
-    });
+    const env = { FIRST_ROLE: 'ping', SECOND_ROLE: 'pong', RECORD_FILE: record, ROUNDS: String(rounds), DELAY_MS: '1000',
+                  ...(cgroups ? cgroups.env : {}) };
+    try {
+      return await relayed(env, async (pid, wait) => {
+        await wait(() => roundTripsWritten(record), 120_000, 'the round trips');
+        return roundTrips(record);
+      });
+    } finally {
+      if (cgroups) await cgroups.empty();
+    }
   });
+}
+
+// The two peers of the bare relay each in a memory and a cpu cgroup of its own, as corral places its
+// instances (v1 hierarchies, under this process's own groups, 1 GiB limit set before anyone joins):
+// { env, empty(), remove() }, or null on a host without the v1 memory and cpu hierarchies.
+function relayCgroups() {
+  const own = {};
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const [, controllers = '', where] = line.split(':');
+    for (const controller of controllers.split(',')) own[controller] = where;
+  }
+  const base = { memory: `/sys/fs/cgroup/memory${own.memory}`, cpu: `/sys/fs/cgroup/cpu${own.cpu}` };
+  if (own.memory === undefined || own.cpu === undefined || !fs.existsSync(`${base.memory}/memory.limit_in_bytes`) ||
+      !fs.existsSync(`${base.cpu}/cpu.shares`)) {
+    return null;
+  }
+  const top = `bare-relay-${process.pid}`;
+  const dirs = ['ping', 'pong'].map((role) => ['memory', 'cpu'].map((controller) => {
+    const dir = path.join(base[controller], top, role, '0');
+    fs.mkdirSync(dir, { recursive: true });
+    if (controller === 'memory') fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(1 << 30));
+    return dir;
+  }));
+  const tasks = (dir) => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim();
+  return {
+    env: { FIRST_CGROUPS: dirs[0].join(':'), SECOND_CGROUPS: dirs[1].join(':') },
+    // Until the killed peers have left their groups.
+    empty: () => lib.waitFor(() => dirs.flat().every((dir) => tasks(dir) === ''), 10_000, 'the relay peers to exit'),
+    remove() {
+      for (const controller of ['memory', 'cpu']) {
+        for (const role of ['ping', 'pong']) {
+          for (const dir of [path.join(base[controller], top, role, '0'), path.join(base[controller], top, role)]) {
+            try { fs.rmdirSync(dir); } catch {}
+          }
+        }
+        try { fs.rmdirSync(path.join(base[controller], top)); } catch {}
+      }
+    },
+  };
 }
 
 // "rss <kib> <ms>" records, as [seconds since the first, MiB].
@@ -347,14 +396,21 @@ const signed = (x) => `${x >= 0 ? '+' : ''}${f1(x)}`;
 // "218,572 (175,004-223,118)": median with the spread (min-max).
 const spreadOf = (values, format) => `${format(lib.median(values))} (${format(Math.min(...values))}-${format(Math.max(...values))})`;
 
+// Run i of direct, corral and the relay, each started after the one before it has finished, the first of
+// them taking turns from run to run: none of the three always follows the same one, so that what one leaves
+// behind on the machine (page cache, a CPU's idle state, memory being freed) falls on all three alike.
+async function inTurn(i, measures) {
+  for (let k = 0; k < measures.length; k++) await measures[(i + k) % measures.length]();
+}
+
 async function throughputPart() {
   const directRates = [];
   const corralRuns = [];
   const relayRuns = [];
-  for (let i = 0; i < runs; i++) {  // alternating, so that the machine's drift falls on all three alike
-    directRates.push(await throughputDirect());
-    corralRuns.push(await throughputCorral());
-    relayRuns.push(await throughputRelay());
+  for (let i = 0; i < runs; i++) {
+    await inTurn(i, [async () => directRates.push(await throughputDirect()),
+                     async () => corralRuns.push(await throughputCorral()),
+                     async () => relayRuns.push(await throughputRelay())]);
   }
   const corralRates = corralRuns.map((r) => r.rate);
   const relayRates = relayRuns.map((r) => r.rate);
@@ -382,28 +438,46 @@ async function pingPongPart() {
   const directRuns = [];
   const corralRuns = [];
   const relayRuns = [];
-  for (let i = 0; i < runs; i++) {  // each run's round trips summed up by their median and p99
-    for (const [into, measure] of [[directRuns, pingPongDirect], [corralRuns, pingPongCorral], [relayRuns, pingPongRelay]]) {
-      const rtt = await measure();
-      into.push({ median: lib.median(rtt), p99: lib.percentile(rtt, 99) });
+  const groupedRelayRuns = [];
+  const corralOffRuns = [];
+  const cgroups = relayCgroups();
+  try {
+    for (let i = 0; i < pingRuns; i++) {  // each run's round trips summed up by their median and p99
+      const measured = (into, measure) => async () => {
+        const rtt = await measure();
+        into.push({ median: lib.median(rtt), p99: lib.percentile(rtt, 99) });
+      };
+      await inTurn(i, [measured(directRuns, pingPongDirect), measured(corralRuns, pingPongCorral),
+                       measured(relayRuns, () => pingPongRelay()),
+                       ...(cgroups ? [measured(groupedRelayRuns, () => pingPongRelay(cgroups))] : []),
+                       measured(corralOffRuns, () => pingPongCorral('[supervisor]\ncgroups = "off"\n'))]);
     }
+  } finally {
+    if (cgroups) cgroups.remove();
   }
   const medians = (runsOf) => runsOf.map((r) => r.median);
   const overDirect = corralRuns.map((r, i) => r.median - directRuns[i].median);
   const relayOverDirect = relayRuns.map((r, i) => r.median - directRuns[i].median);
   const overRelay = corralRuns.map((r, i) => r.median - relayRuns[i].median);
-  console.log(`\nping-pong: ${f0(rounds)} round trips per run, us; median (min-max) of ${runs} runs' medians and p99s`);
-  console.log(`                          median                p99                   over direct (same run)`);
+  console.log(`\nping-pong: ${f0(rounds)} round trips per run, us; median (min-max) of ${pingRuns} runs' medians and p99s`);
+  console.log(`                                median                p99                   over direct (same run)`);
   const row = (name, runsOf, extra) =>
-    console.log(`  ${name.padEnd(22)}  ${spreadOf(medians(runsOf), f1).padEnd(20)}  ${spreadOf(runsOf.map((r) => r.p99), f1).padEnd(20)}  ` +
+    console.log(`  ${name.padEnd(28)}  ${spreadOf(medians(runsOf), f1).padEnd(20)}  ${spreadOf(runsOf.map((r) => r.p99), f1).padEnd(20)}  ` +
                 (extra ? `${spreadOf(extra, signed)}` : ''));
+  const over = (runsOf, base) => runsOf.map((r, i) => r.median - base[i].median);
   row('direct fork()', directRuns, null);
   row('through corral', corralRuns, overDirect);
   row('through a bare relay', relayRuns, relayOverDirect);
+  if (cgroups) row('bare relay, peers in cgroups', groupedRelayRuns, over(groupedRelayRuns, directRuns));
+  row('corral, cgroups = "off"', corralOffRuns, over(corralOffRuns, directRuns));
   const gap = lib.median(overRelay);
+  const spread = (values) => `${signed(lib.median(values))} us; runs ${signed(Math.min(...values))} to ${signed(Math.max(...values))}`;
+  console.log('  (bare relay, peers in cgroups: each peer in a memory and a cpu cgroup of its own, as corral places them)');
+  console.log(`  corral over the bare relay whose peers are in cgroups: ${cgroups ? spread(over(corralRuns, groupedRelayRuns)) : 'not measured (no v1 memory and cpu hierarchies)'}`);
+  console.log(`  corral with cgroups = "off" over the bare relay: ${spread(over(corralOffRuns, relayRuns))}`);
   return {
     target: `round trip within 5 us of the bare relay (median of the runs' differences): ${gap <= 5 ? 'met' : 'MISSED'} ` +
-            `(${signed(gap)} us; runs ${signed(Math.min(...overRelay))} to ${signed(Math.max(...overRelay))})`,
+            `(${spread(overRelay)})`,
     overRelay: `round trip ${signed(gap)} us median`,
   };
 }
