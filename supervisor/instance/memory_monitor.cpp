@@ -11,6 +11,9 @@
 namespace corral::supervisor {
 namespace {
 
+// How often a calm tick inside the band still reads the usage counter (one pread).
+constexpr policies::Duration kBandLookEvery{5'000};
+
 std::string mib(std::uint64_t bytes) {
     char text[32];
     std::snprintf(text, sizeof text, "%.1fMiB", static_cast<double>(bytes) / (1 << 20));
@@ -120,7 +123,15 @@ bool MemoryMonitor::tick(policies::TimePoint now, bool eager, bool counter) {
     current_.reset();
     if (band_armed_ && thresholds_armed_ && last_ && !eager && !counter && !moved_ && !pacing_.pressed()) {
         // Inside the band: usage is within moved_bytes of the last full reading.
-        // Movement and the thresholds are the kernel's to report: the calm reading can wait longer.
+        // Movement and the thresholds are the kernel's to report: the calm reading can wait longer. But not
+        // blind: an instance restarted after a thrashing kill once went unread for minutes while its usage
+        // climbed to its limit and it thrashed again, no crossing heard (the fault test, 2 runs in 4); the
+        // counter is looked at against the band now and then.
+        if (now - band_looked_ >= kBandLookEvery) {
+            band_looked_ = now;
+            check_band();
+            if (moved_) return true;
+        }
         policies::MemoryPacingParams watched;
         watched.calm_every = policies::kWatchedCalmEvery;
         return pacing_.full_read_due(watched, last_->current, now);

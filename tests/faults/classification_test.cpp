@@ -113,7 +113,8 @@ backoff = { initial = "500ms" }
         for (const auto& bundle : bundles(state, "thrash-0")) MESSAGE(bundle.filename().string());
         for (const auto& line : lines_containing(dir / "corral.stderr", "thrash")) MESSAGE(line);
         for (const auto& record : read_records(dir / "record")) MESSAGE(record.what << " " << record.pid << " " << record.ms);
-        for (const auto& line : lines_containing(state / "status.json", "memory")) MESSAGE(line);
+        // The whole status (one instance): its memory figures say whether it thrashed unseen or not at all.
+        MESSAGE(read_file(state / "status.json"));
     }
     REQUIRE(all);
     const auto starts = records_of(dir / "record", "holding");
