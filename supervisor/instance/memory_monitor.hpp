@@ -8,11 +8,10 @@
 //    the thresholds), and policies::MemoryPacing says when to read the full statistics (sample()). Where
 //    the kernel can tell (v1), a band of two more thresholds at the last full reading +- the pacing's
 //    moved_bytes replaces that read: while usage stays inside the band and the group is calm, a tick
-//    reads nothing at all but the usage counter every 5 s; a crossing marks the group as moved and the next
-//    tick reads in full. Those
-//    are kept in a timeline (10 minutes; a row per full reading: when something moved, and at a calm pace
-//    otherwise) for post-mortems, and checked against the thresholds and the thrash detector (which works
-//    on the cumulative PSI and refault counters of the full readings).
+//    reads nothing but the usage counter every 5 s; a crossing marks the group as moved and the next tick
+//    reads in full. Those are kept in a timeline (10 minutes; a row per full reading: when something
+//    moved, and at a calm pace otherwise) for post-mortems, and checked against the thresholds and the
+//    thrash detector (which works on the cumulative PSI and refault counters of the full readings).
 // Decisions come from policies; this class only measures and reports.
 #include <uv.h>
 
