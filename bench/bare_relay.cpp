@@ -4,8 +4,9 @@
 // one end of its own socketpair as fd 3 (NODE_CHANNEL_FD=3), the rest of this process's environment, and
 // ROLE=FIRST_ROLE / ROLE=SECOND_ROLE. With FIRST_CGROUPS / SECOND_CGROUPS (cgroup directories separated by
 // ':', made and limited by the caller), each child joins those cgroups before its exec, as a supervisor's
-// exec shim does: the relay then pays what a per-process cgroup costs the messages, and nothing else. Copies bytes both ways with epoll + read + write until either side
-// reaches EOF (or an error) or SIGTERM/SIGINT arrives; then SIGKILLs both children by PID and reaps them.
+// exec shim does: the relay then pays what a per-process cgroup costs the messages, and nothing else.
+// Copies bytes both ways with epoll + read + write until either side reaches EOF (or an error) or
+// SIGTERM/SIGINT arrives; then SIGKILLs both children by PID and reaps them.
 #include <cerrno>
 #include <csignal>
 #include <cstdint>

@@ -8,8 +8,10 @@
 //  2. ping-pong: ROUNDS (10k) round trips one at a time, PING_RUNS (10) runs each of direct, corral and a
 //     bare relay, taking turns; each run's median and p99. A run's median moves with the machine's state
 //     from one run to the next (corral's minus the relay's from -29 to +41 us in one series of 5 runs of
-//     20k): more and shorter runs say more about the difference. Target: corral's median within 5 us of the bare relay's in
-//     the same run (judged on the median of the runs' differences): a relay hop is the floor here.
+//     20k): more and shorter runs say more about the difference. Target: corral's median within 5 us of
+//     the bare relay's in the same run (judged on the median of the runs' differences): a relay hop is the
+//     floor here. Two more rows in the same runs: the bare relay with its peers in cgroups as corral places
+//     them, and corral with cgroups = "off".
 //     The bare relay (build/bare_relay, bench/bare_relay.cpp) is the floor of any relay here: a third
 //     process that only copies bytes between the two channels with epoll + read + write. Set against it,
 //     corral's figures say what the broker itself costs beyond having a process in the path.
@@ -216,14 +218,11 @@ function relayCgroups() {
     env: { FIRST_CGROUPS: dirs[0].join(':'), SECOND_CGROUPS: dirs[1].join(':') },
     // Until the killed peers have left their groups.
     empty: () => lib.waitFor(() => dirs.flat().every((dir) => tasks(dir) === ''), 10_000, 'the relay peers to exit'),
-    remove() {
-      for (const controller of ['memory', 'cpu']) {
-        for (const role of ['ping', 'pong']) {
-          for (const dir of [path.join(base[controller], top, role, '0'), path.join(base[controller], top, role)]) {
-            try { fs.rmdirSync(dir); } catch {}
-          }
-        }
-        try { fs.rmdirSync(path.join(base[controller], top)); } catch {}
+    remove() {  // each leaf, its role's group, then the top group of each hierarchy
+      const made = [...dirs.flat(), ...dirs.flat().map((dir) => path.dirname(dir)),
+                    ...Object.values(base).map((dir) => path.join(dir, top))];
+      for (const dir of made) {
+        try { fs.rmdirSync(dir); } catch {}
       }
     },
   };
@@ -441,12 +440,13 @@ async function pingPongPart() {
   const groupedRelayRuns = [];
   const corralOffRuns = [];
   const cgroups = relayCgroups();
+  // Each run's round trips summed up by their median and p99.
+  const measured = (into, measure) => async () => {
+    const rtt = await measure();
+    into.push({ median: lib.median(rtt), p99: lib.percentile(rtt, 99) });
+  };
   try {
-    for (let i = 0; i < pingRuns; i++) {  // each run's round trips summed up by their median and p99
-      const measured = (into, measure) => async () => {
-        const rtt = await measure();
-        into.push({ median: lib.median(rtt), p99: lib.percentile(rtt, 99) });
-      };
+    for (let i = 0; i < pingRuns; i++) {
       await inTurn(i, [measured(directRuns, pingPongDirect), measured(corralRuns, pingPongCorral),
                        measured(relayRuns, () => pingPongRelay()),
                        ...(cgroups ? [measured(groupedRelayRuns, () => pingPongRelay(cgroups))] : []),
@@ -456,18 +456,16 @@ async function pingPongPart() {
     if (cgroups) cgroups.remove();
   }
   const medians = (runsOf) => runsOf.map((r) => r.median);
-  const overDirect = corralRuns.map((r, i) => r.median - directRuns[i].median);
-  const relayOverDirect = relayRuns.map((r, i) => r.median - directRuns[i].median);
-  const overRelay = corralRuns.map((r, i) => r.median - relayRuns[i].median);
+  const over = (runsOf, base) => runsOf.map((r, i) => r.median - base[i].median);
+  const overRelay = over(corralRuns, relayRuns);
   console.log(`\nping-pong: ${f0(rounds)} round trips per run, us; median (min-max) of ${pingRuns} runs' medians and p99s`);
   console.log(`                                median                p99                   over direct (same run)`);
   const row = (name, runsOf, extra) =>
     console.log(`  ${name.padEnd(28)}  ${spreadOf(medians(runsOf), f1).padEnd(20)}  ${spreadOf(runsOf.map((r) => r.p99), f1).padEnd(20)}  ` +
                 (extra ? `${spreadOf(extra, signed)}` : ''));
-  const over = (runsOf, base) => runsOf.map((r, i) => r.median - base[i].median);
   row('direct fork()', directRuns, null);
-  row('through corral', corralRuns, overDirect);
-  row('through a bare relay', relayRuns, relayOverDirect);
+  row('through corral', corralRuns, over(corralRuns, directRuns));
+  row('through a bare relay', relayRuns, over(relayRuns, directRuns));
   if (cgroups) row('bare relay, peers in cgroups', groupedRelayRuns, over(groupedRelayRuns, directRuns));
   row('corral, cgroups = "off"', corralOffRuns, over(corralOffRuns, directRuns));
   const gap = lib.median(overRelay);
