@@ -124,6 +124,9 @@ void Daemon::sweep() {
     for (const pid_t pid : OrphanReaper::children()) {
         // An owned pid is one corral already stopped (a dropped standby) and whose exit libuv will hear.
         if (reaper_.owns(pid)) continue;
+        // Already dying (it left its cgroup, which is how the stop saw the group empty): its SIGCHLD
+        // will come, and settle() waits for it.
+        if (OrphanReaper::exiting(pid)) continue;
         spdlog::warn("process {} left its service's process group and is still running: killing it", pid);
         ::kill(pid, SIGKILL);
     }

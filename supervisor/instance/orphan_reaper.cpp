@@ -6,6 +6,8 @@
 
 #include <csignal>
 #include <fstream>
+#include <sstream>
+#include <string>
 
 #include "policies/exit_status.hpp"
 #include "policies/signal_names.hpp"
@@ -36,6 +38,23 @@ std::vector<pid_t> OrphanReaper::children() {
     }
     closedir(tasks);
     return pids;
+}
+
+bool OrphanReaper::exiting(pid_t pid) {
+    constexpr unsigned long kExiting = 0x4;  // PF_EXITING in the flags of /proc/PID/stat
+    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!std::getline(file, stat)) return true;
+    // Fields after the command, which is in parentheses and may hold anything: state ppid pgrp session
+    // tty_nr tpgid flags.
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return false;
+    std::istringstream fields(stat.substr(close + 1));
+    std::string skip;
+    unsigned long flags = 0;
+    for (int i = 0; i < 6; ++i) fields >> skip;
+    if (!(fields >> flags)) return false;
+    return (flags & kExiting) != 0;
 }
 
 int OrphanReaper::reap() {

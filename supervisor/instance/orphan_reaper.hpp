@@ -27,6 +27,10 @@ public:
     int reap();
     // The daemon's current children (owned or not), from /proc/self/task/*/children.
     static std::vector<pid_t> children();
+    // True once `pid` has begun to exit (or is gone). A process leaves its cgroup early in its exit and
+    // becomes a zombie that waitpid() can take only later, so an emptied cgroup can still leave a child
+    // that is listed but already dying.
+    static bool exiting(pid_t pid);
 
     void close() { signal_.close(); }
 
