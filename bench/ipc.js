@@ -192,9 +192,10 @@ function pingPongRelay(cgroups = null) {
   });
 }
 
-// The two peers of the bare relay each in a memory and a cpu cgroup of its own, as corral places its
-// instances (v1 hierarchies, under this process's own groups, 1 GiB limit set before anyone joins):
-// { env, empty(), remove() }, or null on a host without the v1 memory and cpu hierarchies.
+// The two peers of the bare relay in cgroups as corral places its instances: each in a memory group of its
+// own (v1, under this process's own, 1 GiB limit set before anyone joins), both in one cpu group, corral's
+// top group (an instance without a CPU limit has no cpu group of its own): { env, empty(), remove() }, or
+// null on a host without the v1 memory and cpu hierarchies.
 function relayCgroups() {
   const own = {};
   for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
@@ -207,20 +208,22 @@ function relayCgroups() {
     return null;
   }
   const top = `bare-relay-${process.pid}`;
-  const dirs = ['ping', 'pong'].map((role) => ['memory', 'cpu'].map((controller) => {
-    const dir = path.join(base[controller], top, role, '0');
+  const cpu = path.join(base.cpu, top);
+  fs.mkdirSync(cpu, { recursive: true });
+  const memory = ['ping', 'pong'].map((role) => {
+    const dir = path.join(base.memory, top, role, '0');
     fs.mkdirSync(dir, { recursive: true });
-    if (controller === 'memory') fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(1 << 30));
+    fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(1 << 30));
     return dir;
-  }));
+  });
+  const dirs = [...memory, cpu];
   const tasks = (dir) => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim();
   return {
-    env: { FIRST_CGROUPS: dirs[0].join(':'), SECOND_CGROUPS: dirs[1].join(':') },
+    env: { FIRST_CGROUPS: `${memory[0]}:${cpu}`, SECOND_CGROUPS: `${memory[1]}:${cpu}` },
     // Until the killed peers have left their groups.
-    empty: () => lib.waitFor(() => dirs.flat().every((dir) => tasks(dir) === ''), 10_000, 'the relay peers to exit'),
-    remove() {  // each leaf, its role's group, then the top group of each hierarchy
-      const made = [...dirs.flat(), ...dirs.flat().map((dir) => path.dirname(dir)),
-                    ...Object.values(base).map((dir) => path.join(dir, top))];
+    empty: () => lib.waitFor(() => dirs.every((dir) => tasks(dir) === ''), 10_000, 'the relay peers to exit'),
+    remove() {  // each memory leaf, its role's group, then the top group of each hierarchy
+      const made = [...memory, ...memory.map((dir) => path.dirname(dir)), path.join(base.memory, top), cpu];
       for (const dir of made) {
         try { fs.rmdirSync(dir); } catch {}
       }
@@ -470,7 +473,7 @@ async function pingPongPart() {
   row('corral, cgroups = "off"', corralOffRuns, over(corralOffRuns, directRuns));
   const gap = lib.median(overRelay);
   const spread = (values) => `${signed(lib.median(values))} us; runs ${signed(Math.min(...values))} to ${signed(Math.max(...values))}`;
-  console.log('  (bare relay, peers in cgroups: each peer in a memory and a cpu cgroup of its own, as corral places them)');
+  console.log('  (bare relay, peers in cgroups: each peer in a memory cgroup of its own and both in one cpu group, as corral places them)');
   console.log(`  corral over the bare relay whose peers are in cgroups: ${cgroups ? spread(over(corralRuns, groupedRelayRuns)) : 'not measured (no v1 memory and cpu hierarchies)'}`);
   console.log(`  corral with cgroups = "off" over the bare relay: ${spread(over(corralOffRuns, relayRuns))}`);
   return {

@@ -67,7 +67,7 @@ public:
 
     std::vector<JoinTarget> join_targets(const std::string& name) const override {
         std::vector<JoinTarget> targets;
-        for (const auto& h : v1_.all()) targets.push_back({h.controller, v1_.dir(h, name)});
+        for (const auto& h : v1_.all()) targets.push_back({h.controller, v1_.join_dir(h, name)});
         if (unified_) targets.push_back({"", unified(name)});
         return targets;
     }

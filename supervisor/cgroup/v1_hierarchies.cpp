@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 #include <tuple>
@@ -98,8 +99,27 @@ std::string V1Hierarchies::libcgroup_name(const V1Hierarchy& h, const std::strin
     return (h.own.relative_path() / top_ / name).lexically_normal().string();
 }
 
+const V1Hierarchy* V1Hierarchies::membership() const {
+    for (const auto& h : hierarchies_) {
+        if (h.controller != "cpu") return &h;
+    }
+    return hierarchies_.empty() ? nullptr : &hierarchies_.front();
+}
+
+// Without another hierarchy to say who is in an instance, cpu groups are made eagerly.
+bool V1Hierarchies::lazy(const V1Hierarchy& h, const std::string& name) const {
+    return h.controller == "cpu" && !name.empty() && membership() != &h;
+}
+
+bool V1Hierarchies::has_own(const V1Hierarchy& h, const std::string& name) const { return fs_.exists(dir(h, name)); }
+
+fs::path V1Hierarchies::join_dir(const V1Hierarchy& h, const std::string& name) const {
+    return lazy(h, name) && !has_own(h, name) ? dir(h, "") : dir(h, name);
+}
+
 Status V1Hierarchies::create(const std::string& name) {
     for (const auto& h : hierarchies_) {
+        if (lazy(h, name)) continue;
         if (Status made = create_in(h, name); !made) return made;
     }
     return {};
@@ -135,20 +155,57 @@ Status V1Hierarchies::set_limits(const std::string& name, const Limits& limits) 
         const std::string max = limits.pids.max ? std::to_string(*limits.pids.max) : "max";
         if (Status s = set(*pids, name, "pids.max", max); !s) return s;
     }
-    if (const V1Hierarchy* cpu = find("cpu")) {
-        const std::string shares = std::to_string(cpu_shares_from_weight(limits.cpu.weight.value_or(100)));
-        const std::string quota = limits.cpu.max_percent ? std::to_string(cpu_quota_us(*limits.cpu.max_percent)) : "-1";
-        if (Status s = set(*cpu, name, "cpu.shares", shares); !s) return s;
-        if (Status s = set(*cpu, name, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
-        if (Status s = set(*cpu, name, "cpu.cfs_quota_us", quota); !s) return s;
+    const V1Hierarchy* cpu = find("cpu");
+    const bool wanted = limits.cpu.weight || limits.cpu.max_percent;
+    if (cpu == nullptr || (lazy(*cpu, name) && !wanted && !has_own(*cpu, name))) return {};
+    const bool fresh = lazy(*cpu, name) && !has_own(*cpu, name);
+    if (fresh) {
+        if (Status made = create_in(*cpu, name); !made) return made;
     }
-    return {};
+    const std::string shares = std::to_string(cpu_shares_from_weight(limits.cpu.weight.value_or(100)));
+    const std::string quota = limits.cpu.max_percent ? std::to_string(cpu_quota_us(*limits.cpu.max_percent)) : "-1";
+    if (Status s = set(*cpu, name, "cpu.shares", shares); !s) return s;
+    if (Status s = set(*cpu, name, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
+    if (Status s = set(*cpu, name, "cpu.cfs_quota_us", quota); !s) return s;
+    return lazy(*cpu, name) ? move_into_cpu(*cpu, name) : Status{};
 }
 
 Status V1Hierarchies::set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) {
     const V1Hierarchy* cpu = find("cpu");
     if (cpu == nullptr) return sys_error("cap the CPU of", name, ENOTSUP);
-    return set(*cpu, name, "cpu.cfs_quota_us", max_percent ? std::to_string(cpu_quota_us(*max_percent)) : "-1");
+    const bool fresh = lazy(*cpu, name) && !has_own(*cpu, name);
+    if (fresh && !max_percent) return {};  // no cap on the top group's share: nothing to lift
+    if (fresh) {
+        if (Status made = create_in(*cpu, name); !made) return made;
+        if (Status s = set(*cpu, name, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
+    }
+    if (Status s = set(*cpu, name, "cpu.cfs_quota_us", max_percent ? std::to_string(cpu_quota_us(*max_percent)) : "-1"); !s) {
+        return s;
+    }
+    // Also when it had one already: a process that joined the top group while the group was being made
+    // (a standby's exec shim, between its writes) comes in now.
+    return lazy(*cpu, name) ? move_into_cpu(*cpu, name) : Status{};
+}
+
+Status V1Hierarchies::move_into_cpu(const V1Hierarchy& cpu, const std::string& name) {
+    const fs::path target = dir(cpu, name);
+    // A process that forks while the lists are read leaves its child behind: read again until none is.
+    constexpr int kRounds = 8;
+    for (int round = 0; round < kRounds; ++round) {
+        Result<std::vector<pid_t>> members = procs(name);
+        if (!members) return members.error();
+        Result<std::vector<pid_t>> inside = v2::procs(fs_, target);
+        if (!inside) return inside.error();
+        bool moved = false;
+        for (const pid_t pid : *members) {
+            if (std::find(inside->begin(), inside->end(), pid) != inside->end()) continue;
+            Status written = fs_.write(target / "cgroup.procs", std::to_string(pid));
+            if (!written && written.error().code != ESRCH) return written;
+            moved = true;
+        }
+        if (!moved) return {};
+    }
+    return sys_error("move every process into", target.string(), EAGAIN);
 }
 
 Status V1Hierarchies::weigh_top_cpu() {
@@ -173,8 +230,9 @@ Status V1Hierarchies::set_memory_limits(const V1Hierarchy& memory, const std::st
 }
 
 Result<std::vector<pid_t>> V1Hierarchies::procs(const std::string& name) {
-    if (hierarchies_.empty()) return std::vector<pid_t>{};
-    return v2::procs(fs_, dir(hierarchies_.front(), name));  // cgroup.procs reads the same in v1
+    const V1Hierarchy* members = membership();
+    if (members == nullptr) return std::vector<pid_t>{};
+    return v2::procs(fs_, dir(*members, name));  // cgroup.procs reads the same in v1
 }
 
 Result<bool> V1Hierarchies::populated(const std::string& name) {

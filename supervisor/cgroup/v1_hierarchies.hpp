@@ -7,6 +7,13 @@
 //
 // Each hierarchy has its own path for the daemon (its line of /proc/self/cgroup): corral's top group sits
 // below it in each, instance groups ("api/0") below that. A name of "" is the top group itself.
+//
+// The cpu hierarchy is the exception: an instance gets a cpu group of its own only when it needs one (its
+// service sets a CPU limit, or the sender throttle caps it), and until then runs in the top group, as
+// systemd enables a controller only for the units that use it. Every cgroup level a task sits below costs
+// the scheduler at each wake-up (one more sched entity to enqueue): a round trip between two instances
+// through the broker took 2 us longer with a cpu group each (bench/ipc.js, README "Messages between
+// services"). Memory and pids groups stay per instance: they are what corral supervises.
 #include <sys/types.h>
 
 #include <chrono>
@@ -40,12 +47,16 @@ public:
     bool has_memsw() const { return has_memsw_; }
     // The directory of group `name` in `h`.
     fs::path dir(const V1Hierarchy& h, const std::string& name) const;
+    // The group an instance `name` joins in hierarchy `h`: its own, except in cpu without one of its own.
+    fs::path join_dir(const V1Hierarchy& h, const std::string& name) const;
 
     // Creates `name` (and missing parents) in every hierarchy; an existing group is fine.
     Status create(const std::string& name);
     // Every limit of `limits` in its hierarchy; unset ones back to unlimited.
+    // A CPU limit gives the instance a cpu group of its own (see above); one it has keeps it.
     Status set_limits(const std::string& name, const Limits& limits);
-    // cpu.cfs_quota_us alone (no cpu hierarchy: ENOTSUP); -1 without a cap.
+    // cpu.cfs_quota_us alone (no cpu hierarchy: ENOTSUP); -1 without a cap. A cap on an instance without a
+    // cpu group of its own makes it one (the cap written before its processes move in).
     Status set_cpu_max(const std::string& name, std::optional<unsigned> max_percent);
     // cpu.shares of the top group: kInstancesCpuWeight (nothing without a cpu hierarchy).
     Status weigh_top_cpu();
@@ -78,6 +89,12 @@ private:
     Result<int> register_event(const std::string& name, const char* file, const std::string& argument);
     Status set_memory_limits(const V1Hierarchy& memory, const std::string& name, const MemoryLimits& limits);
     Status create_in(const V1Hierarchy& h, const std::string& name);
+    bool lazy(const V1Hierarchy& h, const std::string& name) const;
+    bool has_own(const V1Hierarchy& h, const std::string& name) const;
+    // Moves every process of `name` (as its membership hierarchy lists them) into its own cpu group.
+    Status move_into_cpu(const V1Hierarchy& cpu, const std::string& name);
+    // The hierarchy whose cgroup.procs says who is in an instance: the first that is not cpu.
+    const V1Hierarchy* membership() const;
     Status set(const V1Hierarchy& h, const std::string& name, const char* key, const std::string& value);
     // libcgroup names a group by its path below the controller's mount point.
     std::string libcgroup_name(const V1Hierarchy& h, const std::string& name) const;

@@ -121,7 +121,11 @@ Status V2Driver::prepare(pid_t self) {
     }
 
     if (Status made = make_dir_if_missing(fs_, top_); !made) return delegation_error(made.error());
-    if (Status enabled = v2::enable_controllers(fs_, top_, enabled_); !enabled) {
+    // An earlier daemon may have left cpu on in <top>: then it stays on.
+    if (Result<std::vector<std::string>> below = v2::read_list(fs_, top_ / "cgroup.subtree_control"); below) {
+        cpu_on_ = has("cpu") && std::ranges::find(*below, "cpu") != below->end();
+    }
+    if (Status enabled = v2::enable_controllers(fs_, top_, subtree_controllers()); !enabled) {
         return delegation_error(enabled.error());
     }
     swap_accounted_ = has("memory") && fs_.exists(top_ / "memory.swap.max");
@@ -134,6 +138,32 @@ Status V2Driver::prepare(pid_t self) {
 bool V2Driver::has(const std::string& controller) const {
     return std::ranges::find(enabled_, controller) != enabled_.end();
 }
+
+std::vector<std::string> V2Driver::subtree_controllers() const {
+    std::vector<std::string> controllers;
+    for (const auto& controller : enabled_) {
+        if (controller != "cpu" || cpu_on_) controllers.push_back(controller);
+    }
+    return controllers;
+}
+
+Status V2Driver::enable_cpu() {
+    if (cpu_on_ || !has("cpu")) return {};
+    if (Status enabled = v2::enable_controllers(fs_, top_, {"cpu"}); !enabled) return enabled;
+    // Then every intermediate group ("api"), which holds instance groups and never a process.
+    for (const auto& sub : fs_.subdirs(top_)) {
+        if (fs_.subdirs(top_ / sub).empty()) continue;
+        if (Status enabled = v2::enable_controllers(fs_, top_ / sub, {"cpu"}); !enabled) return enabled;
+    }
+    cpu_on_ = true;
+    return {};
+}
+
+namespace {
+
+bool wants_cpu(const Limits& limits) { return limits.cpu.weight || limits.cpu.max_percent; }
+
+}  // namespace
 
 std::string V2Driver::describe() const { return "cgroup v2 at " + top_.string(); }
 
@@ -160,6 +190,9 @@ std::vector<std::string> V2Driver::unsupported(const Limits& limits) const {
 
 Status V2Driver::create(const std::string& name, const Limits& limits) {
     if (!valid_group_name(name)) return sys_error("create", dir_of(name).string(), EINVAL);
+    if (wants_cpu(limits)) {
+        if (Status enabled = enable_cpu(); !enabled) return enabled;
+    }
     // Intermediate groups pass the controllers on; they must exist, with them enabled, before the leaf
     // is made, or the leaf would have no control files.
     fs::path dir = top_;
@@ -168,7 +201,7 @@ Status V2Driver::create(const std::string& name, const Limits& limits) {
         dir /= *part;
         if (Status made = make_dir_if_missing(fs_, dir); !made) return made;
         if (std::next(part) == relative.end()) break;
-        if (Status enabled = v2::enable_controllers(fs_, dir, enabled_); !enabled) return enabled;
+        if (Status enabled = v2::enable_controllers(fs_, dir, subtree_controllers()); !enabled) return enabled;
     }
     return write_limits(dir, limits);
 }
@@ -176,12 +209,17 @@ Status V2Driver::create(const std::string& name, const Limits& limits) {
 Status V2Driver::set_limits(const std::string& name, const Limits& limits) {
     if (!valid_group_name(name)) return sys_error("set limits of", dir_of(name).string(), EINVAL);
     if (!fs_.exists(dir_of(name))) return sys_error("set limits of", dir_of(name).string(), ENOENT);
+    if (wants_cpu(limits)) {
+        if (Status enabled = enable_cpu(); !enabled) return enabled;
+    }
     return write_limits(dir_of(name), limits);
 }
 
 Status V2Driver::set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) {
     if (!valid_group_name(name)) return sys_error("cap the CPU of", dir_of(name).string(), EINVAL);
     if (!has("cpu")) return sys_error("cap the CPU of", dir_of(name).string(), ENOTSUP);
+    if (!cpu_on_ && !max_percent) return {};  // never capped: nothing to lift
+    if (Status enabled = enable_cpu(); !enabled) return enabled;
     const std::string period = std::to_string(kCpuPeriodUs);
     return fs_.write(dir_of(name) / "cpu.max",
                      (max_percent ? std::to_string(cpu_quota_us(*max_percent)) : std::string("max")) + " " + period);

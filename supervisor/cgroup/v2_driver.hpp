@@ -13,6 +13,11 @@
 // A daemon whose own cgroup is already named "supervisor" (restarted in place, or systemd's
 // DelegateSubgroup=supervisor) takes its parent as <base>.
 //
+// cpu reaches the instance groups only once one needs it (a service with a CPU limit, or a sender the
+// throttle caps): until then it is enabled in <base> alone, so that <top> weighs against the daemon, and
+// every instance runs in <top>'s share, as systemd enables a controller only for the units that use it. A
+// cpu level costs the scheduler at every wake-up (see v1_hierarchies.hpp). Once on, it stays on.
+//
 // Controllers <base> lacks are not fatal: the driver records them, unsupported() names the limits that
 // need them, and writing such a limit fails with ENOENT naming the control file.
 #include <sys/types.h>
@@ -63,8 +68,10 @@ public:
 
     const fs::path& base() const { return base_; }
     const fs::path& top_dir() const { return top_; }
-    // The wanted controllers <base> offers, enabled in <base>, <top> and every intermediate group.
+    // The wanted controllers <base> offers, enabled in <base>; <top> and every intermediate group enable
+    // them too, cpu only once an instance needs it (cpu_enabled()).
     const std::vector<std::string>& controllers() const { return enabled_; }
+    bool cpu_enabled() const { return cpu_on_; }
 
 private:
     V2Driver(CgroupFs& fs, fs::path base, fs::path top) : fs_(fs), base_(std::move(base)), top_(std::move(top)) {}
@@ -73,11 +80,16 @@ private:
     bool has(const std::string& controller) const;
     fs::path dir_of(const std::string& name) const { return top_ / name; }
     Status write_limits(const fs::path& dir, const Limits& limits);
+    // What <top> and the intermediate groups enable for their children now.
+    std::vector<std::string> subtree_controllers() const;
+    // Enables cpu below <top> (a no-op once on, or without the cpu controller).
+    Status enable_cpu();
 
     CgroupFs& fs_;
     fs::path base_;
     fs::path top_;
     std::vector<std::string> offered_;  // <base>/cgroup.controllers as read, for messages
+    bool cpu_on_ = false;               // cpu is enabled below <top>
     std::vector<std::string> enabled_;
     bool swap_accounted_ = false;  // memory.swap.max exists below <base>
 };

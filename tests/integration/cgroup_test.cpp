@@ -10,6 +10,7 @@
 
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/cgroup/self_cgroup.hpp"
+#include "tests/support/control_socket.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -82,6 +83,49 @@ cpu = { weight = 50, max = "50%" }
     CHECK(read_trimmed(cpu / "cpu.cfs_quota_us") == "50000");
     CHECK(corral.stop() == 0);
     for (const auto& top : daemon_cgroup_tops(state)) CHECK_FALSE(fs::exists(top.top));
+}
+
+TEST_CASE("without a CPU limit an instance runs in the top cpu group, and a reload that adds one moves it and its grandchild") {
+    REQUIRE_HYBRID();
+    TempDir dir;
+    const auto write = [&](const std::string& cpu) {
+        dir.write("corral.toml", subst(R"(
+[services.family]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", GRANDCHILD_SETSID = "1" }
+memory = { max = "300MiB" }
+${cpu}
+)", {{"fixture", fixture("family.js")}, {"record", dir / "record"}, {"cpu", cpu}}));
+    };
+    write("");
+    CorralProcess corral(dir.path(), {"up"});
+    REQUIRE(wait_until([&] { return count_records(dir / "record", "grandchild") == 1; }, 10s));
+    const auto state = dir / ".corral";
+    fs::path top;
+    for (const auto& hierarchy : daemon_cgroup_tops(state)) {
+        if (hierarchy.hierarchy == "cpu") top = hierarchy.top;
+    }
+    REQUIRE_FALSE(top.empty());
+    const pid_t main = first(dir / "record", "start");
+    const pid_t grandchild = first(dir / "record", "grandchild");
+    for (const pid_t pid : {main, grandchild}) {
+        CHECK(cgroup_of(pid, "memory").ends_with("/family/0"));
+        CHECK(cgroup_of(pid, "cpu").ends_with("/" + top.filename().string()));
+    }
+    CHECK_FALSE(fs::exists(top / "family"));
+
+    // Same command: the reload only writes limits, and the running processes move into the new group.
+    write("cpu = { weight = 50 }");
+    SocketClient client(state / "corral.sock");
+    REQUIRE(client.request("reload")["ok"] == true);
+    for (const pid_t pid : {main, grandchild}) {
+        CAPTURE(pid);
+        CHECK(cgroup_of(pid, "cpu").ends_with("/family/0"));
+    }
+    CHECK(read_trimmed(top / "family/0/cpu.shares") == "512");
+    CHECK(count_records(dir / "record", "start") == 1);
+    CHECK(corral.stop() == 0);
+    for (const auto& hierarchy : daemon_cgroup_tops(state)) CHECK_FALSE(fs::exists(hierarchy.top));
 }
 
 TEST_CASE("a Node worker allocating past memory.max is killed by the kernel's OOM killer") {

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "supervisor/cgroup/self_cgroup.hpp"
 #include "supervisor/cli/status_view.hpp"
 #include "tests/support/control_socket.hpp"
 #include "tests/support/processes.hpp"
@@ -27,6 +28,7 @@
 
 using namespace corral::test;
 using nlohmann::json;
+using corral::supervisor::cgroup::own_cgroup_path;
 namespace fs = std::filesystem;
 
 namespace {
@@ -163,9 +165,14 @@ TEST_CASE("throttle: a reload that changes the CPU limit of a throttled sender k
     write_blocked_route(dir, "");
     CorralProcess corral(dir.path(), {"up"});
     SocketClient client(dir / ".corral/corral.sock");
-    hold_up_sender(dir, client, [](const json& sender) {
+    const json throttled = hold_up_sender(dir, client, [](const json& sender) {
         return sender["throttle"].is_object() && sender["throttle"]["cpu_percent"] == 10;
     });
+    if (hybrid_cgroups()) {
+        // It had no cpu group of its own (no CPU limit): the throttle made one and moved it in.
+        const pid_t pid = throttled["pid"].get<pid_t>();
+        CHECK(own_cgroup_path(read_file("/proc/" + std::to_string(pid) + "/cgroup"), "cpu").value_or("").ends_with("/sender/0"));
+    }
     write_blocked_route(dir, "cpu = { max = \"50%\" }");
     const json reloaded = client.request("reload");
     REQUIRE(reloaded["ok"] == true);

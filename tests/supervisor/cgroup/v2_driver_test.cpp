@@ -45,12 +45,62 @@ TEST_CASE("v2 driver: moves the daemon into a supervisor leaf before enabling co
     CHECK(host.fs.contents(host.base / "supervisor/cgroup.procs") == self);
     CHECK(host.fs.contents(host.base / "cgroup.procs") == "");
     CHECK(host.fs.contents(host.base / "cgroup.subtree_control") == "cpu memory pids\n");
-    CHECK(host.fs.contents(host.top / "cgroup.subtree_control") == "cpu memory pids\n");
+    // cpu only once an instance needs it (see the test below).
+    CHECK(host.fs.contents(host.top / "cgroup.subtree_control") == "memory pids\n");
     const long moved = first_write(host.fs, host.base / "supervisor/cgroup.procs", std::to_string(::getpid()));
     const long enabled = first_write(host.fs, host.base / "cgroup.subtree_control", "+memory +pids +cpu");
     CHECK(moved >= 0);
     CHECK(enabled > moved);
     CHECK(driver->describe() == "cgroup v2 at " + host.top.string());
+}
+
+TEST_CASE("v2 driver: cpu reaches the instance groups only once one of them needs it, and then stays") {
+    FakeV2Host host;
+    auto driver = host.open();
+    CHECK(host.fs.contents(host.top / "cgroup.subtree_control") == "memory pids\n");
+    Limits memory_only;
+    memory_only.memory.max = 256ULL << 20;
+    REQUIRE(driver->create("api/0", memory_only).ok());
+    CHECK(host.fs.contents(host.top / "api/cgroup.subtree_control") == "memory pids\n");
+    CHECK_FALSE(host.fs.exists(host.top / "api/0/cpu.weight"));
+    // Lifting a cap that was never set writes nothing.
+    const std::size_t before = host.fs.writes().size();
+    REQUIRE(driver->set_cpu_max("api/0", std::nullopt).ok());
+    CHECK(host.fs.writes().size() == before);
+
+    // A cap (the sender throttle) turns cpu on below <top> and in "api", which holds the group capped.
+    REQUIRE(driver->set_cpu_max("api/0", 10).ok());
+    CHECK(host.fs.contents(host.top / "cgroup.subtree_control") == "cpu memory pids\n");
+    CHECK(host.fs.contents(host.top / "api/cgroup.subtree_control") == "cpu memory pids\n");
+    CHECK(host.fs.contents(host.top / "api/0/cpu.max") == "10000 100000\n");
+    // Groups made afterwards get it too.
+    REQUIRE(driver->create("web/0", memory_only).ok());
+    CHECK(host.fs.contents(host.top / "web/cgroup.subtree_control") == "cpu memory pids\n");
+    CHECK(host.fs.contents(host.top / "web/0/cpu.weight") == "100\n");
+}
+
+TEST_CASE("v2 driver: a CPU limit at create turns cpu on before the group is made") {
+    FakeV2Host host;
+    auto driver = host.open();
+    Limits cpu;
+    cpu.cpu.weight = 50;
+    REQUIRE(driver->create("api/0", cpu).ok());
+    CHECK(host.fs.contents(host.top / "api/cgroup.subtree_control") == "cpu memory pids\n");
+    CHECK(host.fs.contents(host.top / "api/0/cpu.weight") == "50\n");
+}
+
+TEST_CASE("v2 driver: a top group an earlier daemon left with cpu on keeps it on") {
+    FakeV2Host host;
+    {
+        auto first = host.open();
+        REQUIRE(first->set_cpu_max("api/0", std::nullopt).ok());
+        Limits cpu;
+        cpu.cpu.max_percent = 50;
+        REQUIRE(first->create("api/0", cpu).ok());
+    }
+    auto second = host.open();
+    REQUIRE(second->create("web/0", Limits{}).ok());
+    CHECK(host.fs.contents(host.top / "web/cgroup.subtree_control") == "cpu memory pids\n");
 }
 
 TEST_CASE("v2 driver: leaves the daemon in place when its cgroup holds no process") {
