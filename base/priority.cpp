@@ -1,5 +1,6 @@
 #include "base/priority.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@ namespace corral {
 namespace {
 
 std::optional<int> children_nice;
+bool daemon_batch = false;
 
 }  // namespace
 
@@ -25,5 +27,14 @@ Result<Priority> raise_priority() {
     children_nice = before;
     return Priority{before, wanted};
 }
+
+bool yield_on_wakeup() {
+    if (::sched_getscheduler(0) != SCHED_OTHER) return false;
+    const sched_param param{};
+    daemon_batch = ::sched_setscheduler(0, SCHED_BATCH, &param) == 0;
+    return daemon_batch;
+}
+
+bool batch_for_daemon_only() { return daemon_batch; }
 
 }  // namespace corral

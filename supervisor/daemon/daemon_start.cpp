@@ -83,6 +83,7 @@ void prepare_priority() {
     } else if (priority->now != priority->before) {
         spdlog::debug("nice level {} (services get {})", priority->now, priority->before);
     }
+    if (yield_on_wakeup()) spdlog::debug("scheduling policy SCHED_BATCH (services get SCHED_OTHER)");
 }
 
 int run_daemon(config::Config config, StartupReport& report) {

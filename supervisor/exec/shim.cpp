@@ -1,6 +1,7 @@
 #include "supervisor/exec/shim.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -175,6 +176,7 @@ int shim_main(int argc, char** argv, int first) {
     long nofile = -1;
     long standby_fd = -1;
     long nice = kNoNice;
+    bool sched_other = false;
     char* cgroups[kMaxCgroups];
     int cgroup_count = 0;
     int i = first;
@@ -195,6 +197,8 @@ int shim_main(int argc, char** argv, int first) {
             ++i;
         } else if (has_value && std::strcmp(arg, "--nice") == 0 && parse_long(argv[i + 1], nice)) {
             ++i;
+        } else if (std::strcmp(arg, "--sched-other") == 0) {
+            sched_other = true;
         } else if (has_value && std::strcmp(arg, "--cgroup") == 0 && std::strchr(argv[i + 1], ':') != nullptr &&
                    cgroup_count < kMaxCgroups) {
             cgroups[cgroup_count++] = argv[++i];
@@ -221,6 +225,11 @@ int shim_main(int argc, char** argv, int first) {
     // The daemon runs above the level it was started with; the program gets that level back (lowering
     // one's own priority is always allowed).
     if (nice != kNoNice) setpriority(PRIO_PROCESS, 0, static_cast<int>(nice));
+    // The daemon's SCHED_BATCH (base/priority.hpp) is its own: the program gets the policy it was started with.
+    if (sched_other) {
+        const sched_param param{};
+        sched_setscheduler(0, SCHED_OTHER, &param);
+    }
     if (standby_fd >= 0) wait_for_go(fd, static_cast<int>(standby_fd), argv[i]);
     // Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here.
     close_range(static_cast<unsigned>(fd > 3 ? fd : 3) + 1, ~0U, 0);

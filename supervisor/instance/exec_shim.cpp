@@ -33,6 +33,7 @@ std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
         argv.push_back("--nice");
         argv.push_back(std::to_string(*nice));
     }
+    if (batch_for_daemon_only()) argv.push_back("--sched-other");
     for (const auto& target : cgroups) {
         argv.push_back("--cgroup");
         argv.push_back(target.hierarchy + ":" + target.dir.string());

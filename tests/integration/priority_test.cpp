@@ -1,6 +1,8 @@
 // The daemon runs a few nice levels above where it was started (the broker must not wait for the CPU
-// behind the host's other work); its services get the level it was started with back, standbys included.
+// behind the host's other work) and does not preempt the workers that wake it; its services get the
+// level and policy it was started with back, standbys included.
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -53,5 +55,43 @@ env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
         CAPTURE(pid);
         CHECK(nice_of(pid) == own);  // the standby too
     }
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("the daemon does not preempt the workers that wake it (SCHED_BATCH), and its services run SCHED_OTHER") {
+    REQUIRE(::sched_getscheduler(0) == SCHED_OTHER);
+    TempDir dir;
+    dir.write("corral.toml", subst(R"(
+[services.web]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
+)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+    CorralProcess corral(dir.path(), {"up"});
+    REQUIRE(wait_until([&] { return count_records(dir / "record", "start") == 1; }, 10s));
+    CHECK(::sched_getscheduler(corral.pid()) == SCHED_BATCH);
+    const pid_t service = records_of(dir / "record", "start").front().pid;
+    CHECK(::sched_getscheduler(service) == SCHED_OTHER);
+    for (const pid_t pid : descendants_of(corral.pid())) {
+        CAPTURE(pid);
+        CHECK(::sched_getscheduler(pid) == SCHED_OTHER);  // the standby too
+    }
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("a daemon started under another policy keeps it, and so do its services") {
+    TempDir dir;
+    dir.write("corral.toml", subst(R"(
+[services.web]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
+)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+    // SCHED_IDLE for this test process while the daemon is forked, then back.
+    const sched_param param{};
+    REQUIRE(::sched_setscheduler(0, SCHED_IDLE, &param) == 0);
+    CorralProcess corral(dir.path(), {"up"});
+    REQUIRE(::sched_setscheduler(0, SCHED_OTHER, &param) == 0);
+    REQUIRE(wait_until([&] { return count_records(dir / "record", "start") == 1; }, 10s));
+    CHECK(::sched_getscheduler(corral.pid()) == SCHED_IDLE);
+    CHECK(::sched_getscheduler(records_of(dir / "record", "start").front().pid) == SCHED_IDLE);
     CHECK(corral.stop() == 0);
 }
