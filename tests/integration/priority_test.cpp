@@ -34,6 +34,15 @@ int nice_of(pid_t pid) {
     return 100;
 }
 
+// One service that stays up for a minute and records its start.
+void write_web(TempDir& dir) {
+    dir.write("corral.toml", subst(R"(
+[services.web]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
+)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+}
+
 }  // namespace
 
 TEST_CASE("the daemon runs above the nice level it was started with, and its services get that level back") {
@@ -41,11 +50,7 @@ TEST_CASE("the daemon runs above the nice level it was started with, and its ser
     const int own = ::getpriority(PRIO_PROCESS, 0);
     REQUIRE(errno == 0);
     TempDir dir;
-    dir.write("corral.toml", subst(R"(
-[services.web]
-command = ["node", "${fixture}"]
-env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
-)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+    write_web(dir);
     CorralProcess corral(dir.path(), {"up"});
     REQUIRE(wait_until([&] { return count_records(dir / "record", "start") == 1; }, 10s));
     if (::geteuid() == 0) CHECK(nice_of(corral.pid()) == std::max(-20, own - corral::kDaemonNiceBoost));
@@ -61,11 +66,7 @@ env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
 TEST_CASE("the daemon does not preempt the workers that wake it (SCHED_BATCH), and its services run SCHED_OTHER") {
     REQUIRE(::sched_getscheduler(0) == SCHED_OTHER);
     TempDir dir;
-    dir.write("corral.toml", subst(R"(
-[services.web]
-command = ["node", "${fixture}"]
-env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
-)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+    write_web(dir);
     CorralProcess corral(dir.path(), {"up"});
     REQUIRE(wait_until([&] { return count_records(dir / "record", "start") == 1; }, 10s));
     CHECK(::sched_getscheduler(corral.pid()) == SCHED_BATCH);
@@ -80,11 +81,7 @@ env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
 
 TEST_CASE("a daemon started under another policy keeps it, and so do its services") {
     TempDir dir;
-    dir.write("corral.toml", subst(R"(
-[services.web]
-command = ["node", "${fixture}"]
-env = { RECORD_FILE = "${record}", EXIT_AFTER_MS = "60000" }
-)", {{"fixture", fixture("crasher.js")}, {"record", dir / "record"}}));
+    write_web(dir);
     // SCHED_IDLE for this test process while the daemon is forked, then back.
     const sched_param param{};
     REQUIRE(::sched_setscheduler(0, SCHED_IDLE, &param) == 0);

@@ -93,7 +93,6 @@ TEST_CASE("v2 driver: a top group an earlier daemon left with cpu on keeps it on
     FakeV2Host host;
     {
         auto first = host.open();
-        REQUIRE(first->set_cpu_max("api/0", std::nullopt).ok());
         Limits cpu;
         cpu.cpu.max_percent = 50;
         REQUIRE(first->create("api/0", cpu).ok());
