@@ -143,6 +143,23 @@ void wait_for_go(int report_fd, int standby_fd, const char* program) {
     close(standby_fd);  // the received originals are close-on-exec
 }
 
+// The daemon may have died between fork and prctl; then nobody would ever stop this process.
+void tie_to_daemon(int report_fd, long parent, const char* program) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        fail(report_fd, errno, Stage::exec, "cannot set the parent-death signal for", program);
+    }
+    if (parent > 0 && getppid() != parent) _exit(127);
+}
+
+// The daemon runs above the nice level it was started with, and as SCHED_BATCH (base/priority.hpp): the
+// program gets both back (lowering one's own priority and leaving SCHED_BATCH are always allowed).
+void restore_scheduling(long nice, bool sched_other) {
+    if (nice != kNoNice) setpriority(PRIO_PROCESS, 0, static_cast<int>(nice));
+    if (!sched_other) return;
+    const sched_param param{};
+    sched_setscheduler(0, SCHED_OTHER, &param);
+}
+
 }  // namespace
 
 bool in_cgroup(const char* text, const char* hierarchy, unsigned hierarchy_length, const char* dir) {
@@ -213,23 +230,11 @@ int shim_main(int argc, char** argv, int first) {
     }
     const int fd = static_cast<int>(report_fd);
 
-    // The daemon may have died between fork and prctl; then nobody would ever stop this process.
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
-        fail(fd, errno, Stage::exec, "cannot set the parent-death signal for", argv[i]);
-    }
-    if (parent > 0 && getppid() != parent) _exit(127);
-
+    tie_to_daemon(fd, parent, argv[i]);
     if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail(fd, errno, Stage::exec, "cannot prepare", argv[i]);
     join_cgroups(fd, cgroups, cgroup_count);
     if (nofile >= 0) restore_fd_limit(static_cast<rlim_t>(nofile));
-    // The daemon runs above the level it was started with; the program gets that level back (lowering
-    // one's own priority is always allowed).
-    if (nice != kNoNice) setpriority(PRIO_PROCESS, 0, static_cast<int>(nice));
-    // The daemon's SCHED_BATCH (base/priority.hpp) is its own: the program gets the policy it was started with.
-    if (sched_other) {
-        const sched_param param{};
-        sched_setscheduler(0, SCHED_OTHER, &param);
-    }
+    restore_scheduling(nice, sched_other);
     if (standby_fd >= 0) wait_for_go(fd, static_cast<int>(standby_fd), argv[i]);
     // Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here.
     close_range(static_cast<unsigned>(fd > 3 ? fd : 3) + 1, ~0U, 0);
