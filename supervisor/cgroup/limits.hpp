@@ -37,6 +37,9 @@ struct Limits {
 
 inline constexpr std::uint64_t kCpuPeriodUs = 100'000;
 
+// Whether `limits` asks for anything of the cpu controller (an instance then needs a cpu group of its own).
+inline bool has_cpu_limits(const Limits& limits) { return limits.cpu.weight || limits.cpu.max_percent; }
+
 // The CPU weight of the top group, all instances together, against the daemon (v2: its leaf at weight
 // 100; v1: its task at nice 0, 1024 shares): equal, so that with every instance busy the daemon still gets
 // as much CPU as all of them together, a whole core when it needs one. Not lower: where the daemon runs in

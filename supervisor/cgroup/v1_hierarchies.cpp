@@ -156,10 +156,10 @@ Status V1Hierarchies::set_limits(const std::string& name, const Limits& limits) 
         if (Status s = set(*pids, name, "pids.max", max); !s) return s;
     }
     const V1Hierarchy* cpu = find("cpu");
-    const bool wanted = limits.cpu.weight || limits.cpu.max_percent;
-    if (cpu == nullptr || (lazy(*cpu, name) && !wanted && !has_own(*cpu, name))) return {};
-    const bool fresh = lazy(*cpu, name) && !has_own(*cpu, name);
-    if (fresh) {
+    if (cpu == nullptr) return {};
+    const bool lazy_cpu = lazy(*cpu, name);
+    if (lazy_cpu && !has_own(*cpu, name)) {
+        if (!has_cpu_limits(limits)) return {};
         if (Status made = create_in(*cpu, name); !made) return made;
     }
     const std::string shares = std::to_string(cpu_shares_from_weight(limits.cpu.weight.value_or(100)));
@@ -167,15 +167,15 @@ Status V1Hierarchies::set_limits(const std::string& name, const Limits& limits) 
     if (Status s = set(*cpu, name, "cpu.shares", shares); !s) return s;
     if (Status s = set(*cpu, name, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
     if (Status s = set(*cpu, name, "cpu.cfs_quota_us", quota); !s) return s;
-    return lazy(*cpu, name) ? move_into_cpu(*cpu, name) : Status{};
+    return lazy_cpu ? move_into_cpu(*cpu, name) : Status{};
 }
 
 Status V1Hierarchies::set_cpu_max(const std::string& name, std::optional<unsigned> max_percent) {
     const V1Hierarchy* cpu = find("cpu");
     if (cpu == nullptr) return sys_error("cap the CPU of", name, ENOTSUP);
-    const bool fresh = lazy(*cpu, name) && !has_own(*cpu, name);
-    if (fresh && !max_percent) return {};  // no cap on the top group's share: nothing to lift
-    if (fresh) {
+    const bool lazy_cpu = lazy(*cpu, name);
+    if (lazy_cpu && !has_own(*cpu, name)) {
+        if (!max_percent) return {};  // no cap on the top group's share: nothing to lift
         if (Status made = create_in(*cpu, name); !made) return made;
         if (Status s = set(*cpu, name, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
     }
@@ -184,7 +184,7 @@ Status V1Hierarchies::set_cpu_max(const std::string& name, std::optional<unsigne
     }
     // Also when it had one already: a process that joined the top group while the group was being made
     // (a standby's exec shim, between its writes) comes in now.
-    return lazy(*cpu, name) ? move_into_cpu(*cpu, name) : Status{};
+    return lazy_cpu ? move_into_cpu(*cpu, name) : Status{};
 }
 
 Status V1Hierarchies::move_into_cpu(const V1Hierarchy& cpu, const std::string& name) {

@@ -12,8 +12,8 @@
 // service sets a CPU limit, or the sender throttle caps it), and until then runs in the top group, as
 // systemd enables a controller only for the units that use it. Every cgroup level a task sits below costs
 // the scheduler at each wake-up (one more sched entity to enqueue): a round trip between two instances
-// through the broker took 2 us longer with a cpu group each (bench/ipc.js, README "Messages between
-// services"). Memory and pids groups stay per instance: they are what corral supervises.
+// through the broker took 2 us longer with a cpu group each (bench/ipc.js; README, Performance). Memory
+// and pids groups stay per instance: they are what corral supervises.
 #include <sys/types.h>
 
 #include <chrono>

@@ -159,12 +159,6 @@ Status V2Driver::enable_cpu() {
     return {};
 }
 
-namespace {
-
-bool wants_cpu(const Limits& limits) { return limits.cpu.weight || limits.cpu.max_percent; }
-
-}  // namespace
-
 std::string V2Driver::describe() const { return "cgroup v2 at " + top_.string(); }
 
 std::vector<std::string> V2Driver::unsupported(const Limits& limits) const {
@@ -190,7 +184,7 @@ std::vector<std::string> V2Driver::unsupported(const Limits& limits) const {
 
 Status V2Driver::create(const std::string& name, const Limits& limits) {
     if (!valid_group_name(name)) return sys_error("create", dir_of(name).string(), EINVAL);
-    if (wants_cpu(limits)) {
+    if (has_cpu_limits(limits)) {
         if (Status enabled = enable_cpu(); !enabled) return enabled;
     }
     // Intermediate groups pass the controllers on; they must exist, with them enabled, before the leaf
@@ -209,7 +203,7 @@ Status V2Driver::create(const std::string& name, const Limits& limits) {
 Status V2Driver::set_limits(const std::string& name, const Limits& limits) {
     if (!valid_group_name(name)) return sys_error("set limits of", dir_of(name).string(), EINVAL);
     if (!fs_.exists(dir_of(name))) return sys_error("set limits of", dir_of(name).string(), ENOENT);
-    if (wants_cpu(limits)) {
+    if (has_cpu_limits(limits)) {
         if (Status enabled = enable_cpu(); !enabled) return enabled;
     }
     return write_limits(dir_of(name), limits);

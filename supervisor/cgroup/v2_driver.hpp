@@ -69,9 +69,8 @@ public:
     const fs::path& base() const { return base_; }
     const fs::path& top_dir() const { return top_; }
     // The wanted controllers <base> offers, enabled in <base>; <top> and every intermediate group enable
-    // them too, cpu only once an instance needs it (cpu_enabled()).
+    // them too, cpu only once an instance needs it.
     const std::vector<std::string>& controllers() const { return enabled_; }
-    bool cpu_enabled() const { return cpu_on_; }
 
 private:
     V2Driver(CgroupFs& fs, fs::path base, fs::path top) : fs_(fs), base_(std::move(base)), top_(std::move(top)) {}
