@@ -38,9 +38,10 @@ uv_stdio_container_t output_stdio(uv_pipe_t* pipe) {
 }
 
 // The child's descriptors: stdin /dev/null, stdout and stderr to their pipes, the IPC channel at 3, the
-// exec report at kExecReportFd, and a standby's go socket at kExecStandbyFd (a standby gets the rest at
-// activate()).
-void fill_stdio(const SpawnRequest& request, int report_fd, int go_fd, uv_stdio_container_t (&stdio)[6]) {
+// exec report at kExecReportFd, a standby's go socket at kExecStandbyFd (a standby gets the rest at
+// activate()), and the service's listening sockets from kExecListenFd on (the shim moves them to 3..).
+std::vector<uv_stdio_container_t> fill_stdio(const SpawnRequest& request, int report_fd, int go_fd) {
+    std::vector<uv_stdio_container_t> stdio(request.listen_fds.empty() ? 6 : kExecListenFd + request.listen_fds.size());
     stdio[0].flags = UV_IGNORE;
     stdio[1] = output_stdio(request.standby ? nullptr : request.stdout_pipe);
     stdio[2] = output_stdio(request.standby ? nullptr : request.stderr_pipe);
@@ -55,7 +56,14 @@ void fill_stdio(const SpawnRequest& request, int report_fd, int go_fd, uv_stdio_
     if (request.standby) {
         stdio[kExecStandbyFd].flags = UV_INHERIT_FD;
         stdio[kExecStandbyFd].data.fd = go_fd;
+    } else {
+        stdio[kExecStandbyFd].flags = UV_IGNORE;
     }
+    for (std::size_t n = 0; n < request.listen_fds.size(); ++n) {
+        stdio[kExecListenFd + n].flags = UV_INHERIT_FD;
+        stdio[kExecListenFd + n].data.fd = request.listen_fds[n];
+    }
+    return stdio;
 }
 
 }  // namespace
@@ -89,8 +97,7 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     std::vector<char*> env = c_strings(request.env);
     const std::string cwd = request.cwd.string();
 
-    uv_stdio_container_t stdio[6] = {};
-    fill_stdio(request, write_end.get(), go_theirs.get(), stdio);
+    std::vector<uv_stdio_container_t> stdio = fill_stdio(request, write_end.get(), go_theirs.get());
 
     uv_process_options_t options{};
     options.exit_cb = on_exit;
@@ -99,8 +106,8 @@ int Incarnation::spawn(uv_loop_t* loop, OrphanReaper& reaper, IncarnationOwner& 
     options.env = env.data();
     options.cwd = cwd.empty() ? nullptr : cwd.c_str();
     options.flags = UV_PROCESS_DETACHED;  // setsid(): its own session and process group
-    options.stdio_count = request.standby ? 6 : 5;
-    options.stdio = stdio;
+    options.stdio_count = request.standby || !request.listen_fds.empty() ? static_cast<int>(stdio.size()) : 5;
+    options.stdio = stdio.data();
 
     std::unique_ptr<Incarnation> self(new Incarnation(loop, reaper, owner));
     auto* process = new uv_process_t{};
@@ -202,8 +209,11 @@ void Incarnation::read_report() {
     owner_->on_exec(parse_exec_report(std::string_view(text, n > 0 ? static_cast<std::size_t>(n) : 0)));
 }
 
+// libuv collects every child that exited before it calls their callbacks; one of those callbacks may
+// close another's handle (a stop that SIGKILLs a group takes the standby with it), whose callback can
+// still come, with `data` cleared by UvHandle::close: that Incarnation is gone, and so is its interest.
 void Incarnation::on_exit(uv_process_t* process, int64_t exit_status, int term_signal) {
-    static_cast<Incarnation*>(process->data)->handle_exit(exit_status, term_signal);
+    if (auto* self = static_cast<Incarnation*>(process->data)) self->handle_exit(exit_status, term_signal);
 }
 
 void Incarnation::handle_exit(int64_t exit_status, int term_signal) {
