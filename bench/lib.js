@@ -83,22 +83,31 @@ async function stopCorral(child) {
   return result;
 }
 
-// Installs pm2 7 from the npm registry into bench/.cache (benchmarks only); returns its CLI or null.
-function installPm2() {
-  const prefix = path.join(__dirname, '.cache', 'pm2-7');
-  const cli = path.join(prefix, 'node_modules', 'pm2', 'bin', 'pm2');
-  if (!fs.existsSync(cli)) {
+// Installs `spec` (e.g. "pm2@7") from the npm registry into bench/.cache/<dirName> (benchmarks only) unless
+// `file` (relative to its node_modules) is there already; returns that file's path, or null when the install
+// failed (the caller skips what needs it).
+function installFromNpm(dirName, spec, file) {
+  const prefix = path.join(__dirname, '.cache', dirName);
+  const wanted = path.join(prefix, 'node_modules', file);
+  if (!fs.existsSync(wanted)) {
     try {
       fs.mkdirSync(prefix, { recursive: true });
-      execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefix', prefix, 'pm2@7'], {
+      execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefix', prefix, spec], {
         stdio: ['ignore', 'ignore', 'inherit'],
         timeout: 300_000,
       });
     } catch (error) {
-      console.error(`pm2 could not be installed (${error.message}); skipping the pm2 comparison`);
+      console.error(`${spec} could not be installed (${error.message})`);
       return null;
     }
   }
+  return wanted;
+}
+
+// pm2 7's CLI, or null (then the pm2 comparison is skipped).
+function installPm2() {
+  const cli = installFromNpm('pm2-7', 'pm2@7', path.join('pm2', 'bin', 'pm2'));
+  if (!cli) console.error('skipping the pm2 comparison');
   return cli;
 }
 
@@ -260,6 +269,47 @@ class BenchGroup {
   }
 }
 
+// What a corral daemon under test that died (a crash, SIGKILL) left in the cgroup filesystems: each
+// corral-<id> group named in its log, in every hierarchy; the processes inside are killed, then the groups
+// removed, deepest first. Its instances die with it (parent-death signal); their groups stay otherwise.
+function removeCorralGroups(log) {
+  const names = new Set(log.match(/corral-[0-9a-f]{12}/g) || []);
+  const found = [];
+  const walk = (dir, depth) => {
+    let entries = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {}
+    for (const entry of entries.filter((e) => e.isDirectory())) {
+      const sub = path.join(dir, entry.name);
+      if (names.has(entry.name)) found.push(sub);
+      else if (depth < 6) walk(sub, depth + 1);
+    }
+  };
+  if (names.size) walk('/sys/fs/cgroup', 0);
+  for (const top of found) {
+    const dirs = [];
+    const collect = (dir) => {
+      dirs.push(dir);
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) collect(path.join(dir, e.name));
+    };
+    collect(top);
+    for (const dir of dirs.reverse()) {
+      const pids = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+      for (const pid of pids) try { process.kill(Number(pid), 'SIGKILL'); } catch {}
+      for (let i = 0; i < 100; i++) {
+        try {
+          fs.rmdirSync(dir);
+          break;
+        } catch {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        }
+      }
+    }
+  }
+  return found;
+}
+
 // Bench groups not removed yet.
 const groups = new Set();
 
@@ -330,4 +380,6 @@ module.exports = {
   startCorral,
   stopCorral,
   installPm2,
+  installFromNpm,
+  removeCorralGroups,
 };
