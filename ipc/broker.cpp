@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/instance_name.hpp"
 #include "ipc/broker_parts.hpp"
 
@@ -33,6 +35,9 @@ Broker::~Broker() { close(); }
 void Broker::close() {
     for (auto& [name, endpoint] : endpoints_) {
         if (endpoint->channel) endpoint->channel->close();
+        for (auto& other : endpoint->others) {
+            if (other.channel) other.channel->close();
+        }
     }
     flushing_.clear();
     endpoints_.clear();
@@ -62,12 +67,12 @@ Broker::Endpoint& Broker::slot(const std::string& service, unsigned index) {
     return *slot;
 }
 
-void Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd, std::size_t sender_buffer) {
-    Endpoint* self = &slot(service, index);
-    if (self->channel) closed_channels_.push_back(std::move(self->channel));
-    self->mode = mode;
+std::unique_ptr<Channel> Broker::make_channel(Endpoint& endpoint, Serialization mode, int fd, std::size_t sender_buffer) {
+    Endpoint* self = &endpoint;
     Channel::Events events;
-    events.frame = [this, self](Channel&, std::string_view frame, std::string_view payload) { on_frame(*self, frame, payload); };
+    events.frame = [this, self](Channel& channel, std::string_view frame, std::string_view payload) {
+        on_frame(*self, channel, frame, payload);
+    };
     events.frame_error = [this, self](Channel& channel, FrameError error, std::size_t bytes) {
         if (!worth_logging(channel.malformed)) return;
         if (error == FrameError::too_large) {
@@ -78,26 +83,87 @@ void Broker::attach(const std::string& service, unsigned index, Serialization mo
                          channel.malformed);
         }
     };
-    events.read_done = [this, self](Channel&) {
+    events.read_done = [this, self](Channel& channel) {
         flush_outgoing();
-        if (self->unread_listener) sample_unread(*self);
+        if (self->unread_listener && self->channel.get() == &channel) sample_unread(*self);
     };
     events.writable = [this, self](Channel&) { deliver_to(self->service, self->index); };
-    events.closed = [this, self](Channel&) {
-        // Inside the channel's own callback: it is destroyed later, by the prune timer.
-        if (self->channel) closed_channels_.push_back(std::move(self->channel));
-    };
-    self->channel = std::make_unique<Channel>(loop_, fd, self->name, mode, config_.max_message, sender_buffer,
-                                              std::move(events));
+    // Inside the channel's own callback: it is destroyed later, by the prune timer.
+    events.closed = [this, self](Channel& channel) { on_channel_closed(*self, channel); };
+    return std::make_unique<Channel>(loop_, fd, endpoint.name, mode, config_.max_message, sender_buffer,
+                                     std::move(events));
+}
+
+void Broker::on_channel_closed(Endpoint& self, Channel& channel) {
+    if (self.channel.get() == &channel) {
+        closed_channels_.push_back(std::move(self.channel));
+        return;
+    }
+    for (auto it = self.others.begin(); it != self.others.end(); ++it) {
+        if (it->channel.get() != &channel) continue;
+        closed_channels_.push_back(std::move(it->channel));
+        self.others.erase(it);
+        return;
+    }
+}
+
+// The receiving channel goes among the others, read until it closes (whatever paused it is not its concern
+// any more: what it still holds was written before its successor took over).
+void Broker::set_aside(Endpoint& self) {
+    if (!self.channel->reading()) self.channel->resume_reading();
+    self.others.push_back({std::move(self.channel), self.channel_id, self.mode, std::move(self.options)});
+}
+
+ChannelId Broker::attach(const std::string& service, unsigned index, Serialization mode, int fd,
+                         std::size_t sender_buffer, AttachOptions options) {
+    Endpoint& self = slot(service, index);
+    const ChannelId id = ++last_channel_id_;
+    std::unique_ptr<Channel> channel = make_channel(self, mode, fd, sender_buffer);
+    if (!options.receiver && self.channel && self.channel->open()) {
+        self.others.push_back({std::move(channel), id, mode, std::move(options)});
+        return id;
+    }
+    if (self.channel) set_aside(self);
+    self.channel = std::move(channel);
+    self.channel_id = id;
+    self.mode = mode;
+    self.options = std::move(options);
+    update_reading(service);
+    deliver_to(service, index);
+    return id;
+}
+
+void Broker::promote(const std::string& service, unsigned index, ChannelId id) {
+    Endpoint* self = endpoint(service, index);
+    if (self == nullptr || self->channel_id == id) return;
+    const auto found = std::find_if(self->others.begin(), self->others.end(), [id](const auto& other) { return other.id == id; });
+    if (found == self->others.end()) return;
+    Endpoint::Other next = std::move(*found);
+    self->others.erase(found);
+    if (self->channel) set_aside(*self);
+    self->channel = std::move(next.channel);
+    self->channel_id = next.id;
+    self->mode = next.mode;
+    self->options = std::move(next.options);
     update_reading(service);
     deliver_to(service, index);
 }
 
-void Broker::detach(const std::string& service, unsigned index) {
+void Broker::detach(const std::string& service, unsigned index, ChannelId id) {
     Endpoint* self = endpoint(service, index);
-    if (self == nullptr || !self->channel) return;
-    self->channel->close();
-    closed_channels_.push_back(std::move(self->channel));
+    if (self == nullptr) return;
+    if (self->channel && self->channel_id == id) {
+        self->channel->close();
+        closed_channels_.push_back(std::move(self->channel));
+        return;
+    }
+    for (auto it = self->others.begin(); it != self->others.end(); ++it) {
+        if (it->id != id) continue;
+        if (it->channel) it->channel->close();
+        closed_channels_.push_back(std::move(it->channel));
+        self->others.erase(it);
+        return;
+    }
 }
 
 void Broker::hold(const std::string& service, unsigned index, bool receive, bool send) {

@@ -41,6 +41,7 @@
 #include "ipc/channel.hpp"
 #include "ipc/delivery_queue.hpp"
 #include "ipc/journal_writer.hpp"
+#include "ipc/json_message.hpp"
 #include "policies/channel_freeze.hpp"
 #include "policies/token_bucket.hpp"
 
@@ -65,6 +66,27 @@ struct BrokerConfig {
     bool operator==(const BrokerConfig&) const = default;
 };
 
+// What an instance tells corral itself on its channel; never forwarded.
+struct InstanceNotice {
+    enum class Kind {
+        listening,  // {"cmd":"NODE_CORRAL_LISTENING","address":...}: the Node agent's server accepts there
+        ready,      // the string "ready" (pm2's wait_ready), when AttachOptions::ready_message asks for it
+    };
+    Kind kind;
+    std::string detail;  // listening: the address
+};
+
+struct AttachOptions {
+    std::function<void(const InstanceNotice&)> notices;
+    // The first "ready" string the instance sends is a notice, not a message for its routes.
+    bool ready_message = false;
+    // false: a replacement started beside the running incarnation (a rollout): read, but delivered to only
+    // once promote()d.
+    bool receiver = true;
+};
+
+using ChannelId = std::uint64_t;
+
 // How far behind the broker is with what one sender wrote.
 struct SenderBacklog {
     // Not yet where it goes: unread on the daemon's end, plus what its routes spilled that the disk has
@@ -87,10 +109,15 @@ public:
     // and keep their journals on disk; new ones adopt the journal an earlier daemon left, or start empty.
     void configure(BrokerConfig config);
     // The instance runs and `fd` is the daemon's end of its channel (the broker owns it from now on);
-    // `sender_buffer` is the send buffer of the instance's end (see Channel).
-    void attach(const std::string& service, unsigned index, Serialization mode, int fd, std::size_t sender_buffer);
-    // The instance's process is gone: its channel closes; what is queued for it waits.
-    void detach(const std::string& service, unsigned index);
+    // `sender_buffer` is the send buffer of the instance's end (see Channel). A channel the instance had
+    // before is still read until it closes, and written to no more.
+    ChannelId attach(const std::string& service, unsigned index, Serialization mode, int fd, std::size_t sender_buffer,
+                     AttachOptions options = {});
+    // The replacement `id` (attached with receiver = false) becomes the instance's receiver; the channel
+    // before it is read until it closes.
+    void promote(const std::string& service, unsigned index, ChannelId id);
+    // The process of channel `id` is gone: the channel closes; what is queued for the instance waits.
+    void detach(const std::string& service, unsigned index, ChannelId id);
     // A cooling instance receives nothing until released (and, when it is a sender, is not read).
     void hold(const std::string& service, unsigned index, bool receive, bool send);
 
@@ -125,10 +152,15 @@ private:
     // The route from wanted.from to wanted.to, taken out of routes_ (its limiter restarted if its rate
     // changed), or a new one; configured as `wanted` either way.
     std::unique_ptr<Route> take_route(const RouteConfig& wanted, policies::TimePoint now);
-    void on_frame(Endpoint& sender, std::string_view frame, std::string_view payload);
+    std::unique_ptr<Channel> make_channel(Endpoint& self, Serialization mode, int fd, std::size_t sender_buffer);
+    void on_channel_closed(Endpoint& self, Channel& channel);
+    void set_aside(Endpoint& self);
+    void on_frame(Endpoint& sender, Channel& channel, std::string_view frame, std::string_view payload);
     // A json message that may travel: false when it is dropped (malformed, or one of Node's internal
-    // messages), else its "$to", if it has one, in `to`.
-    bool admit_json(Endpoint& sender, std::string_view payload, std::optional<std::string>& to);
+    // messages) or was a notice for corral, else its "$to", if it has one, in `to`.
+    bool admit_json(Endpoint& sender, Channel& channel, std::string_view payload, std::optional<std::string>& to);
+    // One of corral's own messages (InstanceNotice) taken out of `channel`'s stream: true when it was one.
+    bool take_notice(Endpoint& sender, Channel& channel, const JsonMessage& message, std::string_view payload);
     // The route of `routes` that "$to" ("service" or "service#index") names, with the index it names; null
     // when it names none of them or its index is not a number.
     static Route* addressed_route(const std::vector<Route*>& routes, const std::string& to,
@@ -171,6 +203,7 @@ private:
     std::map<std::string, std::vector<Route*>> routes_by_sender_;  // from routes_, for each frame read
     std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // "api#0"
     std::vector<std::unique_ptr<Channel>> closed_channels_;       // destroyed on the next prune
+    ChannelId last_channel_id_ = 0;
     std::vector<std::pair<Route*, unsigned>> pending_;            // queues that got frames in this read
     std::vector<Endpoint*> flushing_;                             // receivers with frames in `outgoing`
     UvHandle<uv_timer_t> prune_timer_;

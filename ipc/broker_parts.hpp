@@ -36,6 +36,31 @@ struct Broker::Endpoint {
     std::string name;
     std::unique_ptr<Channel> channel;  // null while the instance is not running
     Serialization mode = Serialization::json;
+    ChannelId channel_id = 0;
+    AttachOptions options;  // of `channel`
+    // The instance's channels besides the receiving one: a replacement not promoted yet, and those before
+    // it, read (never written to) until they close.
+    struct Other {
+        std::unique_ptr<Channel> channel;
+        ChannelId id = 0;
+        Serialization mode = Serialization::json;
+        AttachOptions options;
+    };
+    std::vector<Other> others;
+
+    // The mode and options of `of`, one of its channels.
+    Serialization mode_of(const Channel& of) const {
+        for (const auto& other : others) {
+            if (other.channel.get() == &of) return other.mode;
+        }
+        return mode;
+    }
+    AttachOptions& options_of(const Channel& of) {
+        for (auto& other : others) {
+            if (other.channel.get() == &of) return other.options;
+        }
+        return options;
+    }
     bool hold_receive = false;
     bool hold_send = false;
     std::uint64_t paused_full = 0;  // times reading stopped because its routes were full (logged sparingly)

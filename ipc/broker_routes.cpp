@@ -100,16 +100,15 @@ const std::vector<Broker::Route*>& Broker::routes_from(const std::string& servic
     return found == routes_by_sender_.end() ? none : found->second;
 }
 
-void Broker::on_frame(Endpoint& sender, std::string_view frame, std::string_view payload) {
+void Broker::on_frame(Endpoint& sender, Channel& channel, std::string_view frame, std::string_view payload) {
     std::optional<std::string> to;
-    if (sender.mode == Serialization::json && !admit_json(sender, payload, to)) return;
+    if (sender.mode_of(channel) == Serialization::json && !admit_json(sender, channel, payload, to)) return;
     const std::vector<Route*>& routes = routes_from(sender.service);
     std::optional<unsigned> index;
     Route* route = to                   ? addressed_route(routes, *to, index)
                    : routes.size() == 1 ? routes.front()
                                         : nullptr;
     if (route == nullptr) {
-        Channel& channel = *sender.channel;
         ++channel.unrouted;
         if (worth_logging(channel.unrouted)) {
             const std::string why = routes.empty()           ? "it has no route"
@@ -122,8 +121,7 @@ void Broker::on_frame(Endpoint& sender, std::string_view frame, std::string_view
     enqueue(*route, index, frame);
 }
 
-bool Broker::admit_json(Endpoint& sender, std::string_view payload, std::optional<std::string>& to) {
-    Channel& channel = *sender.channel;
+bool Broker::admit_json(Endpoint& sender, Channel& channel, std::string_view payload, std::optional<std::string>& to) {
     JsonMessage message = inspect_json_message(payload);
     if (!message.valid) {
         ++channel.malformed;
@@ -133,11 +131,30 @@ bool Broker::admit_json(Endpoint& sender, std::string_view payload, std::optiona
         }
         return false;
     }
+    if (take_notice(sender, channel, message, payload)) return false;
     if (message.internal) {
         ++channel.internal;
         return false;
     }
     to = std::move(message.to);
+    return true;
+}
+
+bool Broker::take_notice(Endpoint& sender, Channel& channel, const JsonMessage& message, std::string_view payload) {
+    AttachOptions& options = sender.options_of(channel);
+    if (payload == "\"ready\"" && (options.ready_message || routes_from(sender.service).empty())) {
+        // Said for corral (ready = "message"), or for pm2 by an app that has nowhere to send it: not a
+        // message to drop with a warning at every start.
+        if (options.ready_message && options.notices) options.notices({InstanceNotice::Kind::ready, {}});
+        options.ready_message = false;
+        return true;
+    }
+    if (!message.internal || message.cmd != "NODE_CORRAL_LISTENING") return false;
+    const nlohmann::json parsed = nlohmann::json::parse(payload, nullptr, false);
+    const auto address = parsed.is_object() ? parsed.find("address") : parsed.end();
+    if (address != parsed.end() && address->is_string() && options.notices) {
+        options.notices({InstanceNotice::Kind::listening, address->get<std::string>()});
+    }
     return true;
 }
 

@@ -44,6 +44,7 @@ JsonMessage inspect_with(simdjson::dom::parser& parser, std::string_view payload
         }
     }
     message.internal = cmd && is_internal_cmd(*cmd);
+    if (message.internal) message.cmd.emplace(*cmd);
     if (to) message.to.emplace(*to);
     return message;
 }

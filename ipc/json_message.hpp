@@ -21,6 +21,7 @@ struct JsonMessage {
     bool valid = false;
     std::string error;              // why not, when !valid ("invalid JSON at byte 12: ...")
     bool internal = false;          // {"cmd":"NODE_...", ...}
+    std::optional<std::string> cmd;  // that "cmd", for an internal message
     std::optional<std::string> to;  // top-level "$to" when it is a string
 };
 

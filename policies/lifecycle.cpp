@@ -9,7 +9,9 @@ namespace {
 
 enum class Step {
     ignore,
-    mark_running,
+    exec_done,        // running now, or once ready
+    mark_ready,
+    not_ready,        // the ready timeout: kill it, a failed start
     after_exit,       // an unrequested exit: restart, give up or stay down
     after_stop,       // the requested stop is complete
     begin_stop,
@@ -25,15 +27,15 @@ enum class Step {
 
 using S = Step;
 // Rows: starting, running, backoff, stopping, stopped, failed, exited.
-// Columns: start, exec_ok, gone, backoff_elapsed, stop, restart, stop_timeout.
+// Columns: start, exec_ok, gone, backoff_elapsed, stop, restart, stop_timeout, ready, ready_timeout.
 constexpr std::array<std::array<Step, kEventCount>, kStateCount> kTable = {{
-    {S::ignore, S::mark_running, S::after_exit, S::ignore, S::begin_stop, S::begin_restart, S::ignore},
-    {S::ignore, S::ignore, S::after_exit, S::ignore, S::begin_stop, S::begin_restart, S::ignore},
-    {S::spawn_now, S::ignore, S::ignore, S::spawn_next, S::cancel_backoff, S::spawn_now, S::ignore},
-    {S::defer_start, S::ignore, S::after_stop, S::ignore, S::cancel_deferred, S::defer_start, S::kill},
-    {S::spawn_fresh, S::ignore, S::ignore, S::ignore, S::ignore, S::spawn_fresh, S::ignore},
-    {S::spawn_fresh, S::ignore, S::ignore, S::ignore, S::ignore, S::spawn_fresh, S::ignore},
-    {S::spawn_fresh, S::ignore, S::ignore, S::ignore, S::ignore, S::spawn_fresh, S::ignore},
+    {S::ignore, S::exec_done, S::after_exit, S::ignore, S::begin_stop, S::begin_restart, S::ignore, S::mark_ready, S::not_ready},
+    {S::ignore, S::ignore, S::after_exit, S::ignore, S::begin_stop, S::begin_restart, S::ignore, S::ignore, S::ignore},
+    {S::spawn_now, S::ignore, S::ignore, S::spawn_next, S::cancel_backoff, S::spawn_now, S::ignore, S::ignore, S::ignore},
+    {S::defer_start, S::ignore, S::after_stop, S::ignore, S::cancel_deferred, S::defer_start, S::kill, S::ignore, S::ignore},
+    {S::spawn_fresh, S::ignore, S::ignore, S::ignore, S::ignore, S::spawn_fresh, S::ignore, S::ignore, S::ignore},
+    {S::spawn_fresh, S::ignore, S::ignore, S::ignore, S::ignore, S::spawn_fresh, S::ignore, S::ignore, S::ignore},
+    {S::spawn_fresh, S::ignore, S::ignore, S::ignore, S::ignore, S::spawn_fresh, S::ignore, S::ignore, S::ignore},
 }};
 
 Decision spawn(InstanceState next, TimePoint now, std::string reason) {
@@ -41,6 +43,7 @@ Decision spawn(InstanceState next, TimePoint now, std::string reason) {
     next.ever_started = true;
     next.started_at = now;
     next.start_after_stop = false;
+    next.not_ready = false;
     next.state = State::starting;
     return {std::move(next), Action::spawn, Duration{0}, std::move(reason)};
 }
@@ -50,6 +53,7 @@ Decision after_exit(InstanceState next, const Event& event, const LifecyclePolic
     const TimePoint ended = exit.ended_at != TimePoint{} && exit.ended_at < now ? exit.ended_at : now;
     const auto uptime = std::chrono::duration_cast<Duration>(ended - next.started_at);
     std::string what = (event.cause.empty() ? describe(exit) : event.cause) + " after " + format_duration(uptime);
+    if (next.not_ready) what = "not ready within " + format_duration(policy.ready_timeout) + " (" + what + ")";
     if (!wants_restart(policy.restart, exit)) {
         next.state = State::exited;
         return {std::move(next), Action::none, Duration{0},
@@ -97,6 +101,8 @@ std::string_view to_string(EventKind kind) {
         case EventKind::stop: return "stop";
         case EventKind::restart: return "restart";
         case EventKind::stop_timeout: return "stop_timeout";
+        case EventKind::ready: return "ready";
+        case EventKind::ready_timeout: return "ready_timeout";
     }
     return "?";
 }
@@ -106,9 +112,21 @@ Decision decide(const InstanceState& current, const Event& event, const Lifecycl
     InstanceState next = current;
     switch (step) {
         case Step::ignore: return {std::move(next), Action::none, Duration{0}, {}};
-        case Step::mark_running:
+        case Step::exec_done:
+            if (policy.wait_ready) {
+                return {std::move(next), Action::await_ready, policy.ready_timeout,
+                        "program started, waiting until it is ready"};
+            }
             next.state = State::running;
             return {std::move(next), Action::none, Duration{0}, "program started"};
+        case Step::mark_ready:
+            next.state = State::running;
+            return {std::move(next), Action::cancel_timer, Duration{0}, "ready: " + event.cause};
+        case Step::not_ready:
+            next.not_ready = true;
+            return {std::move(next), Action::kill, Duration{0},
+                    "not ready within " + format_duration(policy.ready_timeout) +
+                        (event.cause.empty() ? "" : " (" + event.cause + ")") + ": killing it"};
         case Step::after_exit: return after_exit(std::move(next), event, policy, now);
         case Step::after_stop:
             if (next.start_after_stop) return spawn(std::move(next), now, "stopped, starting again as requested");

@@ -28,8 +28,10 @@ enum class EventKind {
     stop,             // a user asks for the instance to stop
     restart,          // a user asks for a stop followed by a start
     stop_timeout,     // the stop signal was ignored for stop.timeout
+    ready,            // the program said it is ready (or a probe found it so): `cause` says how
+    ready_timeout,    // it did not become ready within ready_timeout
 };
-inline constexpr int kEventCount = 7;
+inline constexpr int kEventCount = 9;
 std::string_view to_string(EventKind kind);
 
 struct Event {
@@ -48,12 +50,17 @@ enum class Action {
     kill,              // SIGKILL the process group
     arm_backoff,       // start the restart timer with Decision::delay
     cancel_timer,
+    await_ready,       // start the readiness checks and the ready timer with Decision::delay
 };
 
 struct LifecyclePolicy {
     RestartMode restart = RestartMode::always;
     BackoffParams backoff;
     StartLimitParams start_limit;
+    // An instance is `running` once its program says it is ready, not when it was exec'd; one that is not
+    // ready within ready_timeout is killed, and that counts as a failed start.
+    bool wait_ready = false;
+    Duration ready_timeout{30'000};
 };
 
 struct InstanceState {
@@ -63,6 +70,7 @@ struct InstanceState {
     unsigned restarts = 0;              // every start after the first, for status
     bool ever_started = false;
     bool start_after_stop = false;      // a start or restart arrived while stopping
+    bool not_ready = false;             // the current incarnation was killed for not becoming ready in time
     StartLimitWindow window;
 };
 

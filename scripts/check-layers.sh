@@ -22,12 +22,13 @@ declare -A allowed=(
   [supervisor/protocol]="base policies supervisor/config"
   [supervisor/postmortem]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/control]="base policies supervisor/config supervisor/protocol"
+  [supervisor/listen]="base supervisor/config"
   [supervisor/instance]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config
-                         supervisor/postmortem"
+                         supervisor/postmortem supervisor/listen"
   [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
-                       supervisor/postmortem supervisor/control supervisor/instance"
+                       supervisor/postmortem supervisor/control supervisor/instance supervisor/listen"
   [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
-                    supervisor/postmortem supervisor/control supervisor/instance supervisor/daemon"
+                    supervisor/postmortem supervisor/control supervisor/instance supervisor/listen supervisor/daemon"
   [supervisor]="supervisor/cli supervisor/instance/exec_shim.hpp base"   # main.cpp
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"
   [bench]="base/unique_fd.hpp"

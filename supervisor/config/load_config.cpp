@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "supervisor/config/closest_key.hpp"
+#include "supervisor/config/listen_fields.hpp"
 #include "supervisor/config/route_fields.hpp"
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
@@ -207,6 +208,7 @@ LoadResult load_config_text(std::string_view text, const fs::path& file) {
     read_supervisor(diagnostics, root, base_dir, config);
     const std::vector<ServiceEntry> services = read_services(diagnostics, root, base_dir, config);
     read_routes(diagnostics, root, services, config);
+    check_listen_owners(diagnostics, config.services);
     root.finish();
 
     if (!diagnostics.empty()) return LoadResult{std::nullopt, sorted_errors()};

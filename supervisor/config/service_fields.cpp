@@ -13,6 +13,8 @@
 #include "supervisor/config/throttle_fields.hpp"
 #include "supervisor/config/exec_size.hpp"
 #include "supervisor/config/limit_fields.hpp"
+#include "supervisor/config/listen_fields.hpp"
+#include "supervisor/config/ready_fields.hpp"
 
 namespace corral::config {
 namespace {
@@ -23,7 +25,9 @@ using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
-                                             "node_diagnostics", "ipc", "parent", "cooling", "throttle", "standby"};
+                                             "node_diagnostics", "ipc", "parent", "cooling", "throttle", "standby",
+                                             "listen", "backlog", "socket", "listen_adopt", "ready",
+                                             "ready_timeout", "rollout"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -314,7 +318,11 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);
     read_cooling(diagnostics, reader, spec, spec.cooling);
     read_throttle(diagnostics, reader, spec.throttle);
+    read_listen(diagnostics, reader, base_dir, spec.listen);
+    read_ready(diagnostics, reader, spec);
+    read_rollout(diagnostics, reader, spec.rollout);
     reader.finish();
+    check_ready(diagnostics, table, path, spec);
     check_exec_size(diagnostics, table, path, spec, exec_limits_here());
     return spec;
 }

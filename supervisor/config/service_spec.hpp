@@ -18,6 +18,7 @@
 #include "policies/start_limit.hpp"
 #include "policies/token_bucket.hpp"
 #include "supervisor/cgroup/limits.hpp"
+#include "supervisor/config/listen_spec.hpp"
 
 namespace corral::config {
 
@@ -36,6 +37,29 @@ struct LogSpec {
     bool timestamps = false;               // prefix each line with its UTC arrival time
 
     bool operator==(const LogSpec&) const = default;
+};
+
+// When an instance counts as running (`ready`): exec (its program started), listening (its server accepts on
+// every socket corral holds for it: the Node agent says so), message (it sent "ready", pm2's wait_ready),
+// http (a GET of `probe` answers 2xx), tcp (a connection to `probe` succeeds).
+enum class ReadyKind { exec, listening, message, http, tcp };
+
+struct ReadySpec {
+    ReadyKind kind = ReadyKind::exec;
+    std::string probe;          // http: "http://127.0.0.1:3000/health"; tcp: "127.0.0.1:3000"
+    Duration timeout{30'000};   // ready_timeout: not ready by then is a failed start
+
+    bool operator==(const ReadySpec&) const = default;
+};
+
+// How a rolling restart replaces the instances (rollout = { surge = 1, max_unavailable = 0 }): at most
+// `surge` replacements run beside the instances they replace, and at most `max_unavailable` instances are
+// stopped before their replacement is ready.
+struct RolloutSpec {
+    unsigned surge = 1;
+    unsigned max_unavailable = 0;
+
+    bool operator==(const RolloutSpec&) const = default;
 };
 
 // Node's IPC channel to the instance (fd 3, NODE_CHANNEL_FD): json (default), advanced (V8 serializer),
@@ -69,6 +93,9 @@ struct ServiceSpec {
     // throttle: the CPU of a sender whose messages wait unread on corral's end is cut until corral has
     // caught up; on by default (it only ever acts on a service with routes from it); nullopt: off.
     std::optional<policies::SenderThrottleParams> throttle = policies::SenderThrottleParams{};
+    ListenSpec listen;  // listen, backlog, socket, listen_adopt
+    ReadySpec ready;
+    RolloutSpec rollout;
 
     bool operator==(const ServiceSpec&) const = default;
 };

@@ -40,11 +40,12 @@ ipc::BrokerConfig broker_config(const config::Config& config) {
 }  // namespace
 
 Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
-               std::string why_no_cgroups)
+               std::string why_no_cgroups, std::unique_ptr<ListenSockets> listen)
     : loop_(loop),
       config_(std::move(config)),
       cgroups_(std::move(cgroups)),
       why_no_cgroups_(std::move(why_no_cgroups)),
+      listen_(listen ? std::move(listen) : std::make_unique<ListenSockets>()),
       reaper_(loop),
       restarts_(loop),
       loop_watch_(loop),
@@ -65,6 +66,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.log_dir = config_.supervisor.state_dir / "logs";
     context_.observer = this;
     context_.loop_watch = &loop_watch_;
+    context_.listen = listen_.get();
 
     for (const int signum : kDaemonSignals) {
         UvHandle<uv_signal_t> handle;
@@ -153,6 +155,11 @@ Daemon::ReloadOutcome Daemon::reload() {
         const std::string why = "limits that cannot be applied with cgroups = \"required\"; nothing was changed";
         spdlog::error("reload refused: {}", why);
         for (const auto& problem : unapplicable_limits(next, cgroups_.get(), why_no_cgroups_)) outcome.errors.push_back(problem);
+        return outcome;
+    }
+    if (std::vector<std::string> errors = listen_->apply(next.services, next.file); !errors.empty()) {
+        for (const auto& error : errors) spdlog::error("reload refused: {}", error);
+        outcome.errors = std::move(errors);
         return outcome;
     }
     broker_.configure(broker_config(next));

@@ -33,6 +33,7 @@
 #include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
+#include "supervisor/listen/listen_sockets.hpp"
 
 namespace corral::supervisor {
 
@@ -42,8 +43,9 @@ inline constexpr std::array<int, 3> kDaemonSignals{SIGTERM, SIGINT, SIGHUP};
 class Daemon final : private InstanceObserver, private DaemonControl {
 public:
     // `cgroups` may be null (no cgroups: `why_no_cgroups` says why, for warnings about limits).
+    // `listen`: the services' listening sockets, bound already (ListenSockets::apply with `config`).
     Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
-           std::string why_no_cgroups);
+           std::string why_no_cgroups, std::unique_ptr<ListenSockets> listen);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
@@ -107,6 +109,7 @@ private:
     config::Config config_;
     std::unique_ptr<cgroup::Driver> cgroups_;  // before context_, which points to it
     std::string why_no_cgroups_;
+    std::unique_ptr<ListenSockets> listen_;  // before context_, which points to it
     InstanceContext context_;
     OrphanReaper reaper_;
     RestartQueue restarts_;  // outlives every Instance, which may cancel its entry when destroyed

@@ -119,13 +119,20 @@ int run_daemon(config::Config config, StartupReport& report) {
         return report.detached() ? report.fail(message) : kExitFailed;
     }
 
+    auto listen = std::make_unique<ListenSockets>();
+    if (std::vector<std::string> errors = listen->apply(config.services, config.file); !errors.empty()) {
+        std::string message = "cannot listen where the services ask:";
+        for (const auto& error : errors) message += "\n  " + error;
+        return report.fail(message);
+    }
     uv_loop_t loop;
     if (const int rc = uv_loop_init(&loop); rc < 0) {
         return report.fail(std::string("cannot create the event loop: ") + uv_strerror(rc));
     }
     int code;
     {
-        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups);
+        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups,
+                      std::move(listen));
         stop_signals.release();
         code = daemon.run([&] { report.ready(); });
     }

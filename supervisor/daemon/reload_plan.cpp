@@ -5,13 +5,20 @@
 namespace corral::supervisor {
 namespace {
 
+// The sockets it inherits and the environment that describes them (CORRAL_STOP_SIGNAL among it); a new
+// backlog or unix socket mode is applied to the held sockets without a restart.
+bool same_sockets(const config::ServiceSpec& a, const config::ServiceSpec& b) {
+    return a.listen.addresses == b.listen.addresses && a.listen.adopt == b.listen.adopt &&
+           (a.listen.addresses.empty() || a.stop.signal == b.stop.signal);
+}
+
 // What the process is started with: its command line and environment (NODE_OPTIONS included, which
 // node_diagnostics and memory.snapshot_at shape, and the IPC channel's serialization).
 // Cooling is not among them: its params are applied to running instances.
 bool same_process(const config::ServiceSpec& a, const config::ServiceSpec& b) {
     return a.command == b.command && a.shell == b.shell && a.cwd == b.cwd && a.env == b.env &&
            a.node_diagnostics == b.node_diagnostics && a.ipc == b.ipc &&
-           a.memory_watch.snapshot_at.has_value() == b.memory_watch.snapshot_at.has_value();
+           a.memory_watch.snapshot_at.has_value() == b.memory_watch.snapshot_at.has_value() && same_sockets(a, b);
 }
 
 const config::ServiceSpec* find(const std::vector<config::ServiceSpec>& specs, const std::string& name) {

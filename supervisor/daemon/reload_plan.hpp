@@ -7,7 +7,7 @@
 //            limits, memory thresholds, cooling, instances): apply them live, scale, restart nothing
 //            (new cooling params go to each instance's CoolingPolicy::update)
 //   restart  what the process was started with changed (command, shell, cwd, env, node_diagnostics, having
-//            a memory.snapshot_at or not): restart every instance
+//            a memory.snapshot_at or not, its listening sockets): restart every instance
 #include <string>
 #include <vector>
 

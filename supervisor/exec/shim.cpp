@@ -17,6 +17,7 @@ namespace corral::exec {
 namespace {
 
 constexpr int kMaxCgroups = 8;
+constexpr long kMaxListenFds = 64;
 constexpr long kNoNice = 1000;
 constexpr unsigned kMaxPath = 4096;
 
@@ -38,6 +39,17 @@ bool parse_long(const char* text, long& out) {
     errno = 0;
     out = std::strtol(text, &end, 10);
     return errno == 0 && end != text && *end == '\0';
+}
+
+// "FIRST:COUNT": the listening sockets sit at FIRST, FIRST+1, ... (above the report and standby fds).
+bool parse_listen(const char* text, long& first, long& count) {
+    char* end = nullptr;
+    errno = 0;
+    first = std::strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != ':' || first < 6) return false;
+    const char* rest = end + 1;
+    count = std::strtol(rest, &end, 10);
+    return errno == 0 && end != rest && *end == '\0' && count >= 1 && count <= kMaxListenFds;
 }
 
 // The whole of /proc/self/cgroup, NUL-terminated; false when it cannot be read or does not fit.
@@ -160,6 +172,47 @@ void restore_scheduling(long nice, bool sched_other) {
     sched_setscheduler(0, SCHED_OTHER, &param);
 }
 
+// `fd` moved to the lowest free descriptor at or above `floor`, close-on-exec.
+int move_above(int report_fd, int fd, int floor, const char* program) {
+    const int moved = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+    if (moved < 0) fail(report_fd, errno, Stage::exec, "cannot arrange the descriptors of", program);
+    close(fd);
+    return moved;
+}
+
+// The listening sockets, at `first`.. in the shim, go to 3.. (systemd's protocol) and the IPC channel, at 3
+// until now, right after them; LISTEN_PID names this process, which the program becomes. Every source is
+// moved above every target first, so that none is overwritten before it is placed. Returns the report
+// fd's new number (above them all).
+int place_listen_fds(int report_fd, int first, int count, bool channel, const char* program) {
+    const int floor = (first > 4 ? first : 4) + count + 1;
+    int fd = report_fd >= 0 ? move_above(-1, report_fd, floor, program) : -1;
+    int sources[kMaxListenFds];
+    for (int n = 0; n < count; ++n) sources[n] = move_above(fd, first + n, floor, program);
+    const int channel_source = channel ? move_above(fd, 3, floor, program) : -1;
+    for (int n = 0; n <= count; ++n) {
+        const int source = n < count ? sources[n] : channel_source;
+        if (source < 0) continue;
+        if (dup2(source, 3 + n) < 0) fail(fd, errno, Stage::exec, "cannot arrange the descriptors of", program);
+        close(source);
+    }
+    char pid[16];
+    std::snprintf(pid, sizeof pid, "%d", static_cast<int>(getpid()));
+    if (setenv("LISTEN_PID", pid, 1) != 0) fail(fd, errno, Stage::exec, "cannot set LISTEN_PID for", program);
+    return fd;
+}
+
+// Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here: everything from
+// `keep` on but the report fd (close-on-exec already).
+void close_the_rest(int keep, int report_fd) {
+    if (report_fd >= keep) {
+        if (report_fd > keep) close_range(static_cast<unsigned>(keep), static_cast<unsigned>(report_fd - 1), 0);
+        close_range(static_cast<unsigned>(report_fd) + 1, ~0U, 0);
+    } else {
+        close_range(static_cast<unsigned>(keep), ~0U, 0);
+    }
+}
+
 }  // namespace
 
 bool in_cgroup(const char* text, const char* hierarchy, unsigned hierarchy_length, const char* dir) {
@@ -187,58 +240,73 @@ bool in_cgroup(const char* text, const char* hierarchy, unsigned hierarchy_lengt
     return false;
 }
 
-int shim_main(int argc, char** argv, int first) {
+namespace {
+
+struct Options {
     long report_fd = -1;
     long parent = 0;
     long nofile = -1;
     long standby_fd = -1;
     long nice = kNoNice;
     bool sched_other = false;
+    long listen_first = -1;
+    long listen_count = 0;
+    bool channel = false;
     char* cgroups[kMaxCgroups];
     int cgroup_count = 0;
+};
+
+// The options up to "--"; returns the index of the program, or -1 after saying on stderr what is wrong.
+int parse_options(int argc, char** argv, int first, Options& options) {
     int i = first;
     for (; i < argc; ++i) {
         const char* arg = argv[i];
-        if (std::strcmp(arg, "--") == 0) {
-            ++i;
-            break;
-        }
-        const bool has_value = i + 1 < argc;
-        if (has_value && std::strcmp(arg, "--report-fd") == 0 && parse_long(argv[i + 1], report_fd)) {
-            ++i;
-        } else if (has_value && std::strcmp(arg, "--parent") == 0 && parse_long(argv[i + 1], parent)) {
-            ++i;
-        } else if (has_value && std::strcmp(arg, "--nofile") == 0 && parse_long(argv[i + 1], nofile)) {
-            ++i;
-        } else if (has_value && std::strcmp(arg, "--standby-fd") == 0 && parse_long(argv[i + 1], standby_fd)) {
-            ++i;
-        } else if (has_value && std::strcmp(arg, "--nice") == 0 && parse_long(argv[i + 1], nice)) {
+        if (std::strcmp(arg, "--") == 0 && i + 1 < argc) return i + 1;
+        if (std::strcmp(arg, "--") == 0) break;
+        const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+        const auto named = [&](const char* name) { return value != nullptr && std::strcmp(arg, name) == 0; };
+        if ((named("--report-fd") && parse_long(value, options.report_fd)) ||
+            (named("--parent") && parse_long(value, options.parent)) ||
+            (named("--nofile") && parse_long(value, options.nofile)) ||
+            (named("--standby-fd") && parse_long(value, options.standby_fd)) ||
+            (named("--nice") && parse_long(value, options.nice)) ||
+            (named("--listen-fds") && parse_listen(value, options.listen_first, options.listen_count))) {
             ++i;
         } else if (std::strcmp(arg, "--sched-other") == 0) {
-            sched_other = true;
-        } else if (has_value && std::strcmp(arg, "--cgroup") == 0 && std::strchr(argv[i + 1], ':') != nullptr &&
-                   cgroup_count < kMaxCgroups) {
-            cgroups[cgroup_count++] = argv[++i];
+            options.sched_other = true;
+        } else if (std::strcmp(arg, "--channel") == 0) {
+            options.channel = true;
+        } else if (named("--cgroup") && std::strchr(value, ':') != nullptr && options.cgroup_count < kMaxCgroups) {
+            options.cgroups[options.cgroup_count++] = argv[++i];
         } else {
             std::fprintf(stderr, "corral exec shim: unexpected argument \"%.200s\"\n", arg);
-            return 2;
+            return -1;
         }
     }
-    if (i >= argc) {
-        std::fprintf(stderr, "corral exec shim: no program given after --\n");
-        return 2;
-    }
-    const int fd = static_cast<int>(report_fd);
+    std::fprintf(stderr, "corral exec shim: no program given after --\n");
+    return -1;
+}
 
-    tie_to_daemon(fd, parent, argv[i]);
+}  // namespace
+
+int shim_main(int argc, char** argv, int first) {
+    Options options;
+    const int i = parse_options(argc, argv, first, options);
+    if (i < 0) return 2;
+    int fd = static_cast<int>(options.report_fd);
+    tie_to_daemon(fd, options.parent, argv[i]);
     if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail(fd, errno, Stage::exec, "cannot prepare", argv[i]);
-    join_cgroups(fd, cgroups, cgroup_count);
-    if (nofile >= 0) restore_fd_limit(static_cast<rlim_t>(nofile));
-    restore_scheduling(nice, sched_other);
-    if (standby_fd >= 0) wait_for_go(fd, static_cast<int>(standby_fd), argv[i]);
-    // Descriptors the daemon opened without O_CLOEXEC (a library's log file, ...) stop here.
-    close_range(static_cast<unsigned>(fd > 3 ? fd : 3) + 1, ~0U, 0);
-
+    join_cgroups(fd, options.cgroups, options.cgroup_count);
+    if (options.nofile >= 0) restore_fd_limit(static_cast<rlim_t>(options.nofile));
+    restore_scheduling(options.nice, options.sched_other);
+    if (options.standby_fd >= 0) wait_for_go(fd, static_cast<int>(options.standby_fd), argv[i]);
+    if (options.listen_count > 0) {
+        const int count = static_cast<int>(options.listen_count);
+        fd = place_listen_fds(fd, static_cast<int>(options.listen_first), count, options.channel, argv[i]);
+        close_the_rest(3 + count + (options.channel ? 1 : 0), fd);
+    } else {
+        close_the_rest(fd > 3 ? fd + 1 : 4, -1);
+    }
     execvp(argv[i], argv + i);
     fail(fd, errno, Stage::exec, "cannot execute", argv[i]);
 }

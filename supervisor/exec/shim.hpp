@@ -17,8 +17,12 @@
 // saying which of stdout, stderr and the IPC channel follow as descriptors (SCM_RIGHTS), put at 1, 2 and
 // 3 (those not sent stay /dev/null, or closed for 3). EOF instead (the daemon let go of it) exits 0.
 //
-// Options: --report-fd N --parent PID [--nofile SOFT] [--nice LEVEL] [--standby-fd N] [--cgroup HIERARCHY:DIR]... --
-// PROGRAM ARGS...
+// With --listen-fds FIRST:COUNT (a service with `listen`), the listening sockets at FIRST.. go to 3.. just
+// before the exec, the IPC channel (--channel: it is at 3) right after them, and LISTEN_PID is set to the
+// shim's pid, which the program keeps (the daemon sets LISTEN_FDS, LISTEN_FDNAMES and NODE_CHANNEL_FD).
+//
+// Options: --report-fd N --parent PID [--nofile SOFT] [--nice LEVEL] [--standby-fd N] [--listen-fds FIRST:COUNT
+// [--channel]] [--cgroup HIERARCHY:DIR]... -- PROGRAM ARGS...
 // Failures are reported on the report fd (made close-on-exec here): EOF without data means the program is
 // running; "<errno> exec\n" means execvp failed, "<errno> cgroup\n" that joining a cgroup failed. The
 // shim then exits 127 (126 for a file that is not executable); 2 for a command line it cannot parse.
@@ -26,6 +30,7 @@ namespace corral::exec {
 
 inline constexpr int kReportFd = 4;  // fd 3 is reserved for the Node IPC channel
 inline constexpr int kStandbyFd = 5;
+inline constexpr int kListenFd = 6;  // the first listening socket, as the daemon hands it over
 
 // The standby's go byte: which descriptors follow, in this order.
 inline constexpr unsigned char kGoStdout = 1;

@@ -21,7 +21,7 @@ ExecShim locate_exec_shim(const std::string& corral_exe) {
 
 std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
                                         const std::vector<cgroup::JoinTarget>& cgroups,
-                                        const std::vector<std::string>& program, bool standby) {
+                                        const std::vector<std::string>& program, const ShimPlacement& placement) {
     std::vector<std::string> argv = {shim.exe};
     if (!shim.standalone) argv.push_back(kExecShimCommand);
     argv.insert(argv.end(), {"--report-fd", std::to_string(kExecReportFd), "--parent", std::to_string(parent_pid)});
@@ -38,7 +38,11 @@ std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
         argv.push_back("--cgroup");
         argv.push_back(target.hierarchy + ":" + target.dir.string());
     }
-    if (standby) argv.insert(argv.end(), {"--standby-fd", std::to_string(kExecStandbyFd)});
+    if (placement.standby) argv.insert(argv.end(), {"--standby-fd", std::to_string(kExecStandbyFd)});
+    if (placement.listen_fds > 0) {
+        argv.insert(argv.end(), {"--listen-fds", std::to_string(kExecListenFd) + ":" + std::to_string(placement.listen_fds)});
+        if (placement.channel) argv.push_back("--channel");
+    }
     argv.push_back("--");
     argv.insert(argv.end(), program.begin(), program.end());
     return argv;

@@ -20,6 +20,7 @@ inline constexpr const char* kExecShimCommand = "__exec";
 inline constexpr const char* kExecShimFile = "corral-exec";
 inline constexpr int kExecReportFd = exec::kReportFd;
 inline constexpr int kExecStandbyFd = exec::kStandbyFd;
+inline constexpr int kExecListenFd = exec::kListenFd;
 
 struct ExecShim {
     std::string exe;          // corral-exec, or corral itself
@@ -29,13 +30,19 @@ struct ExecShim {
 // corral-exec beside `corral_exe` when it is there and executable; else corral itself.
 ExecShim locate_exec_shim(const std::string& corral_exe);
 
+// What the program gets besides its command line.
+struct ShimPlacement {
+    bool standby = false;        // wait for the word to go on kExecStandbyFd before the exec (Incarnation::activate)
+    std::size_t listen_fds = 0;  // listening sockets at kExecListenFd.., moved to 3.. (systemd's protocol)
+    bool channel = false;        // the IPC channel is (or comes, for a standby) at 3, moved after the sockets
+};
+
 // argv for uv_spawn: SHIM [__exec] --report-fd N --parent PID [--nofile SOFT] [--cgroup H:DIR]...
-// [--standby-fd N] -- program args...
-// --nofile gives the program back the soft descriptor limit the daemon was started with; `standby` makes
-// the shim wait for the word to go on kExecStandbyFd before it execs (Incarnation::activate).
+// [--standby-fd N] [--listen-fds FIRST:COUNT [--channel]] -- program args...
+// --nofile gives the program back the soft descriptor limit the daemon was started with.
 std::vector<std::string> exec_shim_argv(const ExecShim& shim, int parent_pid,
                                         const std::vector<cgroup::JoinTarget>& cgroups,
-                                        const std::vector<std::string>& program, bool standby = false);
+                                        const std::vector<std::string>& program, const ShimPlacement& placement = {});
 
 enum class ExecStage { exec, cgroup };
 

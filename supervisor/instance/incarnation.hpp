@@ -50,6 +50,7 @@ struct SpawnRequest {
     uv_pipe_t* stderr_pipe = nullptr;
     InstanceGroup* group = nullptr;  // the cgroup the shim joins, or null (process group only)
     int ipc_fd = -1;                 // the instance's end of its Node IPC channel, put at fd 3; -1 for none
+    std::vector<int> listen_fds;     // the service's listening sockets (argv has --listen-fds to match)
     const LoopWatch* loop_watch = nullptr;  // dates the exit (ExitStatus::ended_at); null: when it is heard
     bool standby = false;  // argv has --standby-fd (exec_shim_argv); the pipes and ipc_fd are ignored
 };

@@ -86,7 +86,8 @@ bool Instance::quiet() const {
 }
 
 policies::LifecyclePolicy Instance::lifecycle_policy() const {
-    return {spec_->restart, spec_->backoff, spec_->start_limit};
+    return {spec_->restart, spec_->backoff, spec_->start_limit, spec_->ready.kind != config::ReadyKind::exec,
+            spec_->ready.timeout};
 }
 
 void Instance::handle(const policies::Event& event) {
@@ -134,7 +135,11 @@ void Instance::apply(const policies::Decision& decision) {
             if (incarnation_) incarnation_->signal_group(SIGKILL);
             break;
         case Action::arm_backoff: arm_timer(EventKind::backoff_elapsed, decision.delay); break;
-        case Action::cancel_timer: stop_timer(); break;
+        case Action::cancel_timer:
+            stop_timer();
+            end_readiness();
+            break;
+        case Action::await_ready: await_ready(decision.delay); break;
     }
 }
 
@@ -186,8 +191,9 @@ void Instance::on_exec(const ExecReport& report) {
 void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
+    end_readiness();
     throttle_.end();
-    if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_);
+    if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_, channel_id_);
     cooling_.end();
     freezer_.set_group({});
     if (memory_actions_) memory_actions_->incarnation_gone();

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,7 @@
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/instance/restart_queue.hpp"
 #include "supervisor/instance/standby.hpp"
+#include "supervisor/listen/listen_sockets.hpp"
 
 namespace corral::supervisor {
 
@@ -85,6 +87,8 @@ struct InstanceContext {
     ipc::Broker* broker = nullptr;      // Node IPC channels end here; null: no channels
     RestartQueue* restarts = nullptr;   // due restarts wait here for their turn; null: at once
     const LoopWatch* loop_watch = nullptr;  // dates exits heard after the daemon was stopped; may be null
+    const ListenSockets* listen = nullptr;  // the services' listening sockets; null: none held
+    std::filesystem::path agent;  // the Node agent (supervisor/agent), required by services with `listen`; may be empty
 };
 
 class Instance final : private IncarnationOwner,
@@ -193,6 +197,12 @@ private:
     bool has_channel() const;
     std::optional<ipc::ChannelSocket> open_channel() const;
     std::vector<std::string> child_environment() const;
+    void add_listen_environment(std::map<std::string, std::string>& vars) const;
+    // instance_ready.cpp: readiness (config::ReadySpec).
+    ipc::AttachOptions attach_options();
+    void on_notice(const ipc::InstanceNotice& notice);
+    void await_ready(policies::Duration timeout);
+    void end_readiness();
     // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
     std::filesystem::path diagnostics_dir() const;
 
@@ -216,6 +226,9 @@ private:
     pid_t last_pid_ = 0;  // of the latest incarnation, for log lines about its end
     UvHandle<uv_timer_t> timer_;
     policies::EventKind timer_event_ = policies::EventKind::backoff_elapsed;
+    ipc::ChannelId channel_id_ = 0;     // the incarnation's channel, for detach
+    std::uint64_t incarnations_ = 0;    // started so far: tells the notices of the current one from older ones
+    std::set<std::string> listening_;   // addresses the current incarnation accepts on (the agent's notices)
 };
 
 }  // namespace corral::supervisor

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <map>
+
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
 
@@ -11,6 +13,7 @@
 #include "base/instance_name.hpp"
 #include "base/text_format.hpp"
 #include "ipc/channel_socket.hpp"
+#include "policies/signal_names.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 #include "supervisor/instance/instance.hpp"
 
@@ -28,7 +31,25 @@ constexpr policies::ExitStatus kSpawnFailed{.code = 0, .signal = 0, .spawn_faile
 // Variables a Node parent sets for its own child; inherited by accident they would make a Node service
 // open a channel to nothing.
 bool inherited_by_accident(std::string_view name) {
-    return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID";
+    return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID" ||
+           name.starts_with("LISTEN_") || name == "CORRAL_LISTEN";
+}
+
+// CORRAL_LISTEN for the agent: the held sockets in fd order.
+std::string listen_json(const config::ListenSpec& spec) {
+    nlohmann::json list = nlohmann::json::array();
+    int fd = 3;
+    for (const auto& address : spec.addresses) {
+        nlohmann::json entry = {{"fd", fd++}, {"address", address.text}};
+        if (address.tcp()) {
+            entry["host"] = address.host;
+            entry["port"] = address.port;
+        } else {
+            entry["path"] = address.path.string();
+        }
+        list.push_back(std::move(entry));
+    }
+    return list.dump();
 }
 
 // What uv_spawn's error means for the user; E2BIG is libuv's "argument list too long" with no hint.
@@ -70,7 +91,8 @@ void Instance::began(std::optional<ipc::ChannelSocket>& channel) {
     last_pid_ = incarnation_->pid();
     if (channel) {
         const auto mode = spec_->ipc == config::IpcMode::advanced ? ipc::Serialization::advanced : ipc::Serialization::json;
-        context_.broker->attach(spec_->name, index_, mode, channel->ours.release(), channel->their_send_buffer);
+        channel_id_ = context_.broker->attach(spec_->name, index_, mode, channel->ours.release(),
+                                              channel->their_send_buffer, attach_options());
     }
     death_.begin(last_pid_, std::chrono::system_clock::now(), monitor_.get());
     output_.started();
@@ -78,9 +100,14 @@ void Instance::began(std::optional<ipc::ChannelSocket>& channel) {
 
 SpawnRequest Instance::spawn_request(const InstanceOutput::Pipes& pipes, bool standby) const {
     SpawnRequest request;
+    if (context_.listen != nullptr) request.listen_fds = context_.listen->fds(spec_->listen);
+    if (request.listen_fds.empty() && !spec_->listen.addresses.empty()) {
+        spdlog::error("{}: its listening sockets are not held; it starts without them", name_);
+    }
+    const ShimPlacement placement{.standby = standby, .listen_fds = request.listen_fds.size(), .channel = has_channel()};
     request.argv = exec_shim_argv(context_.exec_shim, static_cast<int>(getpid()),
                                   group_ ? group_->join_targets() : std::vector<cgroup::JoinTarget>{}, spec_->command,
-                                  standby);
+                                  placement);
     request.standby = standby;
     request.env = child_environment();
     request.cwd = spec_->cwd;
@@ -145,6 +172,20 @@ std::optional<ipc::ChannelSocket> Instance::open_channel() const {
     return std::move(*socket);
 }
 
+// systemd's protocol (LISTEN_PID comes from the exec shim), CORRAL_LISTEN for the agent, and the agent.
+void Instance::add_listen_environment(std::map<std::string, std::string>& vars) const {
+    const config::ListenSpec& listen = spec_->listen;
+    std::string names;
+    for (const auto& address : listen.addresses) names += (names.empty() ? "" : ":") + address.name;
+    vars["LISTEN_FDS"] = std::to_string(listen.addresses.size());
+    vars["LISTEN_FDNAMES"] = names;
+    vars["CORRAL_LISTEN"] = listen_json(listen);
+    vars["CORRAL_STOP_SIGNAL"] = policies::signal_name(spec_->stop.signal);
+    if (!listen.adopt || context_.agent.empty()) return;
+    std::string& options = vars["NODE_OPTIONS"];
+    options += std::string(options.empty() ? "" : " ") + "--require \"" + context_.agent.string() + "\"";
+}
+
 std::vector<std::string> Instance::child_environment() const {
     std::map<std::string, std::string> vars;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -154,8 +195,10 @@ std::vector<std::string> Instance::child_environment() const {
         vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
     }
     for (const auto& [name, value] : spec_->env) vars[name] = value;
+    const std::size_t sockets = spec_->listen.addresses.size();
+    if (sockets > 0) add_listen_environment(vars);
     if (has_channel()) {
-        vars["NODE_CHANNEL_FD"] = "3";
+        vars["NODE_CHANNEL_FD"] = std::to_string(3 + sockets);
         if (spec_->ipc == config::IpcMode::advanced) vars["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
     }
     if (spec_->node_diagnostics) {

@@ -41,6 +41,7 @@ namespace {
 // until the socket takes it; what arrives is split into lines.
 struct NodeEnd {
     UniqueFd fd;
+    corral::ipc::ChannelId id = 0;
     bool reads = true;  // a receiver that does not read leaves its socket alone
     bool eof = false;   // the broker closed its end
     std::string outbox;
@@ -99,7 +100,7 @@ struct Harness {
 
     // `send_buffer`: the socket buffer of the broker's end (0: the kernel's default); a small one makes a
     // receiver that does not read fill up after a few kilobytes.
-    NodeEnd& attach(const std::string& service, unsigned index, int send_buffer = 0) {
+    NodeEnd& attach(const std::string& service, unsigned index, int send_buffer = 0, corral::ipc::AttachOptions options = {}) {
         int fds[2];
         REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
         if (send_buffer > 0) {
@@ -108,8 +109,12 @@ struct Harness {
         NodeEnd& end = ends[service + "#" + std::to_string(index)];
         end = NodeEnd{};
         end.fd.reset(fds[1]);
-        broker->attach(service, index, Serialization::json, fds[0], 0);
+        end.id = broker->attach(service, index, Serialization::json, fds[0], 0, std::move(options));
         return end;
+    }
+
+    void detach(const std::string& service, unsigned index) {
+        broker->detach(service, index, ends[service + "#" + std::to_string(index)].id);
     }
 
     // Turns the loop, moving the Node ends' bytes between turns, until `done` holds or `timeout` passes.
@@ -399,10 +404,10 @@ TEST_CASE("broker: a detached receiver's channel closes, and what is sent meanwh
     REQUIRE(h.run_until([&] { return b->messages.size() >= 5; }));
     CHECK(in_order(b->messages, 0, 5));
 
-    h.broker->detach("b", 0);
+    h.detach("b", 0);
     REQUIRE(h.run_until([&] { return b->eof; }));
     CHECK_FALSE(h.broker->sent("b", 0).has_value());
-    h.broker->detach("b", 0);  // twice is nothing
+    h.detach("b", 0);  // twice is nothing
 
     for (int i = 5; i < 10; ++i) a.send(message(i));
     REQUIRE(h.run_until([&] { return h.read_from("a", 0) == 10; }));
@@ -415,8 +420,8 @@ TEST_CASE("broker: a detached receiver's channel closes, and what is sent meanwh
     CHECK(in_order(b->messages, 5, 5));
     CHECK(h.destination("a", "b", 0)["delivered"] == 10);
 
-    h.broker->detach("a", 0);
-    h.broker->detach("b", 0);
+    h.detach("a", 0);
+    h.detach("b", 0);
     REQUIRE(h.run_until([&] { return h.ends["a#0"].eof && b->eof; }));
     CHECK(h.finish() == 0);
 }

@@ -79,6 +79,14 @@ TEST_CASE("lifecycle table: every state and event") {
         {S::stopping, E::stop, S::stopping, A::none},
         {S::stopping, E::restart, S::stopping, A::none},
         {S::stopping, E::stop_timeout, S::stopping, A::kill},
+        {S::starting, E::ready, S::running, A::cancel_timer},
+        {S::starting, E::ready_timeout, S::starting, A::kill},
+        {S::running, E::ready, S::running, A::none},
+        {S::running, E::ready_timeout, S::running, A::none},
+        {S::backoff, E::ready, S::backoff, A::none},
+        {S::backoff, E::ready_timeout, S::backoff, A::none},
+        {S::stopping, E::ready, S::stopping, A::none},
+        {S::stopping, E::ready_timeout, S::stopping, A::none},
     };
     for (const auto down : {S::stopped, S::failed, S::exited}) {
         for (const auto event : {E::start, E::restart}) {
@@ -90,7 +98,8 @@ TEST_CASE("lifecycle table: every state and event") {
             CHECK(d.next.state == S::starting);
             CHECK(d.action == A::spawn);
         }
-        for (const auto event : {E::exec_ok, E::gone, E::backoff_elapsed, E::stop, E::stop_timeout}) {
+        for (const auto event : {E::exec_ok, E::gone, E::backoff_elapsed, E::stop, E::stop_timeout, E::ready,
+                                 E::ready_timeout}) {
             CAPTURE(to_string(down));
             CAPTURE(to_string(event));
             InstanceState state;
@@ -217,4 +226,44 @@ TEST_CASE("lifecycle: a process that dies before exec (spawn failure) is restart
     const Decision d = driver.send(EventKind::gone, {0, 0, true});
     CHECK(d.next.state == State::backoff);
     CHECK(d.reason == "could not be started after 0ms; restarting in 100ms");
+}
+
+TEST_CASE("lifecycle: with readiness an exec'd instance stays starting until ready, or is killed at the ready timeout") {
+    Driver driver;
+    driver.policy.wait_ready = true;
+    driver.policy.ready_timeout = milliseconds(2'000);
+    CHECK(driver.send(EventKind::start).action == Action::spawn);
+    const Decision exec = driver.send(EventKind::exec_ok);
+    CHECK(exec.next.state == State::starting);
+    CHECK(exec.action == Action::await_ready);
+    CHECK(exec.delay == milliseconds(2'000));
+    CHECK(exec.reason == "program started, waiting until it is ready");
+    const Decision ready = decide(driver.state, {EventKind::ready, {}, "accepting on 0.0.0.0:3000"}, driver.policy, at(5));
+    CHECK(ready.next.state == State::running);
+    CHECK(ready.action == Action::cancel_timer);
+    CHECK(ready.reason == "ready: accepting on 0.0.0.0:3000");
+
+    // Not ready in time: killed, and its death is a failed start that backs off and says why.
+    const Decision late = decide(driver.state, {EventKind::ready_timeout, {}, "last probe: connection refused"},
+                                 driver.policy, at(2'000));
+    CHECK(late.action == Action::kill);
+    CHECK(late.next.state == State::starting);
+    CHECK(late.reason == "not ready within 2.0s (last probe: connection refused): killing it");
+    driver.state = late.next;
+    driver.now_ms = 2'010;
+    const Decision gone = driver.send(EventKind::gone, ExitStatus{0, 9, false});
+    CHECK(gone.next.state == State::backoff);
+    CAPTURE(gone.reason);
+    CHECK(gone.reason.starts_with("not ready within 2.0s (killed by SIGKILL after 2.0"));
+    // The next start forgets it.
+    driver.now_ms += 1'000;
+    CHECK(driver.send(EventKind::backoff_elapsed).next.not_ready == false);
+}
+
+TEST_CASE("lifecycle: without readiness exec is running at once") {
+    Driver driver;
+    driver.send(EventKind::start);
+    const Decision exec = driver.send(EventKind::exec_ok);
+    CHECK(exec.next.state == State::running);
+    CHECK(exec.action == Action::none);
 }

@@ -228,7 +228,7 @@ TEST_CASE("incarnation: a standby waits before its exec, then runs with the desc
         SpawnRequest request;
         request.argv = exec_shim_argv(shim, static_cast<int>(::getpid()), {},
                                       {"/bin/sh", "-c", "echo ran > " + (dir / "ran").string() + "; echo hello; exit 4"},
-                                      true);
+                                      ShimPlacement{.standby = true});
         request.env = {"PATH=/usr/bin:/bin"};
         request.standby = true;
         REQUIRE(Incarnation::spawn(h.loop.get(), h.reaper, h.owner, request, h.owner.incarnation) == 0);
@@ -261,7 +261,7 @@ TEST_CASE("incarnation: a standby that is let go exits 0 without running its pro
     Harness h;
     SpawnRequest request;
     request.argv = exec_shim_argv(standalone_shim(), static_cast<int>(::getpid()), {},
-                                  {"/bin/sh", "-c", "echo ran > " + (dir / "ran").string()}, true);
+                                  {"/bin/sh", "-c", "echo ran > " + (dir / "ran").string()}, ShimPlacement{.standby = true});
     request.standby = true;
     REQUIRE(Incarnation::spawn(h.loop.get(), h.reaper, h.owner, request, h.owner.incarnation) == 0);
     const pid_t pid = h.owner.incarnation->pid();

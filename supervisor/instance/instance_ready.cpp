@@ -1,0 +1,45 @@
+// Instance: readiness. With `ready` other than "exec" an incarnation stays `starting` after its exec until
+// it is ready: its Node agent says it accepts on every socket corral holds for it ("listening"), it sends
+// "ready" ("message"), or a probe succeeds (http, tcp); the ready timer kills it otherwise (a failed start).
+#include <spdlog/spdlog.h>
+
+#include "supervisor/instance/instance.hpp"
+
+namespace corral::supervisor {
+
+using policies::EventKind;
+
+ipc::AttachOptions Instance::attach_options() {
+    ipc::AttachOptions options;
+    const std::uint64_t incarnation = ++incarnations_;
+    listening_.clear();
+    options.notices = [this, incarnation](const ipc::InstanceNotice& notice) {
+        if (incarnation == incarnations_) on_notice(notice);
+    };
+    options.ready_message = spec_->ready.kind == config::ReadyKind::message;
+    return options;
+}
+
+void Instance::on_notice(const ipc::InstanceNotice& notice) {
+    if (notice.kind == ipc::InstanceNotice::Kind::ready) {
+        handle({EventKind::ready, {}, "it sent \"ready\""});
+        return;
+    }
+    listening_.insert(notice.detail);
+    spdlog::debug("{}: accepts on {}", name_, notice.detail);
+    if (spec_->ready.kind != config::ReadyKind::listening) return;
+    std::string addresses;
+    for (const auto& address : spec_->listen.addresses) {
+        if (!listening_.contains(address.text)) return;
+        addresses += (addresses.empty() ? "" : ", ") + address.text;
+    }
+    handle({EventKind::ready, {}, "accepting on " + addresses});
+}
+
+void Instance::await_ready(policies::Duration timeout) {
+    arm_timer(EventKind::ready_timeout, timeout);
+}
+
+void Instance::end_readiness() {}
+
+}  // namespace corral::supervisor
