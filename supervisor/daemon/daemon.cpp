@@ -78,7 +78,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
         uv_signal_start(handle.get(), on_signal, signum);
         signals_.push_back(std::move(handle));
     }
-    for (auto* timer : {&settle_timer_, &pipes_timer_, &drain_timer_, &sample_timer_, &status_timer_}) {
+    for (auto* timer : {&settle_timer_, &pipes_timer_, &drain_timer_, &sample_timer_, &status_timer_, &rollout_timer_}) {
         if (const int rc = timer->init(uv_timer_init, loop); rc < 0) {
             spdlog::critical("cannot create a timer: {}", uv_strerror(rc));
             std::abort();
@@ -184,7 +184,8 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
         switch (step.action) {
             case ReloadAction::add: {
                 if (phase_ != DaemonPhase::starting) spdlog::info("{}: new service", step.service);
-                Service service{std::make_shared<const config::ServiceSpec>(*spec), {}};
+                Service service;
+                service.spec = std::make_shared<const config::ServiceSpec>(*spec);
                 add_instances(service, spec->instances, added);
                 next.push_back(std::move(service));
                 break;
@@ -199,7 +200,7 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
                 const bool restart = step.action == ReloadAction::restart;
                 Service service = std::move(*existing);
                 if (restart) {
-                    spdlog::info("{}: its command, cwd, env or Node diagnostics changed: restarting its instances", step.service);
+                    spdlog::info("{}: its command, cwd, env, sockets or Node diagnostics changed: rolling its instances", step.service);
                 } else if (service.spec->instances != spec->instances) {
                     spdlog::info("{}: scaling from {} to {} instance(s)", step.service, service.spec->instances,
                                  spec->instances);
@@ -208,10 +209,11 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
                 }
                 service.spec = std::make_shared<const config::ServiceSpec>(*spec);
                 retire_instances(service, spec->instances);
-                for (auto& instance : service.instances) {
-                    instance->update_spec(service.spec);
-                    if (restart) instance->restart();
+                // A restart rolls (the running instances keep what they run until replaced).
+                if (!restart) {
+                    for (auto& instance : service.instances) instance->update_spec(service.spec);
                 }
+                if (restart && !service.instances.empty()) begin_rollout(service);
                 add_instances(service, spec->instances, added);
                 next.push_back(std::move(service));
                 break;
@@ -237,14 +239,19 @@ void Daemon::retire_instances(Service& service, unsigned keep) {
     while (service.instances.size() > keep) {
         std::unique_ptr<Instance> instance = std::move(service.instances.back());
         service.instances.pop_back();
-        instance->stop();
-        retiring_.push_back(std::move(instance));
+        retire(std::move(instance));
     }
+}
+
+void Daemon::retire(std::unique_ptr<Instance> instance) {
+    instance->stop();
+    retiring_.push_back(std::move(instance));
     schedule_settle();
 }
 
 void Daemon::on_transition(Instance& instance, State from, State to, const std::string& reason) {
     if (policies::is_down(to)) schedule_settle();
+    schedule_rollouts();
     schedule_status();
     control_.publish_transition(instance, from, to, reason);
 }

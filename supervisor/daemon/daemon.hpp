@@ -55,9 +55,21 @@ public:
     int run(const std::function<void()>& ready = {});
 
 private:
+    // A rolling restart of a service (daemon_rollout.cpp): instance by instance, in index order, a
+    // replacement with the new spec starts beside the running instance and takes its place once running
+    // (ready); the instance it replaced then stops gracefully. With rollout.surge = 0 the instance is
+    // stopped first. A replacement that does not get to running stops the rollout: the instances not
+    // replaced yet keep serving with what they run.
+    struct Rollout {
+        unsigned next = 0;                      // the index replaced now
+        std::unique_ptr<Instance> replacement;  // of instance `next`, beside it
+        bool in_place = false;                  // surge = 0: instance `next` itself restarted with the new spec
+    };
     struct Service {
         std::shared_ptr<const config::ServiceSpec> spec;
         std::vector<std::unique_ptr<Instance>> instances;
+        unsigned generations = 0;          // replacements made so far (their cgroups' names)
+        std::unique_ptr<Rollout> rollout;  // under way
     };
 
     void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
@@ -89,6 +101,14 @@ private:
     // New instances go to `added`; apply() makes their cgroups, then starts them.
     void add_instances(Service& service, unsigned count, std::vector<Instance*>& added);
     void retire_instances(Service& service, unsigned keep);
+    void retire(std::unique_ptr<Instance> instance);
+    // daemon_rollout.cpp.
+    void begin_rollout(Service& service);
+    void schedule_rollouts();
+    static void on_rollout_step(uv_timer_t* timer);
+    void step_rollout(Service& service);
+    // False while the rollout waits for its replacement; true when it moved on (or ended).
+    bool settle_replacement(Service& service);
     // daemon_shutdown.cpp. Feeds `event` to the phase table, logs the transition, carries out its action.
     void advance(policies::PhaseEvent event, std::string_view cause = {});
     void carry_out(policies::PhaseAction action);
@@ -129,6 +149,7 @@ private:
     policies::TimePoint drain_deadline_{};
     UvHandle<uv_timer_t> sample_timer_;
     UvHandle<uv_timer_t> status_timer_;
+    UvHandle<uv_timer_t> rollout_timer_;  // steps the rollouts outside the instances' own callbacks
     uint64_t status_written_at_ = 0;  // loop time of the last status.json write
     policies::DaemonPhase phase_ = policies::DaemonPhase::starting;
 };
@@ -137,6 +158,7 @@ template <typename Fn>
 void Daemon::for_each_instance(Fn&& fn) const {
     for (const auto& service : services_) {
         for (const auto& instance : service.instances) fn(*instance);
+        if (service.rollout && service.rollout->replacement) fn(*service.rollout->replacement);
     }
     for (const auto& instance : retiring_) fn(*instance);
 }

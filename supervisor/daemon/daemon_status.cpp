@@ -45,9 +45,15 @@ json Daemon::status_json() const {
     const auto now = policies::Clock::now();
     json ipc = broker_.stats();
     json instances = json::array();
+    std::vector<std::pair<const Instance*, bool>> shown;  // instance, whether it is a rollout's replacement
     for (const auto& service : services_) {
-        for (const auto& instance : service.instances) {
+        for (const auto& instance : service.instances) shown.emplace_back(instance.get(), false);
+        if (service.rollout && service.rollout->replacement) shown.emplace_back(service.rollout->replacement.get(), true);
+    }
+    for (const auto& [instance, replacement] : shown) {
+        {
             json status = instance_status(*instance, now);
+            if (replacement) status["replacement"] = true;
             status["cooling"] = cooling_json(*instance, now);
             status["throttle"] = throttle_json(*instance, now);
             status["throttles"] = instance->throttles();

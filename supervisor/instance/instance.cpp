@@ -28,7 +28,8 @@ spdlog::level::level_enum level_for(State to) {
 
 }  // namespace
 
-Instance::Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index)
+Instance::Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index,
+                   unsigned generation)
     : context_(context),
       spec_(std::move(spec)),
       index_(index),
@@ -40,7 +41,8 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       freezer_(name_, context.cgroups, [this] { return lifecycle_.state == State::running; }),
       cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, &freezer_}),
       throttle_(context.loop, {name_, spec_->name, index_, context.broker, context.cgroups, &freezer_}),
-      timer_(required_timer(context.loop, name_, this)) {}
+      timer_(required_timer(context.loop, name_, this)),
+      generation_(generation) {}
 
 Instance::~Instance() {
     standby_.reset();
@@ -53,6 +55,11 @@ Instance::~Instance() {
 void Instance::prepare_group() { group_failed_ahead_ = !make_group(); }
 
 void Instance::start() { handle({EventKind::start}); }
+
+void Instance::start_as_replacement() {
+    replacement_ = true;
+    start();
+}
 
 // A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).
 void Instance::stop() {
@@ -112,6 +119,10 @@ void Instance::handle(const policies::Event& event) {
                     decision.reason);
     }
     if (policies::is_down(to)) drop_standby();  // nothing starts again without a start of its own
+    if (to == State::running && replacement_) {
+        replacement_ = false;
+        if (context_.broker != nullptr && channel_id_ != 0) context_.broker->promote(spec_->name, index_, channel_id_);
+    }
     // Observers hear about this transition before apply() can cause the next one.
     if (from != to) context_.observer->on_transition(*this, from, to, decision.reason);
     apply(decision);

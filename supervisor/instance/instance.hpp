@@ -97,7 +97,10 @@ class Instance final : private IncarnationOwner,
                        private DeathInvestigation::Owner,
                        private CoolingController::Owner {
 public:
-    Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index);
+    // `generation`: a replacement made by a rollout runs beside the instance it replaces, in a cgroup of
+    // its own ("api/0.3"); 0 for the first.
+    Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index,
+             unsigned generation = 0);
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
@@ -105,6 +108,9 @@ public:
     // Makes its cgroup ahead of its first start (Daemon::apply makes every new one before starting any).
     void prepare_group();
     void start();
+    // A replacement (a rollout): its channel is read from its start but becomes the instance's receiver
+    // only once it is running (ready); until then the instance it replaces receives.
+    void start_as_replacement();
     void stop();
     void restart();
     // SIGKILL whatever runs now (a second Ctrl-C during shutdown).
@@ -229,6 +235,8 @@ private:
     ipc::ChannelId channel_id_ = 0;     // the incarnation's channel, for detach
     std::uint64_t incarnations_ = 0;    // started so far: tells the notices of the current one from older ones
     std::set<std::string> listening_;   // addresses the current incarnation accepts on (the agent's notices)
+    unsigned generation_ = 0;
+    bool replacement_ = false;          // started beside the instance it replaces, not its receiver yet
 };
 
 }  // namespace corral::supervisor

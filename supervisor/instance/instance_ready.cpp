@@ -17,6 +17,7 @@ ipc::AttachOptions Instance::attach_options() {
         if (incarnation == incarnations_) on_notice(notice);
     };
     options.ready_message = spec_->ready.kind == config::ReadyKind::message;
+    options.receiver = !replacement_;
     return options;
 }
 

@@ -121,7 +121,8 @@ SpawnRequest Instance::spawn_request(const InstanceOutput::Pipes& pipes, bool st
 // False when the instance may not start: its cgroup could not be made and cgroups are required.
 bool Instance::make_group() {
     if (context_.cgroups == nullptr || group_) return true;
-    group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_),
+    const std::string generation = generation_ > 0 ? "." + std::to_string(generation_) : "";
+    group_ = InstanceGroup::create(*context_.cgroups, name_, spec_->name + "/" + std::to_string(index_) + generation,
                                    group_limits(*spec_));
     return group_ || !context_.cgroups_required;
 }

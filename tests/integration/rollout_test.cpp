@@ -1,0 +1,147 @@
+// Rolling restarts: a reload that changes what a service runs replaces its instances one by one, each
+// replacement started beside the instance it replaces and taking its place once ready, on the socket corral
+// holds, so that no request fails; a replacement that never becomes ready stops the rollout.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "base/unique_fd.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/records.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
+
+using namespace corral::test;
+using corral::UniqueFd;
+
+namespace {
+
+const char* kWeb = R"(
+[services.web]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", VERSION = "${version}", READY = "${ready}" }
+instances = 2
+listen = ["127.0.0.1:${port}"]
+listen_adopt = false
+ready = "message"
+ready_timeout = "2s"
+)";
+
+std::uint16_t free_port() {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    return ntohs(address.sin_port);
+}
+
+// One HTTP/1.0 request on a new connection; the body ("<VERSION> <pid>"), or "" when it failed.
+std::string get(std::uint16_t port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    timeval timeout{5, 0};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return "";
+    const std::string request = "GET / HTTP/1.0\r\nHost: x\r\n\r\n";
+    if (::write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) return "";
+    std::string answer;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd.get(), buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+    if (!answer.starts_with("HTTP/1.1 200")) return "";
+    const auto body = answer.find("\r\n\r\n");
+    return body == std::string::npos ? "" : answer.substr(body + 4);
+}
+
+// Requests back to back on a thread of its own until stopped; counts what failed.
+struct Load {
+    explicit Load(std::uint16_t port) : thread([this, port] {
+        while (!stop) {
+            const std::string body = get(port);
+            ++sent;
+            if (body.empty()) ++failed;
+            if (body.starts_with("2 ")) ++new_version;
+        }
+    }) {}
+    ~Load() {
+        stop = true;
+        thread.join();
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<unsigned> sent{0};
+    std::atomic<unsigned> failed{0};
+    std::atomic<unsigned> new_version{0};
+    std::thread thread;
+};
+
+std::map<std::string, std::string> values(const TempDir& dir, std::uint16_t port, const std::string& version,
+                                          const std::string& ready = "yes") {
+    return {{"fixture", fixture("web_fd.js")}, {"record", dir / "record"}, {"version", version},
+            {"ready", ready}, {"port", std::to_string(port)}};
+}
+
+}  // namespace
+
+TEST_CASE("a reload that changes env rolls the instances one by one on the held socket, with no request failing") {
+    TempDir dir;
+    const std::uint16_t port = free_port();
+    dir.write("corral.toml", subst(kWeb, values(dir, port, "1")));
+    CorralProcess corral(dir.path(), {"up"});
+    const auto record = dir / "record";
+    REQUIRE(wait_until([&] { return read_records(record).size() == 2; }, 10s));
+    const auto first = read_records(record);
+    Load load(port);
+    REQUIRE(wait_until([&] { return load.sent > 20; }, 5s));
+
+    dir.write("corral.toml", subst(kWeb, values(dir, port, "2")));
+    corral.signal(SIGHUP);
+    const auto log = dir / ".corral/corral.log";
+    REQUIRE(wait_until([&] { return !lines_containing(log, "web: rollout complete: 2 instance(s) replaced").empty(); }, 20s));
+    REQUIRE(wait_until([&] { return load.new_version > 20; }, 5s));
+    const unsigned sent = load.sent;
+    CHECK(load.failed == 0);
+    CHECK(sent > 50);
+    const auto after = read_records(record);
+    CHECK(after.size() == 4);
+    CHECK(wait_until([&] { return !process_alive(first[0].pid) && !process_alive(first[1].pid); }, 5s));
+    for (std::size_t i = 2; i < after.size(); ++i) CHECK(process_alive(after[i].pid));
+    // One at a time: web#0's replacement was ready before web#1's started.
+    const auto ready0 = lines_containing(log, "web: rolling: web#0");
+    const auto start1 = lines_containing(log, "web: rolling: starting the replacement of web#1");
+    REQUIRE(!ready0.empty());
+    REQUIRE(!start1.empty());
+    CHECK(lines_containing(log, "rolling: starting the replacement of web#0").size() == 1);
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("a replacement that never becomes ready stops the rollout and the old instances keep serving") {
+    TempDir dir;
+    const std::uint16_t port = free_port();
+    dir.write("corral.toml", subst(kWeb, values(dir, port, "1")));
+    CorralProcess corral(dir.path(), {"up"});
+    const auto record = dir / "record";
+    REQUIRE(wait_until([&] { return read_records(record).size() == 2; }, 10s));
+    const auto first = read_records(record);
+
+    dir.write("corral.toml", subst(kWeb, values(dir, port, "2", "never")));
+    corral.signal(SIGHUP);
+    const auto log = dir / ".corral/corral.log";
+    REQUIRE(wait_until([&] { return !lines_containing(log, "web: rollout stopped").empty(); }, 20s));
+    CHECK(!lines_containing(log, "not ready within 2.0s").empty());
+    CHECK(lines_containing(log, "starting the replacement of web#1").empty());
+    CHECK(process_alive(first[0].pid));
+    CHECK(process_alive(first[1].pid));
+    for (int i = 0; i < 20; ++i) CHECK(get(port).starts_with("1 "));
+    CHECK(corral.stop() == 0);
+}
