@@ -78,7 +78,9 @@ bool check_host_name(std::string_view host, std::string& error) {
     for (std::size_t start = 0;;) {
         const std::size_t dot = std::min(rest.find('.', start), rest.size());
         const std::size_t length = dot - start;
-        if (length == 0) return fail(error, "host " + quoted(host) + " has an empty label (two dots, or a leading one)");
+        if (length == 0) {
+            return fail(error, "host " + quoted(host) + " has an empty label (two dots, or a leading one)");
+        }
         if (length > kMaxLabel) return fail(error, "host " + quoted(host) + " has a label longer than 63 characters");
         if (dot == rest.size()) return true;
         start = dot + 1;
@@ -197,7 +199,9 @@ std::optional<ProbeTarget> parse_http_target(std::string_view text, std::string&
     }
     ProbeTarget target;
     target.kind = ProbeTarget::Kind::http;
-    if (!parse_authority(authority, kHttpPort, target, error) || !check_request_target(path, error)) return std::nullopt;
+    if (!parse_authority(authority, kHttpPort, target, error) || !check_request_target(path, error)) {
+        return std::nullopt;
+    }
     target.path = path.empty() || path.front() == '?' ? "/" + std::string(path) : std::string(path);
     return target;
 }
