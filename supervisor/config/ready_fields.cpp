@@ -22,15 +22,21 @@ void read_probe(Diagnostics& diagnostics, TableReader& service, const toml::tabl
     const Field has_http = reader.read_string("http", "a URL such as \"http://127.0.0.1:3000/health\"", http);
     const Field has_tcp = reader.read_string("tcp", "an address such as \"127.0.0.1:3000\"", tcp);
     reader.finish();
+    std::string problem;
     if (has_http == Field::valid && has_tcp == Field::valid) {
         diagnostics.error(table, "invalid value for " + service.path_of("ready") +
                                      ": give one of http and tcp, not both (expected " + std::string(kReadyExample) + ")");
-    } else if (has_http == Field::valid) {
-        out.kind = ReadyKind::http;
-        out.probe = http;
-    } else if (has_tcp == Field::valid) {
-        out.kind = ReadyKind::tcp;
-        out.probe = tcp;
+    } else if (has_http == Field::valid || has_tcp == Field::valid) {
+        const bool is_http = has_http == Field::valid;
+        const std::string key = is_http ? "http" : "tcp";
+        out.probe = is_http ? parse_http_target(http, problem) : parse_tcp_target(tcp, problem);
+        out.kind = is_http ? ReadyKind::http : ReadyKind::tcp;
+        if (!out.probe) {
+            const toml::node& value = *table.get(key);
+            diagnostics.error(value, "invalid value for " + reader.path_of(key) + ": " + problem + " (got " +
+                                         describe(value) + ")");
+            out.kind = ReadyKind::exec;
+        }
     } else if (has_http == Field::absent && has_tcp == Field::absent) {
         diagnostics.error(table, invalid("value", service.path_of("ready"), kReadyExample, table));
     }
@@ -55,8 +61,9 @@ void read_rollout(Diagnostics& diagnostics, TableReader& service, RolloutSpec& o
     if (table == nullptr) return;
     TableReader reader(diagnostics, *table, service.path_of("rollout"), kRolloutKeys);
     RolloutSpec read = out;
-    const Field surge = reader.read_integer("surge", 0, 1024, read.surge);
-    const Field unavailable = reader.read_integer("max_unavailable", 0, 1024, read.max_unavailable);
+    // One instance at a time: a replacement beside it (surge = 1) or it stops first (max_unavailable = 1).
+    const Field surge = reader.read_integer("surge", 0, 1, read.surge);
+    const Field unavailable = reader.read_integer("max_unavailable", 0, 1, read.max_unavailable);
     reader.finish();
     if (surge == Field::invalid || unavailable == Field::invalid) return;
     if (read.surge == 0 && read.max_unavailable == 0) {

@@ -19,6 +19,7 @@
 #include "policies/token_bucket.hpp"
 #include "supervisor/cgroup/limits.hpp"
 #include "supervisor/config/listen_spec.hpp"
+#include "supervisor/config/probe_target.hpp"
 
 namespace corral::config {
 
@@ -46,15 +47,15 @@ enum class ReadyKind { exec, listening, message, http, tcp };
 
 struct ReadySpec {
     ReadyKind kind = ReadyKind::exec;
-    std::string probe;          // http: "http://127.0.0.1:3000/health"; tcp: "127.0.0.1:3000"
+    std::optional<ProbeTarget> probe;  // http, tcp
     Duration timeout{30'000};   // ready_timeout: not ready by then is a failed start
 
     bool operator==(const ReadySpec&) const = default;
 };
 
-// How a rolling restart replaces the instances (rollout = { surge = 1, max_unavailable = 0 }): at most
-// `surge` replacements run beside the instances they replace, and at most `max_unavailable` instances are
-// stopped before their replacement is ready.
+// How a rolling restart replaces the instances, one at a time (rollout = { surge = 1, max_unavailable = 0 }):
+// surge = 1 starts the replacement beside the instance it replaces; surge = 0 (max_unavailable = 1) stops
+// the instance first.
 struct RolloutSpec {
     unsigned surge = 1;
     unsigned max_unavailable = 0;

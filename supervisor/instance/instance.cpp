@@ -176,6 +176,10 @@ void Instance::on_timer(uv_timer_t* timer) {
         self->context_.restarts->push(self, on_restart_turn);
         return;
     }
+    if (self->timer_event_ == EventKind::ready_timeout) {
+        self->handle({EventKind::ready_timeout, {}, self->not_ready_detail()});
+        return;
+    }
     self->handle({self->timer_event_});
 }
 

@@ -47,6 +47,7 @@
 #include "supervisor/instance/memory_actions.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
+#include "supervisor/instance/readiness_probe.hpp"
 #include "supervisor/instance/restart_queue.hpp"
 #include "supervisor/instance/standby.hpp"
 #include "supervisor/listen/listen_sockets.hpp"
@@ -209,6 +210,7 @@ private:
     void on_notice(const ipc::InstanceNotice& notice);
     void await_ready(policies::Duration timeout);
     void end_readiness();
+    std::string not_ready_detail() const;
     // Where Node writes this instance's reports and heap snapshots until a post-mortem takes them.
     std::filesystem::path diagnostics_dir() const;
 
@@ -237,6 +239,7 @@ private:
     std::set<std::string> listening_;   // addresses the current incarnation accepts on (the agent's notices)
     unsigned generation_ = 0;
     bool replacement_ = false;          // started beside the instance it replaces, not its receiver yet
+    std::unique_ptr<ReadinessProbe> probe_;  // ready = { http } or { tcp }, while waiting
 };
 
 }  // namespace corral::supervisor

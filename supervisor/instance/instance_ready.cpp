@@ -39,8 +39,24 @@ void Instance::on_notice(const ipc::InstanceNotice& notice) {
 
 void Instance::await_ready(policies::Duration timeout) {
     arm_timer(EventKind::ready_timeout, timeout);
+    if (!spec_->ready.probe) return;
+    probe_ = ReadinessProbe::start(context_.loop, *spec_->ready.probe, {}, [this] {
+        const std::string how = spec_->ready.probe->text() + " answered";
+        probe_.reset();  // allowed inside on_ready
+        handle({EventKind::ready, {}, how});
+    });
 }
 
-void Instance::end_readiness() {}
+void Instance::end_readiness() { probe_.reset(); }
+
+std::string Instance::not_ready_detail() const {
+    if (probe_ && !probe_->last_failure().empty()) return "last probe: " + probe_->last_failure();
+    if (spec_->ready.kind == config::ReadyKind::listening) {
+        return "accepting on " + std::to_string(listening_.size()) + " of " +
+               std::to_string(spec_->listen.addresses.size()) + " socket(s)";
+    }
+    if (spec_->ready.kind == config::ReadyKind::message) return "it sent no \"ready\"";
+    return {};
+}
 
 }  // namespace corral::supervisor
