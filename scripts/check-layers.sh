@@ -17,18 +17,21 @@ declare -A allowed=(
   [supervisor/exec]=""
   [supervisor/cgroup]="base"
   [supervisor/kmsg]="base"
+  [supervisor/agent]="base"
   [ipc]="base policies"
   [supervisor/config]="base policies supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/protocol]="base policies supervisor/config"
   [supervisor/postmortem]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/control]="base policies supervisor/config supervisor/protocol"
   [supervisor/listen]="base supervisor/config"
-  [supervisor/instance]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config
-                         supervisor/postmortem supervisor/listen"
-  [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
-                       supervisor/postmortem supervisor/control supervisor/instance supervisor/listen"
-  [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg ipc supervisor/config supervisor/protocol
-                    supervisor/postmortem supervisor/control supervisor/instance supervisor/listen supervisor/daemon"
+  [supervisor/instance]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
+                         supervisor/config supervisor/postmortem supervisor/listen"
+  [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
+                       supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
+                       supervisor/listen"
+  [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
+                    supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
+                    supervisor/listen supervisor/daemon"
   [supervisor]="supervisor/cli supervisor/instance/exec_shim.hpp base"   # main.cpp
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"
   [bench]="base/unique_fd.hpp"
