@@ -148,6 +148,14 @@ function track(server) {
     request.socket[kResponse] = response;
     if (draining) response.shouldKeepAlive = false;
   });
+  // An app that stops its own server (its own handler of the stop signal) gets the same drain: http's
+  // close() would close the idle keep-alive connections at once, racing their clients' next requests.
+  if (typeof server.closeIdleConnections === 'function') {
+    server.close = function close(...args) {
+      drainConnections(null, false);
+      return net.Server.prototype.close.apply(this, args);
+    };
+  }
 }
 
 // An HTTP connection is busy while its last response is unfinished; any other connection counts as idle.
@@ -168,28 +176,46 @@ function closeIdle(now) {
   }
 }
 
-// At the stop signal: stop accepting, ask for `Connection: close`, close what stays idle, then die by the
-// signal. Connections are swept rather than watched, so that serving needs no listener per request.
-function drain(signal, onSignal) {
+// Lets the open connections finish: every response from now on asks for `Connection: close`, a connection
+// idle for IDLE_GRACE_MS is closed, and `onEmpty` runs once none is left. Connections are swept rather
+// than watched, so that serving needs no listener per request. `hold`: the sweep keeps the process alive
+// (the stop signal's drain); an app that closed its server itself may exit whenever it likes.
+let sweeping = null;
+function drainConnections(onEmpty, hold) {
   draining = true;
+  for (const socket of connections) {
+    const response = socket[kResponse];
+    if (response !== undefined && !response.headersSent) response.shouldKeepAlive = false;
+  }
+  if (sweeping !== null) {
+    if (onEmpty) sweeping.waiters.push(onEmpty);
+    if (hold) sweeping.timer.ref();
+    return;
+  }
+  const sweep = () => {
+    closeIdle(Date.now());
+    if (connections.size > 0 || sweeping === null) return;
+    clearInterval(sweeping.timer);
+    const { waiters } = sweeping;
+    sweeping = null;
+    for (const waiter of waiters) waiter();
+  };
+  sweeping = { waiters: onEmpty ? [onEmpty] : [], timer: setInterval(() => setImmediate(sweep), SWEEP_MS) };
+  if (!hold) sweeping.timer.unref();
+  setImmediate(sweep);
+}
+
+// At the stop signal: stop accepting, let the connections finish, then die by the signal.
+function drain(signal, onSignal) {
   for (const server of adoptedServers) {
     // Not http's close(): since Node 19 it also closes the idle keep-alive connections at once, while
     // their client may be sending its next request on them.
     if (server.listening) net.Server.prototype.close.call(server);
   }
-  for (const socket of connections) {
-    const response = socket[kResponse];
-    if (response !== undefined && !response.headersSent) response.shouldKeepAlive = false;
-  }
-  const sweep = () => {
-    closeIdle(Date.now());
-    if (connections.size > 0) return;
-    clearInterval(timer);
+  drainConnections(() => {
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);
-  };
-  const timer = setInterval(() => setImmediate(sweep), SWEEP_MS);
-  setImmediate(sweep);
+  }, true);
 }
 
 function installStopSignal(signal) {
@@ -239,7 +265,7 @@ function adopt(server, sockets, args) {
   track(server);
   server.once('listening', () => report(first));
   if (first.path !== undefined) server._pipeName = first.path;  // address() gives the path, as when bound
-  const backlog = backlogOf(args);
+  const backlog = first.backlog || backlogOf(args);  // the service file's, for the socket all instances share
   const callback = typeof args[args.length - 1] === 'function' ? [args[args.length - 1]] : [];
   const signal = args[0] !== null && typeof args[0] === 'object' ? args[0].signal : undefined;
   originalListen.call(server, { fd: first.fd, signal }, backlog, ...callback);

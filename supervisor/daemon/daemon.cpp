@@ -10,6 +10,7 @@
 
 #include "base/text_format.hpp"
 #include "policies/signal_names.hpp"
+#include "supervisor/agent/agent_file.hpp"
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/daemon/cgroup_setup.hpp"
 #include "supervisor/daemon/reload_plan.hpp"
@@ -67,6 +68,12 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
     context_.observer = this;
     context_.loop_watch = &loop_watch_;
     context_.listen = listen_.get();
+    if (Result<std::filesystem::path> agent = agent::install_agent(config_.supervisor.state_dir / "agent")) {
+        context_.agent = *agent;
+    } else {
+        spdlog::warn("the Node agent is not installed ({}): services with `listen` get their sockets, but a "
+                     "server.listen() is not mapped onto them", agent.error().message());
+    }
 
     for (const int signum : kDaemonSignals) {
         UvHandle<uv_signal_t> handle;

@@ -40,7 +40,7 @@ std::string listen_json(const config::ListenSpec& spec) {
     nlohmann::json list = nlohmann::json::array();
     int fd = 3;
     for (const auto& address : spec.addresses) {
-        nlohmann::json entry = {{"fd", fd++}, {"address", address.text}};
+        nlohmann::json entry = {{"fd", fd++}, {"address", address.text}, {"backlog", spec.backlog}};
         if (address.tcp()) {
             entry["host"] = address.host;
             entry["port"] = address.port;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "base/unique_fd.hpp"
@@ -143,5 +144,42 @@ TEST_CASE("a replacement that never becomes ready stops the rollout and the old 
     CHECK(process_alive(first[0].pid));
     CHECK(process_alive(first[1].pid));
     for (int i = 0; i < 20; ++i) CHECK(get(port).starts_with("1 "));
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("4 instances of an unmodified server.listen(PORT) app share one port, and roll with keep-alive-free clients seeing no failure") {
+    TempDir dir;
+    const std::uint16_t port = free_port();
+    const char* plain = R"(
+[services.web]
+command = ["node", "${fixture}"]
+env = { RECORD_FILE = "${record}", VERSION = "${version}", PORT = "${port}" }
+instances = 4
+listen = ["127.0.0.1:${port}"]
+ready = "listening"
+)";
+    auto with = [&](const std::string& version) {
+        auto v = values(dir, port, version);
+        v["fixture"] = fixture("web_plain.js");
+        return subst(plain, v);
+    };
+    dir.write("corral.toml", with("1"));
+    CorralProcess corral(dir.path(), {"up"});
+    const auto record = dir / "record";
+    REQUIRE(wait_until([&] { return read_records(record).size() == 4; }, 15s));
+    const auto log = dir / ".corral/corral.log";
+    CHECK(wait_until([&] { return lines_containing(log, "-> running: ready: accepting on 127.0.0.1:" + std::to_string(port)).size() == 4; }, 5s));
+    std::set<std::string> answered;
+    for (int i = 0; i < 40; ++i) answered.insert(get(port));
+    CHECK(!answered.contains(""));
+
+    Load load(port);
+    REQUIRE(wait_until([&] { return load.sent > 20; }, 5s));
+    dir.write("corral.toml", with("2"));
+    corral.signal(SIGHUP);
+    REQUIRE(wait_until([&] { return !lines_containing(log, "web: rollout complete: 4 instance(s) replaced").empty(); }, 30s));
+    REQUIRE(wait_until([&] { return load.new_version > 20; }, 5s));
+    CHECK(load.failed == 0);
+    CHECK(read_records(record).size() == 8);
     CHECK(corral.stop() == 0);
 }
