@@ -247,3 +247,25 @@ stop = { timeout = "10s" }
     CHECK(corral.stderr_text().find("stop timeout") == std::string::npos);
     CHECK(corral.stop() == 0);
 }
+
+// libuv collects every exited child before their callbacks run; the stop's SIGKILL of the group also kills
+// the standby waiting in it, whose handle the restart closes in the first callback.
+TEST_CASE("restarts whose stop ends in SIGKILL with a standby in the group leave the daemon running") {
+    TempDir dir;
+    dir.write("corral.toml", "[services.stubborn]\ncommand = [\"node\", \"" + fixture("stubborn.js").string() +
+                                 "\"]\nenv = { RECORD_FILE = \"" + (dir / "record").string() +
+                                 "\" }\nstop = { timeout = \"200ms\" }\n");
+    CorralProcess corral(dir.path(), {"up"});
+    const auto record = dir / "record";
+    REQUIRE(wait_until([&] { return records_of(record, "start").size() == 1; }, 10s));
+    SocketClient client(dir / ".corral/corral.sock");
+    REQUIRE(client.connected());
+    for (std::size_t round = 1; round <= 4; ++round) {
+        CAPTURE(round);
+        const auto reply = client.request("restart", {{"target", "stubborn"}});
+        CHECK(reply.contains("result"));
+        REQUIRE(wait_until([&] { return records_of(record, "start").size() == round + 1; }, 10s));
+        CHECK(process_alive(corral.pid()));
+    }
+    CHECK(corral.stop() == 0);
+}
