@@ -56,7 +56,7 @@ TEST_CASE("an instance not ready within ready_timeout is killed and restarted as
     const auto records = read_records(dir / "record");
     CHECK(!process_alive(records.front().pid));
     const auto log = dir / ".corral/corral.log";
-    CHECK(lines_containing(log, "not ready within 300ms: killing it").size() >= 2);
+    CHECK(lines_containing(log, "not ready within 300ms (it sent no \"ready\"): killing it").size() >= 2);
     CHECK(!lines_containing(log, "starting -> backoff: not ready within 300ms (killed by SIGKILL after").empty());
     CHECK(lines_containing(log, "-> running").empty());
     CHECK(corral.stop() == 0);

@@ -97,7 +97,7 @@ TEST_CASE("SIGHUP applies the difference and keeps unchanged services running wi
     CHECK(latest(record, "change#0") != change);
     CHECK(process_alive(latest(record, "change#0")));
     CHECK(wait_until([&] { return !process_alive(change) && !process_alive(gone); }, 5s));
-    CHECK(lines_containing(log, "change: its command, cwd, env or Node diagnostics changed: restarting its instances").size() == 1);
+    CHECK(lines_containing(log, "change: its command, cwd, env, sockets or Node diagnostics changed: rolling its instances").size() == 1);
     CHECK(lines_containing(log, "gone: removed from the service file, stopping it").size() == 1);
     CHECK(lines_containing(log, "scale: scaling from 1 to 3 instance(s)").size() == 1);
     CHECK(lines_containing(log, "added: new service").size() == 1);

@@ -142,21 +142,23 @@ standby = false
     std::this_thread::sleep_for(500ms);
     CHECK(pids_in(plain_procs) == std::vector<pid_t>{nth_start(dir / "plain", 0)});
 
-    // The env changes: the instance restarts with a plain start (the standby has the old env) and gets a
-    // new standby with the new one.
+    // The env changes: the instance rolls, its replacement (in a cgroup of its own) starts with a plain
+    // start (the standby has the old env), the old one goes with its standby, and the replacement gets a new
+    // standby with the new env.
     write("sour");
     corral.signal(SIGHUP);
     REQUIRE(wait_until([&] { return nth_start(dir / "record", 1) != 0; }, 10s));
     const pid_t second = nth_start(dir / "record", 1);
     CHECK(second != sweet);
     CHECK(wait_until([&] { return !process_alive(sweet); }, 5s));
-    REQUIRE(wait_until([&] { return standby_in(procs, second) != 0; }, 10s));
-    const pid_t sour = standby_in(procs, second);
+    const fs::path rolled = daemon_cgroup_dir(state, "memory", "web/0.1") / "cgroup.procs";
+    REQUIRE(wait_until([&] { return standby_in(rolled, second) != 0; }, 10s));
+    const pid_t sour = standby_in(rolled, second);
     CHECK(read_file("/proc/" + std::to_string(sour) + "/environ").find("FLAVOUR=sour") != std::string::npos);
 
     // A standby killed from outside is forgotten: the next crash restarts with a plain start.
     REQUIRE(::kill(sour, SIGKILL) == 0);
-    REQUIRE(wait_until([&] { return standby_in(procs, second) == 0 && !process_alive(sour); }, 5s));
+    REQUIRE(wait_until([&] { return standby_in(rolled, second) == 0 && !process_alive(sour); }, 5s));
     REQUIRE(::kill(second, SIGKILL) == 0);
     REQUIRE(wait_until([&] { return nth_start(dir / "record", 2) != 0; }, 10s));
     CHECK(nth_start(dir / "record", 2) != sour);
