@@ -189,7 +189,10 @@ Row status_row(const Json& instance, const StatusView& view, std::size_t size_wi
         const auto cap = integer_of(throttle, "cpu_percent");
         const bool frozen = throttle.contains("frozen") && throttle["frozen"] == true;
         state = cap ? "throttled " + std::to_string(*cap) + "%" + (frozen ? ", frozen" : "") : "frozen (channel)";
+    } else if (const std::string waiting = text_of(instance, "waiting_until_ready"); !waiting.empty()) {
+        state = "starting (not ready: " + waiting + ")";
     }
+    if (instance.is_object() && instance.value("replacement", false)) state += ", replacement";
     return {instance_name(instance), pid ? std::to_string(*pid) : "-", state,
             pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
             memory_cell(memory, size_width), exit};

@@ -24,6 +24,9 @@ nlohmann::json instance_status(const Instance& instance, policies::TimePoint now
                              : nlohmann::json(nullptr);
     const std::string group = instance.cgroup_name();
     status["cgroup"] = group.empty() ? nlohmann::json(nullptr) : nlohmann::json(group);
+    // Exec'd and not ready yet: what it waits for ("accepting on 0 of 1 socket(s)", "last probe: ...").
+    const auto waiting = instance.waiting_until_ready();
+    status["waiting_until_ready"] = waiting ? nlohmann::json(*waiting) : nlohmann::json(nullptr);
     if (const auto& memory = instance.memory()) {
         status["memory"] = {
             {"current", memory->current},   {"peak", memory->peak},

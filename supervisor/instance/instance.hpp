@@ -127,6 +127,8 @@ public:
     pid_t pid() const { return incarnation_ ? incarnation_->pid() : 0; }
     policies::TimePoint started_at() const { return lifecycle_.started_at; }
     bool quiet() const;
+    // Exec'd and waiting until ready (`ready` other than "exec"): what it waits for; nullopt otherwise.
+    std::optional<std::string> waiting_until_ready() const;
 
     // The instance's cgroup ("api/0"), or "" without one.
     std::string cgroup_name() const { return group_ ? group_->name() : std::string(); }

@@ -49,6 +49,14 @@ void Instance::await_ready(policies::Duration timeout) {
 
 void Instance::end_readiness() { probe_.reset(); }
 
+std::optional<std::string> Instance::waiting_until_ready() const {
+    if (lifecycle_.state != policies::State::starting || timer_event_ != EventKind::ready_timeout || !incarnation_) {
+        return std::nullopt;
+    }
+    const std::string detail = not_ready_detail();
+    return detail.empty() ? "its first probe" : detail;
+}
+
 std::string Instance::not_ready_detail() const {
     if (probe_ && !probe_->last_failure().empty()) return "last probe: " + probe_->last_failure();
     if (spec_->ready.kind == config::ReadyKind::listening) {
