@@ -45,16 +45,12 @@ std::uint16_t free_port() {
     return ntohs(address.sin_port);
 }
 
+UniqueFd connect_to(std::uint16_t port);
+
 // One HTTP/1.0 request on a new connection; the body ("<VERSION> <pid>"), or "" when it failed.
 std::string get(std::uint16_t port) {
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    timeval timeout{5, 0};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return "";
+    UniqueFd fd = connect_to(port);
+    if (!fd) return "";
     const std::string request = "GET / HTTP/1.0\r\nHost: x\r\n\r\n";
     if (::write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) return "";
     std::string answer;
@@ -65,25 +61,80 @@ std::string get(std::uint16_t port) {
     return body == std::string::npos ? "" : answer.substr(body + 4);
 }
 
-// Requests back to back on a thread of its own until stopped; counts what failed.
+UniqueFd connect_to(std::uint16_t port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    timeval timeout{5, 0};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fd.reset();
+    return fd;
+}
+
+// One HTTP/1.1 request on a kept-alive connection (made when `fd` has none); the body, or "" when it
+// failed. A response with "Connection: close" ends the connection after it, as a client would.
+std::string get_kept_alive(UniqueFd& fd, std::uint16_t port) {
+    if (!fd) fd = connect_to(port);
+    const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (!fd || ::write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+        fd.reset();
+        return "";
+    }
+    std::string answer;
+    char buffer[4096];
+    std::size_t end = std::string::npos;
+    std::size_t length = 0;
+    while (end == std::string::npos || answer.size() < end + 4 + length) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n <= 0) {
+            fd.reset();
+            return "";
+        }
+        answer.append(buffer, static_cast<std::size_t>(n));
+        if (end == std::string::npos && (end = answer.find("\r\n\r\n")) != std::string::npos) {
+            const auto at = answer.find("Content-Length: ");
+            if (at == std::string::npos || at > end) {
+                fd.reset();
+                return "";
+            }
+            length = std::stoul(answer.substr(at + 16));
+        }
+    }
+    if (answer.find("Connection: close") < end) fd.reset();
+    return answer.starts_with("HTTP/1.1 200") ? answer.substr(end + 4, length) : "";
+}
+
+// Requests back to back until stopped, on new connections and (`kept_alive`) on one kept alive, each on a
+// thread of its own; counts what failed.
 struct Load {
-    explicit Load(std::uint16_t port) : thread([this, port] {
+    Load(std::uint16_t port, bool kept_alive)
+        : fresh([this, port] { run([port] { return get(port); }); }),
+          kept([this, port, kept_alive] {
+              UniqueFd connection;
+              if (kept_alive) run([&connection, port] { return get_kept_alive(connection, port); });
+          }) {}
+    ~Load() {
+        stop = true;
+        fresh.join();
+        kept.join();
+    }
+    template <typename Get>
+    void run(Get get_one) {
         while (!stop) {
-            const std::string body = get(port);
+            const std::string body = get_one();
             ++sent;
             if (body.empty()) ++failed;
             if (body.starts_with("2 ")) ++new_version;
         }
-    }) {}
-    ~Load() {
-        stop = true;
-        thread.join();
     }
     std::atomic<bool> stop{false};
     std::atomic<unsigned> sent{0};
     std::atomic<unsigned> failed{0};
     std::atomic<unsigned> new_version{0};
-    std::thread thread;
+    std::thread fresh;
+    std::thread kept;
 };
 
 std::map<std::string, std::string> values(const TempDir& dir, std::uint16_t port, const std::string& version,
@@ -102,7 +153,9 @@ TEST_CASE("a reload that changes env rolls the instances one by one on the held 
     const auto record = dir / "record";
     REQUIRE(wait_until([&] { return read_records(record).size() == 2; }, 10s));
     const auto first = read_records(record);
-    Load load(port);
+    // New connections only: this app stops with http's server.close(), which closes idle kept-alive
+    // connections at once, racing their clients (the agent's drain, in the test below, does not).
+    Load load(port, false);
     REQUIRE(wait_until([&] { return load.sent > 20; }, 5s));
 
     dir.write("corral.toml", subst(kWeb, values(dir, port, "2")));
@@ -147,7 +200,7 @@ TEST_CASE("a replacement that never becomes ready stops the rollout and the old 
     CHECK(corral.stop() == 0);
 }
 
-TEST_CASE("4 instances of an unmodified server.listen(PORT) app share one port, and roll with keep-alive-free clients seeing no failure") {
+TEST_CASE("4 instances of an unmodified server.listen(PORT) app share one port, and roll with no request failing on new or kept-alive connections") {
     TempDir dir;
     const std::uint16_t port = free_port();
     const char* plain = R"(
@@ -173,13 +226,13 @@ ready = "listening"
     for (int i = 0; i < 40; ++i) answered.insert(get(port));
     CHECK(!answered.contains(""));
 
-    Load load(port);
+    Load load(port, true);
     REQUIRE(wait_until([&] { return load.sent > 20; }, 5s));
     dir.write("corral.toml", with("2"));
     corral.signal(SIGHUP);
     REQUIRE(wait_until([&] { return !lines_containing(log, "web: rollout complete: 4 instance(s) replaced").empty(); }, 30s));
     REQUIRE(wait_until([&] { return load.new_version > 20; }, 5s));
     CHECK(load.failed == 0);
-    CHECK(read_records(record).size() == 8);
+    CHECK(wait_until([&] { return read_records(record).size() == 8; }, 5s));
     CHECK(corral.stop() == 0);
 }
