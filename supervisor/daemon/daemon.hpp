@@ -83,10 +83,14 @@ private:
 
     void handle_signal(int signum);
     void on_kernel_oom(const kmsg::OomReport& report);
-    std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
+    void apply(const config::Config& config, ReloadOutcome& outcome);
+    // A service whose settings changed (`restart`: its instances restart), scaled to spec.instances.
+    Service update_service(Service service, const config::ServiceSpec& spec, bool restart, std::vector<Instance*>& added,
+                           std::vector<Awaited>& awaited);
     // New instances go to `added`; apply() makes their cgroups, then starts them.
     void add_instances(Service& service, unsigned count, std::vector<Instance*>& added);
-    void retire_instances(Service& service, unsigned keep);
+    // Stops the instances past `keep` (each goes to `awaited` as down) and keeps them until quiet.
+    void retire_instances(Service& service, unsigned keep, std::vector<Awaited>& awaited);
     // daemon_shutdown.cpp. Feeds `event` to the phase table, logs the transition, carries out its action.
     void advance(policies::PhaseEvent event, std::string_view cause = {});
     void carry_out(policies::PhaseAction action);
