@@ -25,21 +25,25 @@ void Waiters::wait(ControlConnection& client, std::int64_t id, nlohmann::json re
     std::vector<Waiter::Item> items;
     for (const Awaited& one : awaited) items.push_back(item_for(one, seen));
     auto waiter = std::make_unique<Waiter>(loop_, client, id, std::move(result), std::move(items), timeout);
+    ++busy_;
     for (const Seen& s : seen) waiter->transition(*s.instance, s.from, s.to, s.reason, s.has_process, s.event);
     for (const Awaited& one : awaited) waiter->recheck(*one.instance);
     if (stopping_) waiter->abandon(protocol::ErrorCode::shutting_down, "the daemon is stopping");
     // A write to the client that failed meanwhile (here, or while the command acted) closed it.
     if (client.closed()) waiter->client_gone();
     waiter->start();
+    --busy_;
     if (!waiter->finished()) waiters_.push_back(std::move(waiter));
 }
 
 template <typename Fn>
 void Waiters::each(Fn&& fn) {
+    ++busy_;
     for (auto& waiter : waiters_) {
         if (!waiter->finished()) fn(*waiter);
     }
-    sweep();
+    --busy_;
+    if (busy_ == 0) sweep();
 }
 
 void Waiters::transition(const Instance& instance, policies::State from, policies::State to, const std::string& reason,
@@ -58,10 +62,11 @@ void Waiters::removed(const Instance& instance) {
 }
 
 void Waiters::client_closed(const ControlConnection& client) {
-    // No sweep: this may run inside a waiter's own write; the next call (or prune) removes it.
     for (auto& waiter : waiters_) {
         if (waiter->client() == &client) waiter->client_gone();
     }
+    // Inside a waiter's own write (which failed and closed its client), the loop that called it sweeps.
+    if (busy_ == 0) sweep();
 }
 
 void Waiters::shutting_down() {

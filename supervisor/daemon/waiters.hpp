@@ -9,7 +9,8 @@
 //
 // Waiters are finished (answered, or their client gone) inside loops over them, and removed only at the
 // end of the public call that finished them: a reply that fails to write closes its connection, which
-// comes back here through client_closed().
+// comes back here through client_closed() while a waiter is still at work (`busy_`). A client that goes
+// on its own frees its waiters at once.
 #include <uv.h>
 
 #include <cstdint>
@@ -72,6 +73,7 @@ private:
     uv_loop_t* loop_;
     std::list<std::unique_ptr<Waiter>> waiters_;
     std::optional<std::vector<Seen>> recording_;
+    int busy_ = 0;  // calls into waiters under way: no sweep
     bool stopping_ = false;
 };
 
