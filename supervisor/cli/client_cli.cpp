@@ -11,6 +11,15 @@ namespace {
 
 constexpr const char* kTargetHelp = "NAME, NAME#INDEX or all";
 
+// --no-wait, and --timeout unless `bounded` is false (signal: nothing to wait for but its delivery).
+void add_wait_options(CLI::App* command, WaitOptions& wait, bool bounded = true) {
+    CLI::Option* no_wait =
+        command->add_flag("--no-wait", wait.no_wait, "Return as soon as the daemon took the command, without waiting");
+    if (!bounded) return;
+    command->add_option("--timeout", wait.timeout, "Give up waiting after this long, such as 30s or 2m (exit 1)")
+        ->excludes(no_wait);
+}
+
 }  // namespace
 
 CLI::App* ClientCli::add(CLI::App& app, Common& common, const char* name, const char* description) {
@@ -27,25 +36,32 @@ CLI::App* ClientCli::add(CLI::App& app, Common& common, const char* name, const 
 
 ClientCli::ClientCli(CLI::App& app) {
     add(app, status_, "status", "Show every instance: state, pid, uptime, restarts, memory, last exit");
-    add(app, start_, "start", "Start a service, an instance, or all")
-        ->add_option("target", start_target_, kTargetHelp)
-        ->required();
-    add(app, stop_, "stop", "Stop a service, an instance, or all")
-        ->add_option("target", stop_target_, kTargetHelp)
-        ->required();
-    add(app, restart_, "restart", "Restart a service, an instance, or all")
-        ->add_option("target", restart_target_, kTargetHelp)
-        ->required();
-    CLI::App* signal = add(app, signal_, "signal", "Send a signal to a service's or an instance's processes");
+    CLI::App* start = add(app, start_, "start", "Start a service, an instance, or all, and wait until each is running");
+    start->add_option("target", start_target_, kTargetHelp)->required();
+    add_wait_options(start, start_wait_);
+    CLI::App* stop =
+        add(app, stop_, "stop", "Stop a service, an instance, or all, and wait until their processes are gone");
+    stop->add_option("target", stop_target_, kTargetHelp)->required();
+    add_wait_options(stop, stop_wait_);
+    CLI::App* restart = add(app, restart_, "restart",
+                            "Restart a service, an instance, or all, and wait until each is running again");
+    restart->add_option("target", restart_target_, kTargetHelp)->required();
+    add_wait_options(restart, restart_wait_);
+    CLI::App* signal = add(app, signal_, "signal",
+                           "Send a signal to the processes of a service or an instance; each must be running");
     signal->add_option("target", signal_target_, kTargetHelp)->required();
     signal->add_option("signal", signal_name_, "SIGUSR2, USR2 or a number")->required();
+    signal->add_flag("--no-wait", signal_no_wait_, "Signal whatever has a process, and skip the rest without a word");
     CLI::App* cool = add(app, cool_, "cool", "Pause an instance: no messages to it (held, not lost), frozen in freeze mode");
     cool->add_option("target", cool_target_, kTargetHelp)->required();
     cool->add_option("--for", cool_for_, "How long, such as 90s or 5m (default: until corral heat)");
     add(app, heat_, "heat", "End a cool period now: the instance works again and gets what waited for it")
         ->add_option("target", heat_target_, kTargetHelp)
         ->required();
-    add(app, reload_, "reload", "Re-read the service file and apply the difference");
+    add_wait_options(add(app, reload_, "reload",
+                         "Re-read the service file, apply the difference, and wait until what it started runs "
+                         "and what it stopped is gone"),
+                     reload_wait_);
 
     CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance; -f to follow");
     logs->add_option("target", logs_options_.target, kTargetHelp)->capture_default_str();
@@ -88,20 +104,24 @@ int ClientCli::run(const Common& common, const std::function<int(const ClientOpt
 int ClientCli::run() const {
     if (status_.app->parsed()) return run(status_, status_command);
     if (start_.app->parsed()) {
-        return run(start_, [&](const auto& o) { return target_command<protocol::Start>(o, start_target_); });
+        return run(start_, [&](const auto& o) { return target_command<protocol::Start>(o, start_target_, start_wait_); });
     }
-    if (stop_.app->parsed()) return run(stop_, [&](const auto& o) { return target_command<protocol::Stop>(o, stop_target_); });
+    if (stop_.app->parsed()) {
+        return run(stop_, [&](const auto& o) { return target_command<protocol::Stop>(o, stop_target_, stop_wait_); });
+    }
     if (restart_.app->parsed()) {
-        return run(restart_, [&](const auto& o) { return target_command<protocol::Restart>(o, restart_target_); });
+        return run(restart_,
+                   [&](const auto& o) { return target_command<protocol::Restart>(o, restart_target_, restart_wait_); });
     }
     if (signal_.app->parsed()) {
-        return run(signal_, [&](const auto& o) { return signal_command(o, signal_target_, signal_name_); });
+        return run(signal_,
+                   [&](const auto& o) { return signal_command(o, signal_target_, signal_name_, signal_no_wait_); });
     }
     if (cool_.app->parsed()) {
         return run(cool_, [&](const auto& o) { return cool_command(o, cool_target_, cool_for_); });
     }
     if (heat_.app->parsed()) return run(heat_, [&](const auto& o) { return heat_command(o, heat_target_); });
-    if (reload_.app->parsed()) return run(reload_, reload_command);
+    if (reload_.app->parsed()) return run(reload_, [&](const auto& o) { return reload_command(o, reload_wait_); });
     if (logs_.app->parsed()) {
         LogsOptions logs = logs_options_;
         using protocol::LogStream;

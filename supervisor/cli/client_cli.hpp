@@ -35,6 +35,8 @@ private:
 
     Common status_, start_, stop_, restart_, signal_, reload_, logs_, events_, shutdown_;
     std::string start_target_, stop_target_, restart_target_, signal_target_, signal_name_;
+    WaitOptions start_wait_, stop_wait_, restart_wait_, reload_wait_;
+    bool signal_no_wait_ = false;
     Common cool_, heat_;
     std::string cool_target_, cool_for_, heat_target_;
     LogsOptions logs_options_;

@@ -1,18 +1,20 @@
 #pragma once
 // The commands that talk to a running daemon over its control socket:
 //   corral status [--json]
-//   corral start|stop|restart TARGET          TARGET: NAME, NAME#INDEX or all
-//   corral signal TARGET SIGNAL
+//   corral start|stop|restart TARGET [--no-wait] [--timeout DURATION]    TARGET: NAME, NAME#INDEX or all
+//   corral signal TARGET SIGNAL [--no-wait]
 //   corral cool TARGET [--for DURATION], corral heat TARGET
-//   corral reload
+//   corral reload [--no-wait] [--timeout DURATION]
 //   corral logs [TARGET] [-n N] [-f] [--out|--err]
 //   corral events [--json]
 //   corral shutdown
 // Each takes --json (the daemon's result as it came; errors as {"error":{"code","message",...}} on stdout),
 // --socket PATH and -c FILE (socket_path.hpp).
 //
-// Exit codes: 0 done, 1 the daemon refused or failed the command (or the connection broke), 2 usage,
-// 3 no daemon is running at the socket.
+// start, stop, restart, reload and signal wait for their result (wait_commands.hpp) unless --no-wait.
+//
+// Exit codes: 0 done, 1 the daemon refused or failed the command, or what it waited for did not happen
+// (or the connection broke), 2 usage, 3 no daemon is running at the socket.
 #include <filesystem>
 #include <string>
 
@@ -28,15 +30,22 @@ struct ClientOptions {
     bool terminal = false;  // stdout is a terminal: program output is cleaned of escape sequences
 };
 
+// --no-wait and --timeout of the commands that wait.
+struct WaitOptions {
+    bool no_wait = false;  // answer at once, as before commands waited
+    std::string timeout;   // a duration such as "30s"; "" for no bound
+};
+
 int status_command(const ClientOptions& options);
 // Command: protocol::Start, protocol::Stop or protocol::Restart.
 template <typename Command>
-int target_command(const ClientOptions& options, const std::string& target);
-int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal);
+int target_command(const ClientOptions& options, const std::string& target, const WaitOptions& wait);
+// The signal is sent at once either way; waiting, an instance that is not running is an error.
+int signal_command(const ClientOptions& options, const std::string& target, const std::string& signal, bool no_wait);
 // for_text: a duration such as "5m", or "" for until heat.
 int cool_command(const ClientOptions& options, const std::string& target, const std::string& for_text);
 int heat_command(const ClientOptions& options, const std::string& target);
-int reload_command(const ClientOptions& options);
+int reload_command(const ClientOptions& options, const WaitOptions& wait);
 int shutdown_command(const ClientOptions& options);
 
 struct LogsOptions {

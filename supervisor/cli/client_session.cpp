@@ -72,7 +72,7 @@ void Session::fail(const ClientError& error) {
     const std::string where = display_path(options_.socket);
     const std::string message = none ? "no daemon is running at " + where : error.message;
     if (options_.json) {
-        print_json(Json{{"error", Json{{"code", code_of(error.kind)}, {"message", message}}}});
+        print_error_json(Json{{"error", Json{{"code", code_of(error.kind)}, {"message", message}}}});
     } else if (none) {
         print_error("corral: " + message + " (start one with: corral up -d)\n");
     } else {
@@ -80,10 +80,12 @@ void Session::fail(const ClientError& error) {
     }
 }
 
+void Session::print_error_json(const Json& error) const { json_lines_ ? print(error.dump() + "\n") : print_json(error); }
+
 void Session::fail_reply(const Json& error) {
     exit_code_ = kExitFailed;
     if (options_.json) {
-        print_json(Json{{"error", error}});
+        print_error_json(Json{{"error", error}});
     } else {
         print_error(render_error(command_, error));
     }

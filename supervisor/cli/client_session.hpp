@@ -27,15 +27,21 @@ public:
     // Reports an error reply's error object and sets the exit code 1.
     void fail_reply(const Json& error);
 
+    // With --json, errors are printed on one line from now on (a command that prints JSON lines).
+    void json_lines() { json_lines_ = true; }
+
     ControlClient& client() { return *client_; }
     const ClientOptions& options() const { return options_; }
     int exit_code() const { return exit_code_; }
 
 private:
+    void print_error_json(const Json& error) const;
+
     const ClientOptions& options_;
     std::string command_;
     std::optional<ControlClient> client_;
     int exit_code_ = kExitOk;
+    bool json_lines_ = false;
 };
 
 // The target `text` given to `cmd`, or nullopt after printing why it is not one ("corral stop: ...").

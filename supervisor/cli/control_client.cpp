@@ -172,14 +172,28 @@ Expected<Json> ControlClient::parse_line(const std::string& line) const {
 
 Expected<Json> ControlClient::request(const protocol::Command& command, std::chrono::milliseconds timeout) {
     const std::int64_t id = next_id_++;
-    const Deadline deadline = Clock::now() + timeout;
-    if (auto error = send_all(protocol::encode_request(id, command), deadline)) return *error;
+    if (auto error = send_all(protocol::encode_request(id, command), Clock::now() + timeout)) return *error;
+    return reply_to(id, timeout, nullptr);
+}
+
+Expected<Json> ControlClient::request_waiting(const protocol::Command& command, const EventSink& on_event,
+                                              std::chrono::milliseconds silence) {
+    const std::int64_t id = next_id_++;
+    if (auto error = send_all(protocol::encode_request(id, command), Clock::now() + silence)) return *error;
+    return reply_to(id, silence, &on_event);
+}
+
+Expected<Json> ControlClient::reply_to(std::int64_t id, std::chrono::milliseconds timeout, const EventSink* on_event) {
+    Deadline deadline = Clock::now() + timeout;
     while (true) {
         auto line = read_line(deadline);
         if (!line) {
             ClientError error = line.error();
             if (error.kind == ClientError::Kind::timeout) {
-                error.message = "no reply from the daemon at " + socket_.string() + " within " + seconds(timeout);
+                error.message = on_event != nullptr ? "the daemon at " + socket_.string() + " sent nothing for " +
+                                                          seconds(timeout) + " while the command waited"
+                                                    : "no reply from the daemon at " + socket_.string() + " within " +
+                                                          seconds(timeout);
             }
             return error;
         }
@@ -189,7 +203,11 @@ Expected<Json> ControlClient::request(const protocol::Command& command, std::chr
         // A reply to an earlier request of this connection (none here) would be skipped; id null answers
         // a request the daemon could not read.
         const auto found = reply->find("id");
-        if (found == reply->end() || found->is_null() || *found == id) return reply;
+        if (found != reply->end() && !found->is_null() && *found != id) continue;
+        const auto event = reply->find("event");
+        if (on_event == nullptr || event == reply->end()) return reply;
+        (*on_event)(*event);
+        deadline = Clock::now() + timeout;
     }
 }
 

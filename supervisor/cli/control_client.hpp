@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,14 @@ public:
     // {"id":N,"ok":true,"result":...} or {"id":N,"ok":false,"error":{...}}.
     Expected<Json> request(const protocol::Command& command, std::chrono::milliseconds timeout = kReplyTimeout);
 
+    // The same for a request that waits for its result ("wait": true): the progress events that come before
+    // its reply ({"id":N,"event":{...}}) are handed to `on_event` as they come, and the reply is returned.
+    // The wait has no bound here (the request's timeout_ms is the daemon's to keep); `silence` bounds how
+    // long the daemon may send nothing at all, which it never does for long while it waits (heartbeats).
+    using EventSink = std::function<void(const Json& event)>;
+    Expected<Json> request_waiting(const protocol::Command& command, const EventSink& on_event,
+                                   std::chrono::milliseconds silence = kReplyTimeout);
+
     // The next line of a stream, parsed ({"id":N,"event":{...}} or an error reply); nullopt when the daemon
     // closed the connection. Without a timeout, waits as long as it takes.
     Expected<std::optional<Json>> read_event(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
@@ -84,6 +93,9 @@ private:
     Expected<std::optional<std::string>> read_line(Deadline deadline);
     std::optional<ClientError> send_all(std::string_view data, Deadline deadline);
     Expected<Json> parse_line(const std::string& line) const;
+    // Reads until the reply to `id`; each line may take `timeout`, and with `on_event` the clock starts over
+    // at every event, which goes to it.
+    Expected<Json> reply_to(std::int64_t id, std::chrono::milliseconds timeout, const EventSink* on_event);
 
     UniqueFd fd_;
     std::filesystem::path socket_;

@@ -1,5 +1,6 @@
 // status, start, stop, restart, signal, cool, heat, reload, shutdown: one request, one reply, one answer
-// printed.
+// printed; start, stop, restart, signal and reload wait for their result unless told not to
+// (wait_commands.cpp).
 #include <cstdio>
 #include <functional>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "supervisor/cli/reply_views.hpp"
 #include "supervisor/cli/socket_path.hpp"
 #include "supervisor/cli/status_view.hpp"
+#include "supervisor/cli/wait_commands.hpp"
 #include "supervisor/config/units.hpp"
 
 namespace corral::supervisor::cli {
@@ -50,17 +52,24 @@ int status_command(const ClientOptions& options) {
 }
 
 template <typename Command>
-int target_command(const ClientOptions& options, const std::string& target_text) {
+int target_command(const ClientOptions& options, const std::string& target_text, const WaitOptions& wait) {
     const auto target = read_target(Command::name, target_text);
     if (!target) return kExitUsage;
-    return answer_once(options, Command{*target},
-                       [](const Json& result) { return render_instances(Command::name, result); });
+    if (wait.no_wait) {
+        return answer_once(options, Command{*target},
+                           [](const Json& result) { return render_instances(Command::name, result); });
+    }
+    int exit_code = kExitOk;
+    const auto timeout = read_timeout(Command::name, wait.timeout, exit_code);
+    if (exit_code != kExitOk) return exit_code;
+    return wait_for_result(options, Command{*target, true, timeout});
 }
-template int target_command<protocol::Start>(const ClientOptions&, const std::string&);
-template int target_command<protocol::Stop>(const ClientOptions&, const std::string&);
-template int target_command<protocol::Restart>(const ClientOptions&, const std::string&);
+template int target_command<protocol::Start>(const ClientOptions&, const std::string&, const WaitOptions&);
+template int target_command<protocol::Stop>(const ClientOptions&, const std::string&, const WaitOptions&);
+template int target_command<protocol::Restart>(const ClientOptions&, const std::string&, const WaitOptions&);
 
-int signal_command(const ClientOptions& options, const std::string& target_text, const std::string& signal) {
+int signal_command(const ClientOptions& options, const std::string& target_text, const std::string& signal,
+                   bool no_wait) {
     const auto target = read_target("signal", target_text);
     if (!target) return kExitUsage;
     const auto number = policies::signal_from_name(signal);
@@ -71,6 +80,7 @@ int signal_command(const ClientOptions& options, const std::string& target_text,
     }
     const bool numeric = signal.find_first_not_of("0123456789") == std::string::npos;
     const protocol::SignalArg sent{*number, numeric ? std::nullopt : std::optional<std::string>(signal)};
+    if (!no_wait) return wait_for_result(options, protocol::Signal{*target, sent, true}, policies::signal_name(*number));
     return answer_once(options, protocol::Signal{*target, sent}, [&](const Json& result) {
         return render_instances("signal", result, policies::signal_name(*number));
     });
@@ -98,7 +108,13 @@ int heat_command(const ClientOptions& options, const std::string& target_text) {
     return answer_once(options, protocol::Heat{*target}, render_cooling);
 }
 
-int reload_command(const ClientOptions& options) { return answer_once(options, protocol::Reload{}, render_reload); }
+int reload_command(const ClientOptions& options, const WaitOptions& wait) {
+    if (wait.no_wait) return answer_once(options, protocol::Reload{}, render_reload);
+    int exit_code = kExitOk;
+    const auto timeout = read_timeout("reload", wait.timeout, exit_code);
+    if (exit_code != kExitOk) return exit_code;
+    return wait_for_result(options, protocol::Reload{true, timeout});
+}
 
 // Asks the daemon to stop, then waits until it has closed this connection and nothing answers on its
 // socket any more: by then it has stopped every service and exited.

@@ -203,6 +203,7 @@ void ControlConnection::on_grace_over(uv_timer_t* timer) { static_cast<ControlCo
 // Everything is given back now: the budget's bytes and share, the buffers (the write in flight is freed by
 // its cancel callback, which the loop runs as the pipe closes).
 void ControlConnection::close() {
+    if (pipe_ && !std::exchange(closing_, true)) handler_.connection_closed(*this);
     unfollow();
     budget_.release(stream_bytes_waiting());
     std::size_t freed = outbox_.capacity() + partial_.capacity();

@@ -35,6 +35,9 @@ public:
     // A request that parsed, its command typed and checked. Reply through `client.reply()` /
     // `client.fail()` (now, or later for streams).
     virtual void handle_request(ControlConnection& client, const protocol::Request& request) = 0;
+    // The connection closed (the client went, or the server closes): called once, from close(), before
+    // the server frees it; nothing may be written to it or kept of it after this.
+    virtual void connection_closed(ControlConnection&) {}
 
 protected:
     ~ControlHandler() = default;
@@ -70,6 +73,9 @@ public:
     void reply_ordered(std::int64_t id, const nlohmann::ordered_json& result);
     void fail(std::optional<std::int64_t> id, protocol::ErrorCode code, std::string_view message,
               const nlohmann::json& details = nullptr);
+    // {"id":ID,"event":EVENT}: progress of a request still to be answered (a command that waits). Not a
+    // follower's stream: a handful of lines per request, outside the follower budget.
+    void progress(std::int64_t id, const nlohmann::json& event) { write(protocol::stream_event(id, event)); }
     // A stream event; drops the client (slow_client) when it does not keep up.
     void event(const nlohmann::json& event) { event_text(protocol::event_text(event)); }
     // The same, serialized once with protocol::event_text() for every follower.
@@ -108,6 +114,7 @@ private:
     std::optional<Subscription> subscription_;
     bool following_ = false;  // counted among the budget's followers
     bool finishing_ = false;  // no more writes; close when the queue is out
+    bool closing_ = false;    // the handler was told
     struct InFlight {
         std::size_t stream_bytes = 0;
         std::size_t capacity = 0;  // of its buffer

@@ -1,14 +1,11 @@
 #include "supervisor/daemon/control_service.hpp"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <type_traits>
 
 #include "base/file_text.hpp"
 #include "base/text_format.hpp"
-#include "policies/signal_names.hpp"
 #include "supervisor/postmortem/bundle_json.hpp"
 
 namespace corral::supervisor {
@@ -17,12 +14,6 @@ using nlohmann::json;
 using protocol::ErrorCode;
 
 namespace {
-
-json names_of(const std::vector<Instance*>& instances) {
-    json names = json::array();
-    for (const Instance* instance : instances) names.push_back(instance->name());
-    return names;
-}
 
 // Calls `each` with every line of `text` (a last line without its newline too) until it returns false.
 template <typename Each>
@@ -40,7 +31,8 @@ json log_line(const Instance& instance, std::string_view stream, std::string_vie
 
 }  // namespace
 
-ControlService::ControlService(uv_loop_t* loop, DaemonControl& daemon) : daemon_(daemon), server_(loop, *this) {}
+ControlService::ControlService(uv_loop_t* loop, DaemonControl& daemon)
+    : daemon_(daemon), waiters_(loop), server_(loop, *this) {}
 
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Version&) {
@@ -54,17 +46,17 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Sta
 
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Start& command) {
-    change_state(client, id, command, &Instance::start);
+    change_state(client, id, command, &Instance::start, policies::WaitGoal::running);
 }
 
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Stop& command) {
-    change_state(client, id, command, &Instance::stop);
+    change_state(client, id, command, &Instance::stop, policies::WaitGoal::down);
 }
 
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Restart& command) {
-    change_state(client, id, command, &Instance::restart);
+    change_state(client, id, command, &Instance::restart, policies::WaitGoal::new_start);
 }
 
 std::vector<Instance*> ControlService::found(Client& client, std::int64_t id, const protocol::Target& target) const {
@@ -75,31 +67,9 @@ std::vector<Instance*> ControlService::found(Client& client, std::int64_t id, co
     return instances;
 }
 
-// start, stop and restart. Once the daemon is stopping, only stop is taken.
-template <typename Command>
-void ControlService::change_state(Client& client, std::int64_t id, const Command& command, void (Instance::*change)()) {
-    if (daemon_.shutting_down() && !std::is_same_v<Command, protocol::Stop>) {
-        client.fail(id, ErrorCode::shutting_down, "the daemon is stopping");
-        return;
-    }
-    const std::vector<Instance*> instances = found(client, id, command.target);
-    if (instances.empty()) return;
-    spdlog::info("control: {} {}", Command::name, protocol::target_text(command.target));
-    for (Instance* instance : instances) (instance->*change)();
-    client.reply(id, {{"instances", names_of(instances)}});
-}
-
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Signal& command) {
-    const std::vector<Instance*> instances = found(client, id, command.target);
-    if (instances.empty()) return;
-    std::vector<Instance*> signalled;
-    for (Instance* instance : instances) {
-        if (instance->pid() > 0 && ::kill(instance->pid(), command.signal.number) == 0) signalled.push_back(instance);
-    }
-    spdlog::info("control: {} to {}", policies::signal_name(command.signal.number),
-                 protocol::target_text(command.target));
-    client.reply(id, {{"instances", names_of(signalled)}});
+    signal_instances(client, id, command);
 }
 
 template <>
@@ -135,22 +105,8 @@ void ControlService::change_cooling(Client& client, std::int64_t id, std::string
 }
 
 template <>
-void ControlService::answer(Client& client, std::int64_t id, const protocol::Reload&) {
-    if (daemon_.shutting_down()) {
-        client.fail(id, ErrorCode::shutting_down, "the daemon is stopping");
-        return;
-    }
-    const DaemonControl::ReloadOutcome outcome = daemon_.reload();
-    if (!outcome.errors.empty()) {
-        client.fail(id, ErrorCode::invalid_config,
-                    std::to_string(outcome.errors.size()) + " error(s) in " + daemon_.config_file().string() +
-                        "; nothing was changed",
-                    outcome.errors);
-        return;
-    }
-    json changes = json::array();
-    for (const auto& [service, action] : outcome.changes) changes.push_back({{"service", service}, {"action", action}});
-    client.reply(id, {{"changes", std::move(changes)}});
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Reload& command) {
+    reload(client, id, {command.waits(), command.timeout});
 }
 
 template <>
@@ -236,11 +192,13 @@ void ControlService::handle_request(Client& client, const protocol::Request& req
 
 void ControlService::publish_transition(const Instance& instance, policies::State from, policies::State to,
                                         const std::string& reason) {
-    publish_event({{"time", iso_utc(std::chrono::system_clock::now())},
-                   {"instance", instance.name()},
-                   {"from", std::string(policies::to_string(from))},
-                   {"to", std::string(policies::to_string(to))},
-                   {"reason", reason}});
+    const json event = {{"time", iso_utc(std::chrono::system_clock::now())},
+                        {"instance", instance.name()},
+                        {"from", std::string(policies::to_string(from))},
+                        {"to", std::string(policies::to_string(to))},
+                        {"reason", reason}};
+    publish_event(event);
+    waiters_.transition(instance, from, to, reason, event);
 }
 
 void ControlService::publish_cooling(const Instance& instance, bool cooling, const std::string& reason) {

@@ -1,8 +1,10 @@
 #pragma once
 // The daemon's side of the control socket. The ControlService owns the ControlServer, answers each request
 // by its typed command (one std::visit, one member per command), and fans state changes and output lines out
-// to the clients that follow them (`events`, `logs --follow`). It reaches the daemon only through
-// DaemonControl, which the Daemon implements; the Daemon owns the service and closes it on shutdown.
+// to the clients that follow them (`events`, `logs --follow`) and to the requests that wait for their
+// result (Waiters: start, stop, restart and reload with "wait": true, control_waits.cpp). It reaches the
+// daemon only through DaemonControl, which the Daemon implements; the Daemon owns the service, tells it
+// about instances that change or go and about its own stop, and closes it on shutdown.
 #include <uv.h>
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "base/sys_result.hpp"
 #include "policies/lifecycle.hpp"
 #include "supervisor/control/control_server.hpp"
+#include "supervisor/daemon/waiters.hpp"
 #include "supervisor/instance/instance.hpp"
 #include "supervisor/postmortem/bundle_reader.hpp"
 
@@ -28,6 +31,10 @@ public:
     struct ReloadOutcome {
         std::vector<std::string> errors;                           // "FILE:LINE:COL: ..."; when set, nothing changed
         std::vector<std::pair<std::string, std::string>> changes;  // service, action
+        // What a reload that waits waits for: every instance it started or restarted (new_start) and every
+        // one it stopped (down). A change that replaces an instance by a new one of the same index (a
+        // rolling restart) lists both: the new one (new_start) and the old one (down).
+        std::vector<Awaited> awaited;
     };
 
     // The instances `target` names, in the order of the service file; none when it names nothing.
@@ -53,7 +60,10 @@ public:
     ControlService& operator=(const ControlService&) = delete;
 
     Status listen(const std::filesystem::path& socket) { return server_.listen(socket); }
-    void close() { server_.close(); }
+    void close() {
+        waiters_.close();
+        server_.close();
+    }
 
     // An instance changed state: an event for every `events` client.
     void publish_transition(const Instance& instance, policies::State from, policies::State to,
@@ -63,11 +73,22 @@ public:
     void publish_cooling(const Instance& instance, bool cooling, const std::string& reason);
     // Lines an instance wrote to `stream` ("out" or "err"): one event a line for every client following it.
     void publish_output(const Instance& instance, std::string_view stream, std::string_view lines);
+    // Something about the instance changed besides its state (it became quiet).
+    void instance_changed(const Instance& instance) { waiters_.changed(instance); }
+    // The instance is about to be destroyed.
+    void instance_removed(const Instance& instance) { waiters_.removed(instance); }
+    // The daemon began to stop: waiting requests are answered shutting_down.
+    void daemon_stopping() { waiters_.shutting_down(); }
 
 private:
     using Client = ControlConnection;
+    struct WaitRequest {
+        bool wait = false;
+        std::optional<policies::Duration> timeout;
+    };
 
     void handle_request(Client& client, const protocol::Request& request) override;
+    void connection_closed(Client& client) override { waiters_.client_closed(client); }
 
     // One explicit specialization per command of protocol::Command (control_service.cpp); a command without
     // one does not compile.
@@ -76,8 +97,17 @@ private:
 
     // The instances `target` names; none, after answering not_found, when it names nothing.
     std::vector<Instance*> found(Client& client, std::int64_t id, const protocol::Target& target) const;
+    // control_waits.cpp: the commands that may wait. `goal`: what waiting for `change` waits for.
     template <typename Command>
-    void change_state(Client& client, std::int64_t id, const Command& command, void (Instance::*change)());
+    void change_state(Client& client, std::int64_t id, const Command& command, void (Instance::*change)(),
+                      policies::WaitGoal goal) {
+        change_state(client, id, command.name, command.target, {command.waits(), command.timeout}, change, goal);
+    }
+    void change_state(Client& client, std::int64_t id, std::string_view cmd, const protocol::Target& target,
+                      const WaitRequest& wait, void (Instance::*change)(), policies::WaitGoal goal);
+    void signal_instances(Client& client, std::int64_t id, const protocol::Signal& command);
+    void signal_and_report(Client& client, std::int64_t id, const std::vector<Instance*>& instances, int signal);
+    void reload(Client& client, std::int64_t id, const WaitRequest& wait);
     template <typename Change>
     void change_cooling(Client& client, std::int64_t id, std::string_view cmd, const protocol::Target& target,
                         Change&& change);
@@ -86,6 +116,7 @@ private:
     void publish_event(const nlohmann::json& event);
 
     DaemonControl& daemon_;
+    Waiters waiters_;  // before server_: closing connections tell it
     ControlServer server_;
 };
 

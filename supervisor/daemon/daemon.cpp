@@ -112,7 +112,8 @@ int Daemon::run(const std::function<void()>& ready) {
     if (Status opened = kmsg_.open(); !opened) {
         spdlog::warn("the kernel's OOM reports are not read: {}", opened.error().message());
     }
-    apply(config_);
+    ReloadOutcome first;
+    apply(config_, first);
     advance(PhaseEvent::started);
     if (ready) ready();
     if (cgroups_) {
@@ -170,14 +171,14 @@ Daemon::ReloadOutcome Daemon::reload() {
         return outcome;
     }
     broker_.configure(broker_config(next));
-    outcome.changes = apply(next);
+    apply(next, outcome);
     config_ = std::move(next);
     spdlog::info("reload complete: {} service(s)", config_.services.size());
     return outcome;
 }
 
-std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Config& config) {
-    std::vector<std::pair<std::string, std::string>> changes;
+// Fills the outcome's changes and what a waiting client waits for (DaemonControl::ReloadOutcome).
+void Daemon::apply(const config::Config& config, ReloadOutcome& outcome) {
     std::vector<config::ServiceSpec> running;
     for (const auto& service : services_) running.push_back(*service.spec);
     std::vector<Service> next;
@@ -187,7 +188,7 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
                                        [&](const auto& s) { return s.name == step.service; });
         const auto existing = std::find_if(services_.begin(), services_.end(),
                                            [&](const Service& s) { return s.spec && s.spec->name == step.service; });
-        if (step.action != ReloadAction::keep) changes.emplace_back(step.service, reload_action_name(step.action));
+        if (step.action != ReloadAction::keep) outcome.changes.emplace_back(step.service, reload_action_name(step.action));
         switch (step.action) {
             case ReloadAction::add: {
                 if (phase_ != DaemonPhase::starting) spdlog::info("{}: new service", step.service);
@@ -199,40 +200,45 @@ std::vector<std::pair<std::string, std::string>> Daemon::apply(const config::Con
             }
             case ReloadAction::remove:
                 spdlog::info("{}: removed from the service file, stopping it", step.service);
-                retire_instances(*existing, 0);
+                retire_instances(*existing, 0, outcome.awaited);
                 break;
             case ReloadAction::keep: next.push_back(std::move(*existing)); break;
             case ReloadAction::update:
-            case ReloadAction::restart: {
-                const bool restart = step.action == ReloadAction::restart;
-                Service service = std::move(*existing);
-                if (restart) {
-                    spdlog::info("{}: its command, cwd, env, sockets or Node diagnostics changed: rolling its instances", step.service);
-                } else if (service.spec->instances != spec->instances) {
-                    spdlog::info("{}: scaling from {} to {} instance(s)", step.service, service.spec->instances,
-                                 spec->instances);
-                } else {
-                    spdlog::info("{}: settings updated, no restart needed", step.service);
-                }
-                service.spec = std::make_shared<const config::ServiceSpec>(*spec);
-                retire_instances(service, spec->instances);
-                // A restart rolls (the running instances keep what they run until replaced).
-                if (!restart) {
-                    for (auto& instance : service.instances) instance->update_spec(service.spec);
-                }
-                if (restart && !service.instances.empty()) begin_rollout(service);
-                add_instances(service, spec->instances, added);
-                next.push_back(std::move(service));
+            case ReloadAction::restart:
+                next.push_back(update_service(std::move(*existing), *spec, step.action == ReloadAction::restart, added,
+                                              outcome.awaited));
                 break;
-            }
         }
     }
     services_ = std::move(next);
     // Every new cgroup is made before the first start: the kernel holds its cgroup lock through an RCU
     // grace period (10-25 ms here) while a started shim moves into its group, and a mkdir meanwhile waits.
     for (Instance* instance : added) instance->prepare_group();
-    for (Instance* instance : added) instance->start();
-    return changes;
+    for (Instance* instance : added) {
+        instance->start();
+        outcome.awaited.push_back({instance, policies::WaitGoal::new_start});
+    }
+}
+
+Daemon::Service Daemon::update_service(Service service, const config::ServiceSpec& spec, bool restart,
+                                       std::vector<Instance*>& added, std::vector<Awaited>& awaited) {
+    if (restart) {
+        spdlog::info("{}: its command, cwd, env, sockets or Node diagnostics changed: rolling its instances", spec.name);
+    } else if (service.spec->instances != spec.instances) {
+        spdlog::info("{}: scaling from {} to {} instance(s)", spec.name, service.spec->instances, spec.instances);
+    } else {
+        spdlog::info("{}: settings updated, no restart needed", spec.name);
+    }
+    service.spec = std::make_shared<const config::ServiceSpec>(spec);
+    retire_instances(service, spec.instances, awaited);
+    // A restart rolls: the running instances keep what they run until replaced.
+    if (!restart) {
+        for (auto& instance : service.instances) instance->update_spec(service.spec);
+    } else if (!service.instances.empty()) {
+        begin_rollout(service, awaited);
+    }
+    add_instances(service, spec.instances, added);
+    return service;
 }
 
 void Daemon::add_instances(Service& service, unsigned count, std::vector<Instance*>& added) {
@@ -242,10 +248,11 @@ void Daemon::add_instances(Service& service, unsigned count, std::vector<Instanc
     }
 }
 
-void Daemon::retire_instances(Service& service, unsigned keep) {
+void Daemon::retire_instances(Service& service, unsigned keep, std::vector<Awaited>& awaited) {
     while (service.instances.size() > keep) {
         std::unique_ptr<Instance> instance = std::move(service.instances.back());
         service.instances.pop_back();
+        awaited.push_back({instance.get(), policies::WaitGoal::down});
         retire(std::move(instance));
     }
 }
@@ -298,7 +305,10 @@ void Daemon::write_status() {
     status_file_.write(instances);
 }
 
-void Daemon::on_quiet(Instance&) { schedule_settle(); }
+void Daemon::on_quiet(Instance& instance) {
+    schedule_settle();
+    control_.instance_changed(instance);
+}
 
 void Daemon::on_memory_changed(Instance&) { schedule_status(); }
 

@@ -59,11 +59,16 @@ private:
     // replacement with the new spec starts beside the running instance and takes its place once running
     // (ready); the instance it replaced then stops gracefully. With rollout.surge = 0 the instance is
     // stopped first. A replacement that does not get to running stops the rollout: the instances not
-    // replaced yet keep serving with what they run.
+    // replaced yet keep serving with what they run. The replacements are made when the rollout begins (so
+    // that a waiting reload can follow each of them) and started in turn.
     struct Rollout {
-        unsigned next = 0;                      // the index replaced now
-        std::unique_ptr<Instance> replacement;  // of instance `next`, beside it
-        bool in_place = false;                  // surge = 0: instance `next` itself restarted with the new spec
+        unsigned next = 0;                                  // the index replaced now
+        std::vector<std::unique_ptr<Instance>> replacements;  // by index; taken out as they take over
+        bool started = false;                               // the replacement of `next` is started
+        // The started replacement still beside the instance it replaces (surge = 1), or null.
+        Instance* beside() const {
+            return started && next < replacements.size() ? replacements[next].get() : nullptr;
+        }
     };
     struct Service {
         std::shared_ptr<const config::ServiceSpec> spec;
@@ -97,18 +102,23 @@ private:
 
     void handle_signal(int signum);
     void on_kernel_oom(const kmsg::OomReport& report);
-    std::vector<std::pair<std::string, std::string>> apply(const config::Config& config);
+    void apply(const config::Config& config, ReloadOutcome& outcome);
+    // A service whose settings changed (`restart`: its instances restart), scaled to spec.instances.
+    Service update_service(Service service, const config::ServiceSpec& spec, bool restart, std::vector<Instance*>& added,
+                           std::vector<Awaited>& awaited);
     // New instances go to `added`; apply() makes their cgroups, then starts them.
     void add_instances(Service& service, unsigned count, std::vector<Instance*>& added);
-    void retire_instances(Service& service, unsigned keep);
+    // Stops the instances past `keep` (each goes to `awaited` as down) and keeps them until quiet.
+    void retire_instances(Service& service, unsigned keep, std::vector<Awaited>& awaited);
     void retire(std::unique_ptr<Instance> instance);
-    // daemon_rollout.cpp.
-    void begin_rollout(Service& service);
+    // daemon_rollout.cpp. The instances of `service` it replaces and their replacements go to `awaited`.
+    void begin_rollout(Service& service, std::vector<Awaited>& awaited);
     void schedule_rollouts();
     static void on_rollout_step(uv_timer_t* timer);
     void step_rollout(Service& service);
     // False while the rollout waits for its replacement; true when it moved on (or ended).
     bool settle_replacement(Service& service);
+    void abort_rollout(Service& service);
     // daemon_shutdown.cpp. Feeds `event` to the phase table, logs the transition, carries out its action.
     void advance(policies::PhaseEvent event, std::string_view cause = {});
     void carry_out(policies::PhaseAction action);
@@ -158,7 +168,7 @@ template <typename Fn>
 void Daemon::for_each_instance(Fn&& fn) const {
     for (const auto& service : services_) {
         for (const auto& instance : service.instances) fn(*instance);
-        if (service.rollout && service.rollout->replacement) fn(*service.rollout->replacement);
+        if (service.rollout && service.rollout->beside()) fn(*service.rollout->beside());
     }
     for (const auto& instance : retiring_) fn(*instance);
 }

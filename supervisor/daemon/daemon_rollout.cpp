@@ -10,19 +10,25 @@ using policies::State;
 
 namespace {
 
-// The replacement will not get to running without a start of its own: its first start failed.
+// The instance will not get to running without a start of its own: its start failed, or it is down.
 bool gave_up(State state) { return state == State::backoff || policies::is_down(state); }
 
 std::string pid_text(pid_t pid) { return pid > 0 ? " [pid " + std::to_string(pid) + "]" : ""; }
 
 }  // namespace
 
-void Daemon::begin_rollout(Service& service) {
-    if (service.rollout && service.rollout->replacement) {
+void Daemon::begin_rollout(Service& service, std::vector<Awaited>& awaited) {
+    if (service.rollout) {
         spdlog::info("{}: the rollout under way starts over with the new file", service.spec->name);
-        retire(std::move(service.rollout->replacement));
+        abort_rollout(service);
     }
     service.rollout = std::make_unique<Rollout>();
+    for (const auto& instance : service.instances) {
+        auto fresh = std::make_unique<Instance>(context_, service.spec, instance->index(), ++service.generations);
+        awaited.push_back({instance.get(), policies::WaitGoal::down});
+        awaited.push_back({fresh.get(), policies::WaitGoal::new_start});
+        service.rollout->replacements.push_back(std::move(fresh));
+    }
     // `service` may not be among services_ yet (apply() is building the next list): no check here.
     uv_timer_start(rollout_timer_.get(), on_rollout_step, 0, 0);
 }
@@ -47,46 +53,42 @@ void Daemon::on_rollout_step(uv_timer_t* timer) {
 void Daemon::step_rollout(Service& service) {
     Rollout& rollout = *service.rollout;
     const std::string& name = service.spec->name;
-    if ((rollout.replacement || rollout.in_place) && !settle_replacement(service)) return;
-    while (rollout.next < service.instances.size()) {
-        Instance& old = *service.instances[rollout.next];
-        if (gave_up(old.state())) {
-            // Nothing to keep serving: it takes the new spec and starts with it when it starts.
-            old.update_spec(service.spec);
-            ++rollout.next;
-            continue;
-        }
-        auto fresh = std::make_unique<Instance>(context_, service.spec, rollout.next, ++service.generations);
-        fresh->prepare_group();
-        if (service.spec->rollout.surge == 0) {
-            spdlog::info("{}: rolling: replacing {}{} (surge = 0: it stops first)", name, old.name(), pid_text(old.pid()));
-            retire(std::move(service.instances[rollout.next]));
-            service.instances[rollout.next] = std::move(fresh);
-            rollout.in_place = true;
-            service.instances[rollout.next]->start();
-        } else {
-            spdlog::info("{}: rolling: starting the replacement of {}{}", name, old.name(), pid_text(old.pid()));
-            rollout.replacement = std::move(fresh);
-            rollout.replacement->start_as_replacement();
-        }
+    if (rollout.started && !settle_replacement(service)) return;
+    if (rollout.next >= service.instances.size() || rollout.next >= rollout.replacements.size()) {
+        spdlog::info("{}: rollout complete: {} instance(s) replaced", name, rollout.next);
+        service.rollout.reset();
         return;
     }
-    spdlog::info("{}: rollout complete: {} instance(s) replaced", name, service.instances.size());
-    service.rollout.reset();
+    Instance& old = *service.instances[rollout.next];
+    Instance& fresh = *rollout.replacements[rollout.next];
+    fresh.prepare_group();
+    rollout.started = true;
+    if (service.spec->rollout.surge == 0 || gave_up(old.state())) {
+        // Nothing to keep serving meanwhile, or the instance may not run twice: it goes first.
+        spdlog::info("{}: rolling: replacing {}{}{}", name, old.name(), pid_text(old.pid()),
+                     gave_up(old.state()) ? "" : " (surge = 0: it stops first)");
+        retire(std::move(service.instances[rollout.next]));
+        service.instances[rollout.next] = std::move(rollout.replacements[rollout.next]);
+        service.instances[rollout.next]->start();
+        return;
+    }
+    spdlog::info("{}: rolling: starting the replacement of {}{}", name, old.name(), pid_text(old.pid()));
+    fresh.start_as_replacement();
 }
 
 bool Daemon::settle_replacement(Service& service) {
     Rollout& rollout = *service.rollout;
-    Instance& fresh = rollout.replacement ? *rollout.replacement : *service.instances[rollout.next];
+    Instance* beside = rollout.beside();
+    Instance& fresh = beside != nullptr ? *beside : *service.instances[rollout.next];
     if (fresh.state() == State::running) {
-        if (rollout.replacement) {
+        if (beside != nullptr) {
             Instance& old = *service.instances[rollout.next];
             spdlog::info("{}: rolling: {}{} is ready; stopping the one it replaces{}", service.spec->name, fresh.name(),
                          pid_text(fresh.pid()), pid_text(old.pid()));
-            std::swap(service.instances[rollout.next], rollout.replacement);
-            retire(std::move(rollout.replacement));
+            std::swap(service.instances[rollout.next], rollout.replacements[rollout.next]);
+            retire(std::move(rollout.replacements[rollout.next]));
         }
-        rollout.in_place = false;
+        rollout.started = false;
         ++rollout.next;
         return true;
     }
@@ -94,9 +96,24 @@ bool Daemon::settle_replacement(Service& service) {
     spdlog::error("{}: rollout stopped: the replacement of {} did not get to running (see its lines above); the "
                   "instances not replaced yet keep serving",
                   service.spec->name, fresh.name());
-    if (rollout.replacement) retire(std::move(rollout.replacement));
-    service.rollout.reset();
+    abort_rollout(service);
     return false;
+}
+
+// The started replacement beside its instance stops; those not started yet go (a waiting reload hears it).
+void Daemon::abort_rollout(Service& service) {
+    Rollout& rollout = *service.rollout;
+    for (std::size_t index = rollout.next; index < rollout.replacements.size(); ++index) {
+        std::unique_ptr<Instance>& replacement = rollout.replacements[index];
+        if (!replacement) continue;
+        if (index == rollout.next && rollout.started) {
+            retire(std::move(replacement));
+        } else {
+            control_.instance_removed(*replacement);
+            replacement.reset();
+        }
+    }
+    service.rollout.reset();
 }
 
 }  // namespace corral::supervisor

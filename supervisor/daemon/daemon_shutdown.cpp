@@ -34,7 +34,9 @@ void Daemon::advance(PhaseEvent event, std::string_view cause) {
         case policies::Notice::info: spdlog::info("{}", decision.reason); break;
         case policies::Notice::warning: spdlog::warn("{}", decision.reason); break;
     }
+    const bool was_stopping = policies::is_stopping(phase_);
     phase_ = decision.next;
+    if (!was_stopping && policies::is_stopping(phase_)) control_.daemon_stopping();
     carry_out(decision.action);
 }
 
@@ -108,6 +110,9 @@ bool Daemon::everything_quiet() const {
 }
 
 void Daemon::settle() {
+    for (const auto& instance : retiring_) {
+        if (instance->quiet()) control_.instance_removed(*instance);
+    }
     std::erase_if(retiring_, [](const auto& instance) { return instance->quiet(); });
     if (phase_ == DaemonPhase::stopping && all_down()) advance(PhaseEvent::all_down);
     if (phase_ != DaemonPhase::sweeping) return;

@@ -48,7 +48,7 @@ json Daemon::status_json() const {
     std::vector<std::pair<const Instance*, bool>> shown;  // instance, whether it is a rollout's replacement
     for (const auto& service : services_) {
         for (const auto& instance : service.instances) shown.emplace_back(instance.get(), false);
-        if (service.rollout && service.rollout->replacement) shown.emplace_back(service.rollout->replacement.get(), true);
+        if (service.rollout && service.rollout->beside()) shown.emplace_back(service.rollout->beside(), true);
     }
     for (const auto& [instance, replacement] : shown) {
         {

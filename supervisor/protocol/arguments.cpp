@@ -69,12 +69,12 @@ Read<LogStream> read_stream(const json& value) {
 
 json write_stream(const LogStream& value) { return std::string(kStreamNames[static_cast<std::size_t>(value)]); }
 
-Read<bool> read_follow(const json& value) {
+Read<bool> read_bool(const json& value) {
     if (!value.is_boolean()) return Mismatch::wrong_type;
     return value.get<bool>();
 }
 
-json write_follow(const bool& value) { return value; }
+json write_bool(const bool& value) { return value; }
 
 Read<std::string> read_show(const json& value) {
     if (!value.is_string()) return Mismatch::wrong_type;
@@ -97,8 +97,10 @@ const Codec<SignalArg> kSignalCodec{"a signal name such as \"SIGUSR2\" or \"USR2
                                     write_signal};
 const Codec<unsigned> kLinesCodec{"an integer from 0 to 10000", read_lines, write_lines};
 const Codec<LogStream> kStreamCodec{"one of \"out\", \"err\" or \"both\"", read_stream, write_stream};
-const Codec<bool> kFollowCodec{"a boolean", read_follow, write_follow};
+const Codec<bool> kFollowCodec{"a boolean", read_bool, write_bool};
+const Codec<bool> kWaitCodec{"a boolean", read_bool, write_bool};
 const Codec<std::string> kShowCodec{"a post-mortem id or a prefix of one", read_show, write_show};
+static_assert(kMostWaitMs == kMostCoolMs, "for_ms and timeout_ms share one codec");
 const Codec<std::chrono::milliseconds> kMillisCodec{"an integer from 1 to 86400000 (milliseconds)", read_millis,
                                                     write_millis};
 

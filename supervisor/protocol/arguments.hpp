@@ -36,6 +36,7 @@ extern const Codec<SignalArg> kSignalCodec;
 extern const Codec<unsigned> kLinesCodec;
 extern const Codec<LogStream> kStreamCodec;
 extern const Codec<bool> kFollowCodec;
+extern const Codec<bool> kWaitCodec;
 extern const Codec<std::string> kShowCodec;
 extern const Codec<std::chrono::milliseconds> kMillisCodec;
 
@@ -69,10 +70,22 @@ template <CommandName Name>
 struct Fields<TargetCommand<Name>> {
     static constexpr auto list = std::tuple{field("target", &TargetCommand<Name>::target, kTargetCodec)};
 };
+template <CommandName Name>
+struct Fields<ChangeCommand<Name>> {
+    using C = ChangeCommand<Name>;
+    static constexpr auto list = std::tuple{field("target", &C::target, kTargetCodec), field("wait", &C::wait, kWaitCodec),
+                                            field("timeout_ms", &C::timeout, kMillisCodec)};
+};
+template <>
+struct Fields<Reload> {
+    static constexpr auto list =
+        std::tuple{field("wait", &Reload::wait, kWaitCodec), field("timeout_ms", &Reload::timeout, kMillisCodec)};
+};
 template <>
 struct Fields<Signal> {
     static constexpr auto list =
-        std::tuple{field("target", &Signal::target, kTargetCodec), field("signal", &Signal::signal, kSignalCodec)};
+        std::tuple{field("target", &Signal::target, kTargetCodec), field("signal", &Signal::signal, kSignalCodec),
+                   field("wait", &Signal::wait, kWaitCodec)};
 };
 template <>
 struct Fields<Cool> {

@@ -22,6 +22,7 @@
 namespace corral::protocol {
 
 inline constexpr std::int64_t kMostCoolMs = 86'400'000;
+inline constexpr std::int64_t kMostWaitMs = 86'400'000;
 inline constexpr unsigned kMostLogLines = 10'000;
 
 enum class LogStream { out, err, both };
@@ -57,20 +58,55 @@ struct TargetCommand {
     bool operator==(const TargetCommand&) const = default;
 };
 
+// A command that may wait for its result ("wait", "timeout_ms"): with "wait": true the reply comes once
+// what it asked for has happened (or failed), after progress events; "timeout_ms" bounds that wait and is
+// taken only with "wait": true. Without "wait" (or with false) the reply comes at once, as it always has.
+inline std::optional<std::string> wait_problem(const std::optional<bool>& wait,
+                                               const std::optional<std::chrono::milliseconds>& timeout) {
+    if (timeout && !wait.value_or(false)) return "\"timeout_ms\" is only taken with \"wait\": true";
+    return std::nullopt;
+}
+
+// A command that changes the state of its target's instances and may wait until they got there.
+template <CommandName Name>
+struct ChangeCommand {
+    static constexpr std::string_view name = Name.view();
+    Target target;
+    // Left out of an aggregate initializer ({target}), they are not asked for: the request of old.
+    std::optional<bool> wait = std::nullopt;
+    std::optional<std::chrono::milliseconds> timeout = std::nullopt;  // "timeout_ms", 1 ms to kMostWaitMs
+
+    bool waits() const { return wait.value_or(false); }
+    std::optional<std::string> problem() const { return wait_problem(wait, timeout); }
+    bool operator==(const ChangeCommand&) const = default;
+};
+
 using Version = NamedCommand<"version">;
 using Status = NamedCommand<"status">;
-using Start = TargetCommand<"start">;
-using Stop = TargetCommand<"stop">;
-using Restart = TargetCommand<"restart">;
+using Start = ChangeCommand<"start">;
+using Stop = ChangeCommand<"stop">;
+using Restart = ChangeCommand<"restart">;
 using Heat = TargetCommand<"heat">;
-using Reload = NamedCommand<"reload">;
 using Events = NamedCommand<"events">;
 using Shutdown = NamedCommand<"shutdown">;
 
+struct Reload {
+    static constexpr std::string_view name = "reload";
+    std::optional<bool> wait = std::nullopt;
+    std::optional<std::chrono::milliseconds> timeout = std::nullopt;
+
+    bool waits() const { return wait.value_or(false); }
+    std::optional<std::string> problem() const { return wait_problem(wait, timeout); }
+    bool operator==(const Reload&) const = default;
+};
+// Sent at once either way; with "wait": true an instance that is not running is refused, not skipped,
+// and the reply says which process got the signal.
 struct Signal {
     static constexpr std::string_view name = "signal";
     Target target;
     SignalArg signal;
+    std::optional<bool> wait = std::nullopt;
+    bool waits() const { return wait.value_or(false); }
     bool operator==(const Signal&) const = default;
 };
 struct Cool {

@@ -10,6 +10,15 @@
 //   stream    after the reply to `logs` with follow or `events`: {"id":7,"event":{...}} per line, until the
 //             client closes; a client that does not keep up gets
 //             {"id":7,"ok":false,"error":{"code":"slow_client",...}} and is disconnected.
+//   waiting   start, stop, restart, reload with "wait": true: progress first, {"id":7,"event":{...}} per
+//             line, then the one reply. Events: a transition of an awaited instance, in the shape of the
+//             `events` stream ({"time","instance","from","to","reason"}), and every 5 s of waiting a
+//             heartbeat {"time":...,"waiting":[{"instance":"api#1","state":"starting"}],"elapsed_ms":5000}.
+//             The reply: the result the command has without waiting plus "outcomes", one per instance
+//             {"instance":"api#0","result":R,"state":"running","pid":4242|null,"reason":"program started"},
+//             R one of "done", "already" (there before the command), "failed", "pending"; or an error
+//             (wait_failed, timeout, shutting_down) whose "details" are that result as it stood. The other
+//             requests of the connection are answered meanwhile (their replies carry their own ids).
 //
 // A request that cannot be parsed far enough to know its id is answered with "id": null. Error codes
 // (ErrorCode, error_code.hpp):
@@ -22,19 +31,34 @@
 //   forbidden            the peer's uid is neither the daemon's nor root (the connection is closed)
 //   not_found            no such service, instance or post-mortem
 //   invalid_config       reload: the file has errors; details = ["FILE:LINE:COL: ...", ...]; nothing changed
-//   shutting_down        the daemon is stopping and takes no more commands that start things
+//   shutting_down        the daemon is stopping and takes no more commands that start things; also the
+//                        end of a wait that the daemon's stop cut short
 //   slow_client          see above
+//   wait_failed          a waited-for instance ended elsewhere: a start (or restart) ended in backoff,
+//                        failed, exited or stopped before running; a stop was overtaken by a start
+//   timeout              the wait was longer than timeout_ms; the message names what was still pending
+//   not_running          signal with wait: an instance of the target is not running (not signalled)
 //   failed               anything else that went wrong, with a message saying what
 //
 // Commands and their arguments (all arguments optional unless marked *), one type each in commands.hpp:
 //   version                                   -> {"version":"0.1.0","protocol":1}
 //   status                                    -> {"daemon":{...},"instances":[{...}]} (see status_file.hpp)
-//   start | stop | restart   target*          -> {"instances":["api#0",...]}      target: NAME, NAME#INDEX or "all"
-//   signal                   target*, signal* -> {"instances":[...]}              signal: "SIGUSR2", "USR2" or a number
+//   start | stop | restart   target*, wait, timeout_ms
+//                                             -> {"instances":["api#0",...]}      target: NAME, NAME#INDEX or "all"
+//                                                with wait: once each is running (start: already running
+//                                                counts; restart: a new start), or down with no process (stop)
+//   signal                   target*, signal*, wait
+//                                             -> {"instances":[...]}              signal: "SIGUSR2", "USR2" or a number
+//                                                without wait, instances without a process are skipped; with
+//                                                it, one that is not running is not_running, and "outcomes"
+//                                                say "signalled" and the pid
 //   cool                     target*, for_ms  -> {"instances":[{"instance":"api#0","cooling":true,"reason":"..."}],
 //                                                "not_running":["api#1"]}   for_ms: 1 to 86400000; default until heat
 //   heat                     target*          -> the same, for ending cool periods
-//   reload                                    -> {"changes":[{"service":"api","action":"restart"},...]}
+//   reload                   wait, timeout_ms -> {"changes":[{"service":"api","action":"restart"},...]}
+//                                                with wait: once what it started or restarted runs and what it
+//                                                stopped is down
+//   wait: a boolean (default false); timeout_ms: 1 to 86400000, only with "wait": true
 //   logs                     target*, lines (integer 0..10000, default 100), stream ("out"|"err"|"both"),
 //                            follow (bool)    -> {"lines":[{"instance":"api#0","stream":"out","line":"..."}]}
 //                                                 then, with follow, events of the same shape

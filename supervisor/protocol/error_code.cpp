@@ -15,6 +15,9 @@ std::string_view wire_name(ErrorCode code) {
         case ErrorCode::invalid_config: return "invalid_config";
         case ErrorCode::shutting_down: return "shutting_down";
         case ErrorCode::slow_client: return "slow_client";
+        case ErrorCode::wait_failed: return "wait_failed";
+        case ErrorCode::timeout: return "timeout";
+        case ErrorCode::not_running: return "not_running";
         case ErrorCode::failed: return "failed";
     }
     return "failed";

@@ -17,6 +17,9 @@ enum class ErrorCode {
     invalid_config,
     shutting_down,
     slow_client,
+    wait_failed,
+    timeout,
+    not_running,
     failed,
 };
 

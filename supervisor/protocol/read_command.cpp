@@ -62,6 +62,10 @@ std::variant<Command, CommandProblem> read_as(const json& args) {
     std::apply([&](const auto&... field) { static_cast<void>((read_field(field, args, command, problem) && ...)); },
                Fields<T>::list);
     if (problem) return CommandProblem{ErrorCode::bad_args, std::move(*problem)};
+    // Arguments that are each fine but not together.
+    if constexpr (requires { command.problem(); }) {
+        if (auto together = command.problem()) return CommandProblem{ErrorCode::bad_args, std::move(*together)};
+    }
     return Command{std::move(command)};
 }
 

@@ -291,19 +291,19 @@ TEST_CASE("client commands exit 1 on an error reply and 2 on usage errors") {
     CHECK(daemon.requests().size() == 3);  // none of the usage errors reached the daemon
 }
 
-TEST_CASE("corral restart start stop and signal say what they did") {
+TEST_CASE("corral restart start stop and signal --no-wait say what they asked for") {
     TempDir dir;
     FakeDaemon daemon(dir, [](const Json& r) -> Answer {
         return {{reply_ok(r, {{"instances", r["args"]["target"] == "api#1" ? Json{"api#1"} : Json{"api#0", "api#1"}}})}};
     });
-    const auto restart = run_corral(dir.path(), {"restart", "api"});
+    const auto restart = run_corral(dir.path(), {"restart", "api", "--no-wait"});
     CHECK(restart.exit_code == 0);
     CHECK(restart.out == "restarting api#0, api#1\n");
-    CHECK(run_corral(dir.path(), {"start", "api#1"}).out == "starting api#1\n");
-    CHECK(run_corral(dir.path(), {"stop", "all"}).out == "stopping api#0, api#1\n");
-    CHECK(run_corral(dir.path(), {"signal", "api", "USR2"}).out == "sent SIGUSR2 to api#0, api#1\n");
-    CHECK(run_corral(dir.path(), {"signal", "api#1", "10"}).out == "sent SIGUSR1 to api#1\n");
-    const auto json = run_corral(dir.path(), {"restart", "api", "--json"});
+    CHECK(run_corral(dir.path(), {"start", "api#1", "--no-wait"}).out == "starting api#1\n");
+    CHECK(run_corral(dir.path(), {"stop", "all", "--no-wait"}).out == "stopping api#0, api#1\n");
+    CHECK(run_corral(dir.path(), {"signal", "api", "USR2", "--no-wait"}).out == "sent SIGUSR2 to api#0, api#1\n");
+    CHECK(run_corral(dir.path(), {"signal", "api#1", "10", "--no-wait"}).out == "sent SIGUSR1 to api#1\n");
+    const auto json = run_corral(dir.path(), {"restart", "api", "--json", "--no-wait"});
     CHECK(json.out == "{\n  \"instances\": [\n    \"api#0\",\n    \"api#1\"\n  ]\n}\n");
 
     const auto requests = daemon.requests();
@@ -406,4 +406,98 @@ TEST_CASE("corral reload prints the changes") {
     const auto result = run_corral(dir.path(), {"reload"});
     CHECK(result.exit_code == 0);
     CHECK(result.out == "reloaded: 2 changes\n  api  restart\n  web  start\n");
+}
+
+namespace {
+
+Json transition(const std::string& instance, const std::string& from, const std::string& to, const std::string& reason) {
+    return {{"time", "2026-11-25T12:01:02.000Z"}, {"instance", instance}, {"from", from}, {"to", to}, {"reason", reason}};
+}
+
+Json outcome(const std::string& instance, const std::string& result, const std::string& state, const Json& pid) {
+    return {{"instance", instance}, {"result", result}, {"state", state}, {"pid", pid}, {"reason", ""}};
+}
+
+}  // namespace
+
+TEST_CASE("corral restart waits: each step as it comes, heartbeats, then where each instance got") {
+    TempDir dir;
+    FakeDaemon daemon(dir, [](const Json& r) -> Answer {
+        return {{event_line(r, transition("api#0", "running", "stopping", "restart requested")),
+                 event_line(r, {{"time", "2026-11-25T12:01:07.000Z"},
+                                {"waiting", {{{"instance", "api#0"}, {"state", "stopping"}}}},
+                                {"elapsed_ms", 5000}}),
+                 event_line(r, transition("api#0", "stopping", "starting", "stopped, starting again as requested")),
+                 event_line(r, transition("api#0", "starting", "running", "program started")),
+                 reply_ok(r, {{"instances", {"api#0", "api#1"}},
+                              {"outcomes", {outcome("api#0", "done", "running", 4321),
+                                            outcome("api#1", "already", "running", 4322)}}})}};
+    });
+    const auto result = run_corral(dir.path(), {"restart", "api", "--timeout", "2m"});
+    CHECK(result.exit_code == 0);
+    CHECK(result.err == "");
+    CHECK(lines_of(result.out) == std::vector<std::string>{
+                                      "api#0: running -> stopping: restart requested",
+                                      "still waiting for api#0 (stopping), 5s so far",
+                                      "api#0: stopping -> starting: stopped, starting again as requested",
+                                      "api#0: starting -> running: program started",
+                                      "api#0: running (pid 4321)",
+                                      "api#1: already running (pid 4322)",
+                                  });
+    const auto requests = daemon.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0]["args"] == nlohmann::json{{"target", "api"}, {"wait", true}, {"timeout_ms", 120000}});
+
+    // --json: one JSON object a line, the events as they came and the result last.
+    const auto json = run_corral(dir.path(), {"restart", "api", "--json"});
+    CHECK(json.exit_code == 0);
+    const auto lines = lines_of(json.out);
+    REQUIRE(lines.size() == 5);
+    for (const auto& line : lines) CHECK(Json::accept(line));
+    CHECK(Json::parse(lines[1])["elapsed_ms"] == 5000);
+    CHECK(Json::parse(lines[4])["outcomes"][1]["result"] == "already");
+    CHECK(daemon.requests()[1]["args"] == nlohmann::json{{"target", "api"}, {"wait", true}});
+}
+
+TEST_CASE("corral start that fails: what got there on stdout, the reason on stderr, exit 1") {
+    TempDir dir;
+    FakeDaemon daemon(dir, [](const Json& r) -> Answer {
+        if (r["cmd"] == "reload") {
+            return {{reply_error(r, "timeout", "timed out after 2s; still waiting for web#0 (starting)",
+                                 {{"changes", {{{"service", "web"}, {"action", "add"}}}},
+                                  {"outcomes", {outcome("web#0", "pending", "starting", 77)}}})}};
+        }
+        return {{event_line(r, transition("api#1", "stopped", "starting", "start requested")),
+                 event_line(r, transition("api#1", "starting", "backoff",
+                                          "exited with code 1 after 20ms; restarting in 1s")),
+                 reply_error(r, "wait_failed", "api#1: exited with code 1 after 20ms; restarting in 1s",
+                             {{"instances", {"api#0", "api#1"}},
+                              {"outcomes", {outcome("api#0", "already", "running", 11),
+                                            outcome("api#1", "failed", "backoff", nullptr)}}})}};
+    });
+    const auto result = run_corral(dir.path(), {"start", "api"});
+    CHECK(result.exit_code == 1);
+    CHECK(lines_of(result.out) == std::vector<std::string>{
+                                      "api#1: stopped -> starting: start requested",
+                                      "api#1: starting -> backoff: exited with code 1 after 20ms; restarting in 1s",
+                                      "api#0: already running (pid 11)",
+                                  });
+    CHECK(result.err == "corral start: api#1: exited with code 1 after 20ms; restarting in 1s\n");
+
+    const auto reload = run_corral(dir.path(), {"reload", "--timeout", "2s"});
+    CHECK(reload.exit_code == 1);
+    CHECK(reload.out == "reloaded: 1 change\n  web  add\n");
+    CHECK(reload.err == "corral reload: timed out after 2s; still waiting for web#0 (starting)\n");
+    CHECK(daemon.requests()[1]["args"] == nlohmann::json{{"wait", true}, {"timeout_ms", 2000}});
+}
+
+TEST_CASE("a waiting command whose daemon goes away says so and exits 1") {
+    TempDir dir;
+    FakeDaemon daemon(dir, [](const Json& r) -> Answer {
+        return {{event_line(r, transition("api#0", "running", "stopping", "stop requested"))}, true};
+    });
+    const auto result = run_corral(dir.path(), {"stop", "api"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.out == "api#0: running -> stopping: stop requested\n");
+    CHECK(result.err == "corral stop: the daemon closed the connection without replying\n");
 }

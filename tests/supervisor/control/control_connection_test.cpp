@@ -35,10 +35,19 @@ public:
             subscription.events = true;
             client.subscribe(subscription);
         }
+        if (std::holds_alternative<protocol::Restart>(request.command)) {  // plays a request that waits
+            client.progress(request.id, {{"step", 1}});
+            client.progress(request.id, {{"step", 2}});
+        }
         client.reply(request.id, {{"cmd", protocol::name_of(request.command)}});
+    }
+    void connection_closed(ControlConnection& client) override {
+        ++closed;
+        CHECK(!client.closed());  // told before the connection lets go of its pipe
     }
 
     int calls = 0;
+    int closed = 0;
     std::vector<protocol::Request> requests;
 };
 
@@ -103,6 +112,22 @@ TEST_CASE("control connection: requests in one write, and one request in pieces"
     CHECK(f.handler.requests.at(1).command == protocol::Command{protocol::Stop{protocol::Target{"api", 0u}}});
     CHECK(f.client->write_cb_called == 3);
     f.finish();
+}
+
+TEST_CASE("control connection: progress lines before a reply, and the handler hears of the close once") {
+    Fixture f;
+    f.client->send(R"({"v":1,"id":4,"cmd":"restart","args":{"target":"api","wait":true}})" "\n");
+    REQUIRE(f.lines(3));
+    CHECK(f.client->lines == std::vector<std::string>{R"({"id":4,"event":{"step":1}})", R"({"id":4,"event":{"step":2}})",
+                                                      R"({"id":4,"ok":true,"result":{"cmd":"restart"}})"});
+    CHECK(f.server.followers().followers() == 0);  // progress is no follower's stream
+    CHECK(f.handler.closed == 0);
+    f.client->close();
+    REQUIRE(f.run_until([&] { return f.server.client_count() == 0; }));
+    CHECK(f.handler.closed == 1);
+    f.server.close();  // closes it again: not told twice
+    CHECK(f.handler.closed == 1);
+    CHECK(f.loop.close() == 0);
 }
 
 TEST_CASE("control connection: a bad line gets the protocol's error with its id and the connection stays") {

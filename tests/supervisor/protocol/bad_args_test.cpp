@@ -28,19 +28,19 @@ TEST_CASE("bad_args - unknown argument names") {
         {request("version", R"({"target":"api"})"),
          R"(error 7 bad_args: unknown argument "target" for "version" (it takes no arguments))"},
         {request("reload", R"({"file":"x.toml"})"),
-         R"(error 7 bad_args: unknown argument "file" for "reload" (it takes no arguments))"},
+         R"(error 7 bad_args: unknown argument "file" for "reload" (expected one of: wait, timeout_ms))"},
         {request("events", R"({"follow":true})"),
          R"(error 7 bad_args: unknown argument "follow" for "events" (it takes no arguments))"},
         {request("shutdown", R"({"force":true})"),
          R"(error 7 bad_args: unknown argument "force" for "shutdown" (it takes no arguments))"},
         {request("restart", R"({"tagret":"api"})"),
          R"(error 7 bad_args: unknown argument "tagret" for "restart" (did you mean "target"?))"},
-        {request("start", R"({"target":"api","wait":true})"),
-         R"(error 7 bad_args: unknown argument "wait" for "start" (expected one of: target))"},
+        {request("start", R"({"target":"api","wiat":true})"),
+         R"(error 7 bad_args: unknown argument "wiat" for "start" (did you mean "wait"?))"},
         {request("stop", R"({"target":"api","timeout":5})"),
-         R"(error 7 bad_args: unknown argument "timeout" for "stop" (expected one of: target))"},
+         R"(error 7 bad_args: unknown argument "timeout" for "stop" (expected one of: target, wait, timeout_ms))"},
         {request("signal", R"({"target":"api","sig":"HUP"})"),
-         R"(error 7 bad_args: unknown argument "sig" for "signal" (expected one of: target, signal))"},
+         R"(error 7 bad_args: unknown argument "sig" for "signal" (expected one of: target, signal, wait))"},
         {request("logs", R"({"target":"api","line":5})"),
          R"(error 7 bad_args: unknown argument "line" for "logs" (did you mean "lines"?))"},
         {request("logs", R"({"target":"api","grep":"x"})"),
@@ -115,6 +115,28 @@ TEST_CASE("bad_args - targets") {
         {request("postmortem", R"({"target":"api#z"})"),
          R"(error 7 bad_args: "target" must be a service name, NAME#INDEX or "all" (got "api#z"))"},
     });
+}
+
+TEST_CASE("bad_args - wait and timeout_ms") {
+    check_all({
+        {request("start", R"({"target":"api","wait":"yes"})"),
+         R"(error 7 bad_args: wrong type for "wait" (expected a boolean, got "yes"))"},
+        {request("reload", R"({"wait":1})"), R"(error 7 bad_args: wrong type for "wait" (expected a boolean, got integer 1))"},
+        {request("stop", R"({"target":"api","wait":true,"timeout_ms":0})"),
+         R"(error 7 bad_args: "timeout_ms" must be an integer from 1 to 86400000 (milliseconds) (got integer 0))"},
+        {request("stop", R"({"target":"api","wait":true,"timeout_ms":"5s"})"),
+         R"(error 7 bad_args: wrong type for "timeout_ms" (expected an integer from 1 to 86400000 (milliseconds), got "5s"))"},
+        {request("restart", R"({"target":"api","timeout_ms":500})"),
+         R"(error 7 bad_args: "timeout_ms" is only taken with "wait": true)"},
+        {request("reload", R"({"wait":false,"timeout_ms":500})"),
+         R"(error 7 bad_args: "timeout_ms" is only taken with "wait": true)"},
+        {request("signal", R"({"target":"api","signal":"HUP","timeout_ms":500})"),
+         R"(error 7 bad_args: unknown argument "timeout_ms" for "signal" (expected one of: target, signal, wait))"},
+        {request("heat", R"({"target":"api","wait":true})"),
+         R"(error 7 bad_args: unknown argument "wait" for "heat" (expected one of: target))"},
+    });
+    CHECK(outcome(request("stop", R"({"target":"api","wait":true,"timeout_ms":86400000})")) ==
+          R"(ok 7 stop {"target":"api","timeout_ms":86400000,"wait":true})");
 }
 
 TEST_CASE("bad_args - signals") {

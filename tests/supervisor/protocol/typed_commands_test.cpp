@@ -89,6 +89,23 @@ TEST_CASE("encode_request writes what the CLI sends") {
           "\"target\":\"all\"}}\n");
 }
 
+TEST_CASE("wait and timeout_ms - read, defaulted, and written back only when sent") {
+    const auto waiting = std::get<Restart>(command_of(request("restart", R"({"target":"api","wait":true,"timeout_ms":2500})")));
+    CHECK(waiting.waits());
+    CHECK(waiting.timeout == 2500ms);
+    const auto plain = std::get<Stop>(command_of(request("stop", R"({"target":"api"})")));
+    CHECK_FALSE(plain.waits());
+    CHECK_FALSE(plain.wait.has_value());
+    CHECK(encode_arguments(plain) == nlohmann::json{{"target", "api"}});
+    CHECK_FALSE(std::get<Stop>(command_of(request("stop", R"({"target":"api","wait":false})"))).waits());
+    CHECK(std::get<Reload>(command_of(request("reload", R"({"wait":true})"))).waits());
+    CHECK(std::get<Signal>(command_of(request("signal", R"({"target":"api","signal":"HUP","wait":true})"))).waits());
+    // What the CLI sends when it waits (and when it does not: the request it always sent).
+    CHECK(encode_request(8, Start{Target{"web", std::nullopt}, true, 30'000ms}) ==
+          "{\"v\":1,\"id\":8,\"cmd\":\"start\",\"args\":{\"target\":\"web\",\"timeout_ms\":30000,\"wait\":true}}\n");
+    CHECK(encode_request(9, Reload{}) == "{\"v\":1,\"id\":9,\"cmd\":\"reload\",\"args\":{}}\n");
+}
+
 TEST_CASE("every typed command survives encode and parse") {
     const Command commands[] = {
         Version{},
@@ -102,6 +119,11 @@ TEST_CASE("every typed command survives encode and parse") {
         Cool{Target{}, std::nullopt},
         Heat{Target{"api", 0u}},
         Reload{},
+        Reload{true, 5'000ms},
+        Start{Target{"api", 0u}, true, std::nullopt},
+        Stop{Target{}, false, std::nullopt},
+        Restart{Target{"api", std::nullopt}, true, 86'400'000ms},
+        Signal{Target{"api", 1u}, SignalArg{12, "USR2"}, true},
         Logs{Target{"api", std::nullopt}, 10'000u, LogStream::both, true},
         Logs{Target{}, std::nullopt, std::nullopt, std::nullopt},
         Postmortem{Target{"api", std::nullopt}, "api-0/2026 \"quoted\" \\ \n\t é"},
@@ -123,7 +145,8 @@ TEST_CASE("error codes have their wire names") {
     // In the order of ErrorCode, as control_protocol.hpp lists them.
     const std::string_view names[] = {"bad_json",  "bad_request", "unsupported_version", "unknown_command",
                                       "bad_args",  "too_large",   "forbidden",           "not_found",
-                                      "invalid_config", "shutting_down", "slow_client", "failed"};
+                                      "invalid_config", "shutting_down", "slow_client", "wait_failed",
+                                      "timeout",        "not_running",   "failed"};
     for (std::size_t i = 0; i < std::size(names); ++i) CHECK(wire_name(static_cast<ErrorCode>(i)) == names[i]);
     CHECK(wire_name(ErrorCode::failed) == "failed");
 }
