@@ -58,10 +58,13 @@ ClientCli::ClientCli(CLI::App& app) {
     add(app, heat_, "heat", "End a cool period now: the instance works again and gets what waited for it")
         ->add_option("target", heat_target_, kTargetHelp)
         ->required();
-    add_wait_options(add(app, reload_, "reload",
-                         "Re-read the service file, apply the difference, and wait until what it started runs "
-                         "and what it stopped is gone"),
-                     reload_wait_);
+    CLI::App* reload = add(app, reload_, "reload",
+                           "Re-read the service file, apply the difference (a service whose command, env or sockets "
+                           "changed rolls: its instances are replaced one by one, each once its replacement is "
+                           "ready), and wait until it is done; with SERVICE, also roll that service when nothing "
+                           "changed (`restart` stops all of its instances at once instead)");
+    reload->add_option("service", reload_target_, "A service to roll");
+    add_wait_options(reload, reload_wait_);
 
     CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance; -f to follow");
     logs->add_option("target", logs_options_.target, kTargetHelp)->capture_default_str();
@@ -121,7 +124,7 @@ int ClientCli::run() const {
         return run(cool_, [&](const auto& o) { return cool_command(o, cool_target_, cool_for_); });
     }
     if (heat_.app->parsed()) return run(heat_, [&](const auto& o) { return heat_command(o, heat_target_); });
-    if (reload_.app->parsed()) return run(reload_, [&](const auto& o) { return reload_command(o, reload_wait_); });
+    if (reload_.app->parsed()) return run(reload_, [&](const auto& o) { return reload_command(o, reload_target_, reload_wait_); });
     if (logs_.app->parsed()) {
         LogsOptions logs = logs_options_;
         using protocol::LogStream;

@@ -34,7 +34,7 @@ private:
     int run(const Common& common, const std::function<int(const ClientOptions&)>& command) const;
 
     Common status_, start_, stop_, restart_, signal_, reload_, logs_, events_, shutdown_;
-    std::string start_target_, stop_target_, restart_target_, signal_target_, signal_name_;
+    std::string start_target_, stop_target_, restart_target_, signal_target_, signal_name_, reload_target_;
     WaitOptions start_wait_, stop_wait_, restart_wait_, reload_wait_;
     bool signal_no_wait_ = false;
     Common cool_, heat_;

@@ -45,7 +45,8 @@ int signal_command(const ClientOptions& options, const std::string& target, cons
 // for_text: a duration such as "5m", or "" for until heat.
 int cool_command(const ClientOptions& options, const std::string& target, const std::string& for_text);
 int heat_command(const ClientOptions& options, const std::string& target);
-int reload_command(const ClientOptions& options, const WaitOptions& wait);
+// `service`: one to roll even when the file did not change it ("" for none).
+int reload_command(const ClientOptions& options, const std::string& service, const WaitOptions& wait);
 int shutdown_command(const ClientOptions& options);
 
 struct LogsOptions {

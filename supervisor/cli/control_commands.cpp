@@ -108,12 +108,17 @@ int heat_command(const ClientOptions& options, const std::string& target_text) {
     return answer_once(options, protocol::Heat{*target}, render_cooling);
 }
 
-int reload_command(const ClientOptions& options, const WaitOptions& wait) {
-    if (wait.no_wait) return answer_once(options, protocol::Reload{}, render_reload);
+int reload_command(const ClientOptions& options, const std::string& service, const WaitOptions& wait) {
+    std::optional<protocol::Target> target;
+    if (!service.empty()) {
+        target = read_target("reload", service);
+        if (!target) return kExitUsage;
+    }
+    if (wait.no_wait) return answer_once(options, protocol::Reload{std::nullopt, std::nullopt, target}, render_reload);
     int exit_code = kExitOk;
     const auto timeout = read_timeout("reload", wait.timeout, exit_code);
     if (exit_code != kExitOk) return exit_code;
-    return wait_for_result(options, protocol::Reload{true, timeout});
+    return wait_for_result(options, protocol::Reload{true, timeout, target});
 }
 
 // Asks the daemon to stop, then waits until it has closed this connection and nothing answers on its

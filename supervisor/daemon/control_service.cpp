@@ -106,7 +106,7 @@ void ControlService::change_cooling(Client& client, std::int64_t id, std::string
 
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Reload& command) {
-    reload(client, id, {command.waits(), command.timeout});
+    reload(client, id, {command.waits(), command.timeout, command.target});
 }
 
 template <>

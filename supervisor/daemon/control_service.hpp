@@ -42,7 +42,9 @@ public:
     // {"daemon":{...},"instances":[...],"routes":[...],"channels":[...]}
     virtual nlohmann::json status_json() const = 0;
     // Reads the service file again and applies it (see Daemon).
-    virtual ReloadOutcome reload() = 0;
+    // `roll`: a service whose instances are replaced one by one even when the file did not change it
+    // (an error naming it when there is no such service).
+    virtual ReloadOutcome reload(const std::optional<protocol::Target>& roll = std::nullopt) = 0;
     // Stops every service and then the daemon, as SIGTERM does; once stopping, changes nothing.
     virtual void shut_down() = 0;
     virtual bool shutting_down() const = 0;
@@ -85,6 +87,7 @@ private:
     struct WaitRequest {
         bool wait = false;
         std::optional<policies::Duration> timeout;
+        std::optional<protocol::Target> roll;  // reload SERVICE
     };
 
     void handle_request(Client& client, const protocol::Request& request) override;
@@ -101,7 +104,7 @@ private:
     template <typename Command>
     void change_state(Client& client, std::int64_t id, const Command& command, void (Instance::*change)(),
                       policies::WaitGoal goal) {
-        change_state(client, id, command.name, command.target, {command.waits(), command.timeout}, change, goal);
+        change_state(client, id, command.name, command.target, {command.waits(), command.timeout, std::nullopt}, change, goal);
     }
     void change_state(Client& client, std::int64_t id, std::string_view cmd, const protocol::Target& target,
                       const WaitRequest& wait, void (Instance::*change)(), policies::WaitGoal goal);

@@ -111,7 +111,7 @@ void ControlService::reload(Client& client, std::int64_t id, const WaitRequest& 
         return;
     }
     if (wait.wait) waiters_.record();
-    const DaemonControl::ReloadOutcome outcome = daemon_.reload();
+    const DaemonControl::ReloadOutcome outcome = daemon_.reload(wait.roll);
     if (!outcome.errors.empty()) {
         waiters_.discard();
         client.fail(id, ErrorCode::invalid_config,

@@ -136,8 +136,16 @@ void Daemon::handle_signal(int signum) {
 }
 
 
-Daemon::ReloadOutcome Daemon::reload() {
+Daemon::ReloadOutcome Daemon::reload(const std::optional<protocol::Target>& roll) {
     ReloadOutcome outcome;
+    if (roll && roll->index) {
+        outcome.errors.push_back("reload rolls a whole service: name it without #" + std::to_string(*roll->index));
+        return outcome;
+    }
+    if (roll && config_.file.empty()) {  // `corral run`: nothing to read, the service rolls as it is
+        roll_service(*roll, outcome);
+        return outcome;
+    }
     if (config_.file.empty()) {
         outcome.errors.push_back("nothing to reload: the daemon was started without a service file (corral run)");
         spdlog::warn("reload: {}", outcome.errors.back());
@@ -171,7 +179,14 @@ Daemon::ReloadOutcome Daemon::reload() {
         return outcome;
     }
     broker_.configure(broker_config(next));
+    if (roll && std::none_of(next.services.begin(), next.services.end(),
+                             [&](const auto& spec) { return spec.name == roll->service; })) {
+        outcome.errors.push_back("reload: no service \"" + roll->service + "\" in " +
+                                 config_.file.string());
+        return outcome;
+    }
     apply(next, outcome);
+    if (roll) roll_service(*roll, outcome);
     config_ = std::move(next);
     spdlog::info("reload complete: {} service(s)", config_.services.size());
     return outcome;

@@ -87,7 +87,9 @@ private:
     // DaemonControl (daemon_status.cpp for resolve and status_json).
     std::vector<Instance*> resolve(const protocol::Target& target) const override;
     nlohmann::json status_json() const override;
-    ReloadOutcome reload() override;
+    ReloadOutcome reload(const std::optional<protocol::Target>& roll = std::nullopt) override;
+    // A rollout of `roll`'s service (reload SERVICE), unless the reload began one already.
+    void roll_service(const protocol::Target& roll, ReloadOutcome& outcome);
     void shut_down() override;
     bool shutting_down() const override { return policies::is_stopping(phase_); }
     const std::filesystem::path& state_dir() const override { return config_.supervisor.state_dir; }

@@ -2,6 +2,8 @@
 // never inside an instance's callback: a step may stop or replace the instance that called.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "supervisor/daemon/daemon.hpp"
 
 namespace corral::supervisor {
@@ -31,6 +33,22 @@ void Daemon::begin_rollout(Service& service, std::vector<Awaited>& awaited) {
     }
     // `service` may not be among services_ yet (apply() is building the next list): no check here.
     uv_timer_start(rollout_timer_.get(), on_rollout_step, 0, 0);
+}
+
+void Daemon::roll_service(const protocol::Target& roll, ReloadOutcome& outcome) {
+    const auto service = std::find_if(services_.begin(), services_.end(),
+                                      [&](const Service& s) { return s.spec->name == roll.service; });
+    if (service == services_.end()) {
+        outcome.errors.push_back("reload: no service \"" + roll.service + "\"");
+        return;
+    }
+    const bool rolling = std::any_of(outcome.changes.begin(), outcome.changes.end(), [&](const auto& change) {
+        return change.first == roll.service && (change.second == "restart" || change.second == "add");
+    });
+    if (rolling || service->instances.empty()) return;
+    spdlog::info("{}: rolling its instances (reload {})", roll.service, roll.service);
+    outcome.changes.emplace_back(roll.service, "roll");
+    begin_rollout(*service, outcome.awaited);
 }
 
 void Daemon::schedule_rollouts() {

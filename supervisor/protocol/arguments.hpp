@@ -79,7 +79,8 @@ struct Fields<ChangeCommand<Name>> {
 template <>
 struct Fields<Reload> {
     static constexpr auto list =
-        std::tuple{field("wait", &Reload::wait, kWaitCodec), field("timeout_ms", &Reload::timeout, kMillisCodec)};
+        std::tuple{field("target", &Reload::target, kTargetCodec), field("wait", &Reload::wait, kWaitCodec),
+                   field("timeout_ms", &Reload::timeout, kMillisCodec)};
 };
 template <>
 struct Fields<Signal> {

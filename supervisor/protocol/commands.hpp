@@ -94,6 +94,9 @@ struct Reload {
     static constexpr std::string_view name = "reload";
     std::optional<bool> wait = std::nullopt;
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
+    // A service to roll (pm2's `reload NAME`): its instances are replaced one by one even when the file did
+    // not change them. Without one the file is re-read and applied, and only what changed rolls.
+    std::optional<Target> target = std::nullopt;
 
     bool waits() const { return wait.value_or(false); }
     std::optional<std::string> problem() const { return wait_problem(wait, timeout); }

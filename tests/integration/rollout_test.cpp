@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -234,5 +235,38 @@ ready = "listening"
     REQUIRE(wait_until([&] { return load.new_version > 20; }, 5s));
     CHECK(load.failed == 0);
     CHECK(wait_until([&] { return read_records(record).size() == 8; }, 5s));
+    CHECK(corral.stop() == 0);
+}
+
+TEST_CASE("corral reload SERVICE rolls it without a file change and waits until every instance is replaced") {
+    TempDir dir;
+    const std::uint16_t port = free_port();
+    dir.write("corral.toml", subst(kWeb, values(dir, port, "1")));
+    CorralProcess corral(dir.path(), {"up"});
+    const auto record = dir / "record";
+    REQUIRE(wait_until([&] { return read_records(record).size() == 2; }, 10s));
+    const auto first = read_records(record);
+    Load load(port, false);
+    REQUIRE(wait_until([&] { return load.sent > 20; }, 5s));
+
+    // A client of the running daemon: corral reload web (run_corral would stop the daemon's cgroups).
+    const pid_t cli = ::fork();
+    if (cli == 0) {
+        ::execl(corral_binary().c_str(), "corral", "reload", "web", "--socket", (dir / ".corral/corral.sock").c_str(),
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    int status = 0;
+    REQUIRE(wait_until([&] { return ::waitpid(cli, &status, WNOHANG) == cli; }, 20s));
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    // It returned once the rollout was done: both instances replaced, the old ones gone.
+    CHECK(read_records(record).size() == 4);
+    CHECK(!process_alive(first[0].pid));
+    CHECK(!process_alive(first[1].pid));
+    const auto log = dir / ".corral/corral.log";
+    CHECK(lines_containing(log, "web: rolling its instances (reload web)").size() == 1);
+    CHECK(lines_containing(log, "web: rollout complete: 2 instance(s) replaced").size() == 1);
+    CHECK(load.failed == 0);
     CHECK(corral.stop() == 0);
 }
