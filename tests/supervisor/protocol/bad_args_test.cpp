@@ -28,7 +28,7 @@ TEST_CASE("bad_args - unknown argument names") {
         {request("version", R"({"target":"api"})"),
          R"(error 7 bad_args: unknown argument "target" for "version" (it takes no arguments))"},
         {request("reload", R"({"file":"x.toml"})"),
-         R"(error 7 bad_args: unknown argument "file" for "reload" (expected one of: wait, timeout_ms))"},
+         R"(error 7 bad_args: unknown argument "file" for "reload" (expected one of: target, wait, timeout_ms))"},
         {request("events", R"({"follow":true})"),
          R"(error 7 bad_args: unknown argument "follow" for "events" (it takes no arguments))"},
         {request("shutdown", R"({"force":true})"),
