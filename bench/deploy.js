@@ -10,7 +10,9 @@
 // The load (bench/fixtures/web-load.js) runs in a process of its own, so that the orchestration (spawning
 // the reload and status commands, parsing their JSON) never delays a client on these 2 cores: autocannon
 // (npm, installed into bench/.cache) with CONNECTIONS (20) keep-alive connections, pipelining 1, back to
-// back; and NEW_RATE (100) requests a second, each on a new connection. Every request's outcome is
+// back, connecting again after a response that says "Connection: close" as HTTP/1.1 asks of clients (and
+// http.Agent, undici and browsers do; autocannon 9 itself sends its next request into the closing
+// connection); and NEW_RATE (100) requests a second, each on a new connection. Every request's outcome is
 // recorded: 2xx, other statuses, and socket errors (connection refused, reset, closed by the server with
 // the request unanswered, timed out after 10 s). A rollout's window runs from its command's start to its
 // end (a failure counts in it by the time it was seen); the pids before and after (corral status --json,
