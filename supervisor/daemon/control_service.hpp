@@ -32,8 +32,11 @@ public:
         std::vector<std::string> errors;                           // "FILE:LINE:COL: ..."; when set, nothing changed
         std::vector<std::pair<std::string, std::string>> changes;  // service, action
         // What a reload that waits waits for: every instance it started or restarted (new_start) and every
-        // one it stopped (down). A change that replaces an instance by a new one of the same index (a
-        // rolling restart) lists both: the new one (new_start) and the old one (down).
+        // one it stopped (down), each by its Instance. A goal is followed for as long as it takes, through
+        // the instance's transitions, whoever causes them. So a change that replaces instances by new ones
+        // of the same index (a rolling restart) lists each new Instance (new_start) and each old one
+        // (down), and may make the new ones now and start them one after another later; an Instance it
+        // drops before it ran must go through instance_removed() like any other (it fails the wait).
         std::vector<Awaited> awaited;
     };
 
