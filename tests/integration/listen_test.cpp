@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/unique_fd.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -38,16 +39,6 @@ sockaddr_in loopback(std::uint16_t port) {
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     return address;
-}
-
-// A port nobody listens on now (the kernel's pick for port 0).
-std::uint16_t free_port() {
-    UniqueFd fd = tcp_socket();
-    sockaddr_in address = loopback(0);
-    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    return ntohs(address.sin_port);
 }
 
 // A connection is accepted by the kernel for a listening socket even when nobody calls accept().
@@ -95,7 +86,7 @@ TEST_CASE("every instance inherits the daemon's listening sockets by systemd's p
     TempDir dir;
     const std::filesystem::path script = dir.write("show.sh", kShowScript);
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     const std::string listen = "[\"127.0.0.1:" + std::to_string(port) + "\", { address = \"unix:web.sock\", name = \"local\" }]";
     dir.write("corral.toml", service_file(dir, listen, "instances = 2\nsocket = { mode = \"0600\" }\n"));
     CorralProcess corral(dir.path(), {"up"});
@@ -156,8 +147,8 @@ TEST_CASE("a reload binds an added address and closes a removed one, restarting 
     TempDir dir;
     const std::filesystem::path script = dir.write("show.sh", kShowScript);
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-    const std::uint16_t first = free_port();
-    const std::uint16_t second = free_port();
+    const std::uint16_t first = free_loopback_port();
+    const std::uint16_t second = free_loopback_port();
     const auto address = [](std::uint16_t port) { return "\"127.0.0.1:" + std::to_string(port) + "\""; };
     dir.write("corral.toml", service_file(dir, "[" + address(first) + "]"));
     CorralProcess corral(dir.path(), {"up"});
@@ -183,7 +174,7 @@ TEST_CASE("a reload binds an added address and closes a removed one, restarting 
 
     // An address another process holds: the reload is refused with its place, and nothing changes.
     UniqueFd taken = tcp_socket();
-    const std::uint16_t third = free_port();
+    const std::uint16_t third = free_loopback_port();
     sockaddr_in bound = loopback(third);
     REQUIRE(::bind(taken.get(), reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0);
     REQUIRE(::listen(taken.get(), 1) == 0);

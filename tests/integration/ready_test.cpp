@@ -8,6 +8,7 @@
 #include "base/unique_fd.hpp"
 
 #include "tests/support/control_socket.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -34,17 +35,6 @@ ready = ${ready}
 ready_timeout = "${timeout}"
 backoff = { initial = "100ms" }
 )";
-
-std::uint16_t free_port() {
-    corral::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    return ntohs(address.sin_port);
-}
 
 std::string state_of(SocketClient& client, const std::string& name) {
     const nlohmann::json instance = instance_of(client, name);
@@ -91,7 +81,7 @@ TEST_CASE("ready = { http } and { tcp }: starting until the probe succeeds, with
     for (const std::string kind : {"http", "tcp"}) {
         CAPTURE(kind);
         TempDir dir;
-        const std::uint16_t port = free_port();
+        const std::uint16_t port = free_loopback_port();
         const std::string target = kind == "http" ? "http://127.0.0.1:" + std::to_string(port) + "/health"
                                                   : "127.0.0.1:" + std::to_string(port);
         dir.write("corral.toml", subst(kListenLater, {{"fixture", fixture("listen_later.js")}, {"record", dir / "record"},
@@ -119,7 +109,7 @@ TEST_CASE("ready = { http } and { tcp }: starting until the probe succeeds, with
 
 TEST_CASE("an http probe answered 503 until the ready timeout kills the instance and says what it last saw") {
     TempDir dir;
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     dir.write("corral.toml", subst(kListenLater, {{"fixture", fixture("listen_later.js")}, {"record", dir / "record"},
                                                   {"port", std::to_string(port)}, {"status", "503"},
                                                   {"ready", "{ http = \"http://127.0.0.1:" + std::to_string(port) + "/\" }"},

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/unique_fd.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -34,17 +35,6 @@ listen_adopt = false
 ready = "message"
 ready_timeout = "2s"
 )";
-
-std::uint16_t free_port() {
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    return ntohs(address.sin_port);
-}
 
 UniqueFd connect_to(std::uint16_t port);
 
@@ -148,7 +138,7 @@ std::map<std::string, std::string> values(const TempDir& dir, std::uint16_t port
 
 TEST_CASE("a reload that changes env rolls the instances one by one on the held socket, with no request failing") {
     TempDir dir;
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     dir.write("corral.toml", subst(kWeb, values(dir, port, "1")));
     CorralProcess corral(dir.path(), {"up"});
     const auto record = dir / "record";
@@ -182,7 +172,7 @@ TEST_CASE("a reload that changes env rolls the instances one by one on the held 
 
 TEST_CASE("a replacement that never becomes ready stops the rollout and the old instances keep serving") {
     TempDir dir;
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     dir.write("corral.toml", subst(kWeb, values(dir, port, "1")));
     CorralProcess corral(dir.path(), {"up"});
     const auto record = dir / "record";
@@ -203,7 +193,7 @@ TEST_CASE("a replacement that never becomes ready stops the rollout and the old 
 
 TEST_CASE("4 instances of an unmodified server.listen(PORT) app share one port, and roll with no request failing on new or kept-alive connections") {
     TempDir dir;
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     const char* plain = R"(
 [services.web]
 command = ["node", "${fixture}"]
@@ -240,7 +230,7 @@ ready = "listening"
 
 TEST_CASE("corral reload SERVICE rolls it without a file change and waits until every instance is replaced") {
     TempDir dir;
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     dir.write("corral.toml", subst(kWeb, values(dir, port, "1")));
     CorralProcess corral(dir.path(), {"up"});
     const auto record = dir / "record";
