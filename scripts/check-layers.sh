@@ -29,9 +29,10 @@ declare -A allowed=(
   [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                        supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
                        supervisor/listen"
+  [supervisor/cli/pm2_import]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                     supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
-                    supervisor/listen supervisor/daemon"
+                    supervisor/listen supervisor/daemon supervisor/cli/pm2_import"
   [supervisor]="supervisor/cli supervisor/instance/exec_shim.hpp base"   # main.cpp
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"
   [bench]="base/unique_fd.hpp"
