@@ -88,7 +88,8 @@ milliseconds crash_loop_span(const Backoff& backoff, std::int64_t burst, millise
         total += static_cast<double>(min_uptime.count()) + std::min(delay, static_cast<double>(backoff.max.count()));
         delay *= backoff.factor;
     }
-    return std::clamp(milliseconds(static_cast<std::int64_t>(std::ceil(total))), milliseconds(1s), kLongest);
+    const auto seconds = static_cast<std::int64_t>(std::ceil(total / 1000.0));  // whole seconds, rounded up
+    return std::clamp(milliseconds(seconds * 1000), milliseconds(1s), kLongest);
 }
 
 void map_start_limit(AppMapper& mapper, const Backoff& backoff) {
