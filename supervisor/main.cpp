@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     UpCli up(app);
     RunCli run(app);
     PostmortemCli postmortem(app);
-    cli::ImportCli import(app);
+    cli::ImportCli import_cli(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
 
     try {
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
     if (postmortem.app->parsed()) {
         return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;
     }
-    if (import.app->parsed()) return nothing_after_dashes(command, "corral import") ? import.run() : kExitUsage;
+    if (import_cli.app->parsed()) return nothing_after_dashes(command, "corral import") ? import_cli.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {

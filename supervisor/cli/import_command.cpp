@@ -14,7 +14,7 @@
 #include "supervisor/cli/pm2_import/service_file_text.hpp"
 #include "supervisor/config/load_config.hpp"
 
-namespace corral::cli {
+namespace corral::supervisor::cli {
 namespace {
 
 namespace fs = std::filesystem;
@@ -107,4 +107,4 @@ int ImportCli::run() {
     return import_command(options);
 }
 
-}  // namespace corral::cli
+}  // namespace corral::supervisor::cli

@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace corral::cli {
+namespace corral::supervisor::cli {
 
 struct ImportOptions {
     std::string file;
@@ -29,4 +29,4 @@ struct ImportCli {
     int run();
 };
 
-}  // namespace corral::cli
+}  // namespace corral::supervisor::cli

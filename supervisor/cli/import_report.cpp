@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace corral::cli {
+namespace corral::supervisor::cli {
 namespace {
 
 void print_findings(const char* title, const std::vector<pm2::Finding>& findings) {
@@ -44,4 +44,4 @@ bool print_load_errors(const config::ConfigErrors& errors) {
     return false;
 }
 
-}  // namespace corral::cli
+}  // namespace corral::supervisor::cli

@@ -8,7 +8,7 @@
 #include "supervisor/cli/pm2_import/import_result.hpp"
 #include "supervisor/config/config_error.hpp"
 
-namespace corral::cli {
+namespace corral::supervisor::cli {
 
 void print_dropped(const std::string& file, const std::vector<std::string>& dropped);
 void print_report(const pm2::ImportResult& result);
@@ -16,4 +16,4 @@ void print_summary(const pm2::ImportResult& result, const std::string& output, c
 // True when there are none; else prints them with what they mean for `corral up`.
 bool print_load_errors(const config::ConfigErrors& errors);
 
-}  // namespace corral::cli
+}  // namespace corral::supervisor::cli

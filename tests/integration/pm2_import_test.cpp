@@ -59,7 +59,7 @@ TEST_CASE("corral import: pm2's simple template") {
     CHECK(imported.service("app1").command == Strings{"node", "./app.js"});
     CHECK(imported.service("app1").cwd == dir.path());
     CHECK(contains(read_file(dir / "corral.toml"), "# Imported from the pm2 ecosystem file simple.config.js"));
-    CHECK(contains(imported.run.err, "wrote " + (dir / "corral.toml").string() + ": 1 service(s) (app1)"));
+    CHECK(contains(imported.run.err, "corral.toml: 1 service(s) (app1) from simple.config.js"));
     CHECK(contains(imported.run.err, "0 key(s) not mapped"));
 }
 

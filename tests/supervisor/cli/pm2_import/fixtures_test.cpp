@@ -66,7 +66,7 @@ TEST_CASE("ecosystem files with errors are named with their place") {
     CHECK(bad_json.error.find("bad.json: invalid JSON") != std::string::npos);
     const auto bad_yaml = pm2::read_ecosystem(dir.write("bad.yml", "apps:\n  - script: a.js\n   name: [x\n"));
     CHECK(!bad_yaml.document);
-    CHECK(bad_yaml.error.find("bad.yml:") == 0);
+    CHECK(bad_yaml.error.find((dir / "bad.yml").string() + ":") == 0);
     const auto missing = pm2::read_ecosystem(dir / "none.json");
     CHECK(missing.error == (dir / "none.json").string() + ": no such file");
     const auto other = pm2::read_ecosystem(dir.write("eco.txt", "{}"));

@@ -14,7 +14,7 @@ namespace {
 
 json app(json fields) {
     fields["name"] = "web";
-    if (!fields.contains("script")) fields["script"] = "server.js";
+    if (!fields.contains("script") && !fields.contains("exec")) fields["script"] = "server.js";
     return json{{"apps", json::array({fields})}};
 }
 
