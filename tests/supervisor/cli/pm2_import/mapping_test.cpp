@@ -110,7 +110,7 @@ TEST_CASE("stop: SIGINT as pm2 sends it, kill_timeout as stop.timeout") {
     CHECK(imported.text.find("# pm2 stops apps with SIGINT") != std::string::npos);
 }
 
-TEST_CASE("instances: max, 0 and -1 count the CPUs at import time; cluster mode with a port holds it") {
+TEST_CASE("instances: max, 0 and -1 count the CPUs at import time, cluster mode with a port holds it") {
     TempDir dir;
     corral::pm2::ImportOptions options;
     options.cpu_count = 6;
@@ -178,7 +178,7 @@ TEST_CASE("env: values keep their meaning, bad names are reported, env_<name> is
     CHECK(merged.service("web")->env.at("PORT") == "3000");
 }
 
-TEST_CASE("names: sanitized, deduplicated and reported; the default name is the script's") {
+TEST_CASE("names: sanitized, deduplicated and reported, the default name is the script file name") {
     TempDir dir;
     const json document = {{"apps", json::array({json{{"name", "my api"}, {"script", "a.js"}},
                                                   json{{"name", "my api"}, {"script", "b.js"}},
@@ -194,7 +194,7 @@ TEST_CASE("names: sanitized, deduplicated and reported; the default name is the 
     CHECK(imported.text.find("[services.\"api.v2\"]") != std::string::npos);
 }
 
-TEST_CASE("keys corral has no place for are reported with what to do; default values are accepted quietly") {
+TEST_CASE("keys corral has no place for are reported with what to do, default values are accepted quietly") {
     TempDir dir;
     const Imported imported = import_document(
         app({{"watch", true}, {"cron_restart", "0 * * * *"}, {"vizion", false}, {"treekill", true},
