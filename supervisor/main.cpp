@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "base/exit_codes.hpp"
 #include "supervisor/cli/client_cli.hpp"
+#include "supervisor/cli/ls_command.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
 #include "supervisor/cli/up_command.hpp"
 #include "supervisor/instance/exec_shim.hpp"
@@ -57,7 +59,7 @@ struct RunCli {
 struct PostmortemCli {
     CLI::App* app = nullptr;
     cli::PostmortemOptions options;
-    std::string target, show, state_dir, config;
+    std::string target, show, state_dir, config, dir;
 
     explicit PostmortemCli(CLI::App& parent) {
         app = parent.add_subcommand(
@@ -70,6 +72,7 @@ struct PostmortemCli {
         app->add_option("-c,--config", config,
                         "Read the state directory from this service file (default ./corral.toml)")
             ->excludes(state_dir_option);
+        app->add_option("-C", dir, "Run as if corral was started in this directory");
     }
 
     // What was given of an option or argument: nullopt when it was not.
@@ -78,6 +81,10 @@ struct PostmortemCli {
     }
 
     int run() {
+        if (app->count("-C") > 0 && ::chdir(dir.c_str()) != 0) {
+            std::fprintf(stderr, "corral: -C %s: %s\n", dir.c_str(), std::strerror(errno));
+            return kExitUsage;
+        }
         const auto state_dir_flag = given("--state-dir", state_dir);
         const auto config_file = given("--config", config);
         const auto resolved = cli::resolve_state_dir(
@@ -126,6 +133,7 @@ int main(int argc, char** argv) {
     RunCli run(app);
     PostmortemCli postmortem(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
+    cli::LsCli ls(app);
 
     try {
         app.parse(cli_argc, argv);
@@ -139,6 +147,7 @@ int main(int argc, char** argv) {
     if (postmortem.app->parsed()) {
         return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;
     }
+    if (ls.parsed()) return nothing_after_dashes(command, "corral ls") ? ls.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {
