@@ -1,5 +1,6 @@
 #include "supervisor/registry/registry.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +61,9 @@ bool is_stale(const Entry& entry, std::optional<std::uint64_t> current_start) {
 
 std::vector<Entry> read_entries(const fs::path& dir) {
     std::vector<Entry> entries;
+    // Entries point the CLI at sockets: only a directory of this user is believed.
+    struct stat info {};
+    if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid()) return entries;
     std::error_code ec;
     for (const auto& item : fs::directory_iterator(dir, ec)) {
         if (item.path().extension() != ".json") continue;

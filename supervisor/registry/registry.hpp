@@ -31,7 +31,8 @@ void remove_entry(const std::filesystem::path& dir, const Entry& entry);
 bool is_stale(const Entry& entry, std::optional<std::uint64_t> current_start);
 
 // Every live entry in `dir`, oldest daemon first; stale entries are removed on the way. A file that is not
-// an entry is left alone and skipped. A missing directory has none.
+// an entry is left alone and skipped. A missing directory has none, and so has one that is not this
+// user's (open_runtime_dir() would refuse it).
 std::vector<Entry> read_entries(const std::filesystem::path& dir);
 
 // The entry of the daemon whose service file is `file` (absolute and lexically normal), if one is live.
