@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "base/file_text.hpp"
 
@@ -93,6 +94,7 @@ Result<Registration> Registration::create(fs::path dir, Entry entry) {
     Registration registration;
     registration.dir_ = std::move(dir);
     registration.entry_ = std::move(entry);
+    registration.registered_ = true;
     return registration;
 }
 
@@ -101,14 +103,14 @@ Registration& Registration::operator=(Registration&& other) noexcept {
         remove();
         dir_ = std::move(other.dir_);
         entry_ = std::move(other.entry_);
-        other.entry_.reset();
+        registered_ = std::exchange(other.registered_, false);
     }
     return *this;
 }
 
 void Registration::remove() {
-    if (entry_) remove_entry(dir_, *entry_);
-    entry_.reset();
+    if (registered_) remove_entry(dir_, entry_);
+    registered_ = false;
 }
 
 }  // namespace corral::registry

@@ -54,7 +54,8 @@ public:
 
 private:
     std::filesystem::path dir_;
-    std::optional<Entry> entry_;
+    Entry entry_;
+    bool registered_ = false;
 };
 
 }  // namespace corral::registry
