@@ -18,6 +18,7 @@ declare -A allowed=(
   [supervisor/cgroup]="base"
   [supervisor/kmsg]="base"
   [supervisor/agent]="base"
+  [supervisor/registry]="base"
   [ipc]="base policies"
   [supervisor/config]="base policies supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/protocol]="base policies supervisor/config"
@@ -28,11 +29,11 @@ declare -A allowed=(
                          supervisor/config supervisor/postmortem supervisor/listen"
   [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                        supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
-                       supervisor/listen"
+                       supervisor/listen supervisor/registry"
   [supervisor/cli/pm2_import]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                     supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
-                    supervisor/listen supervisor/daemon supervisor/cli/pm2_import"
+                    supervisor/listen supervisor/registry supervisor/daemon supervisor/cli/pm2_import"
   [supervisor]="supervisor/cli supervisor/instance/exec_shim.hpp base"   # main.cpp
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"
   [bench]="base/unique_fd.hpp"

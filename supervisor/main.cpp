@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "base/exit_codes.hpp"
 #include "supervisor/cli/client_cli.hpp"
 #include "supervisor/cli/import_command.hpp"
+#include "supervisor/cli/ls_command.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
 #include "supervisor/cli/up_command.hpp"
 #include "supervisor/instance/exec_shim.hpp"
@@ -58,7 +60,7 @@ struct RunCli {
 struct PostmortemCli {
     CLI::App* app = nullptr;
     cli::PostmortemOptions options;
-    std::string target, show, state_dir, config;
+    std::string target, show, state_dir, config, dir;
 
     explicit PostmortemCli(CLI::App& parent) {
         app = parent.add_subcommand(
@@ -71,6 +73,7 @@ struct PostmortemCli {
         app->add_option("-c,--config", config,
                         "Read the state directory from this service file (default ./corral.toml)")
             ->excludes(state_dir_option);
+        app->add_option("-C", dir, "Run as if corral was started in this directory");
     }
 
     // What was given of an option or argument: nullopt when it was not.
@@ -79,6 +82,10 @@ struct PostmortemCli {
     }
 
     int run() {
+        if (app->count("-C") > 0 && ::chdir(dir.c_str()) != 0) {
+            std::fprintf(stderr, "corral: -C %s: %s\n", dir.c_str(), std::strerror(errno));
+            return kExitUsage;
+        }
         const auto state_dir_flag = given("--state-dir", state_dir);
         const auto config_file = given("--config", config);
         const auto resolved = cli::resolve_state_dir(
@@ -128,6 +135,7 @@ int main(int argc, char** argv) {
     PostmortemCli postmortem(app);
     cli::ImportCli import_cli(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
+    cli::LsCli ls(app);
 
     try {
         app.parse(cli_argc, argv);
@@ -142,6 +150,7 @@ int main(int argc, char** argv) {
         return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;
     }
     if (import_cli.app->parsed()) return nothing_after_dashes(command, "corral import") ? import_cli.run() : kExitUsage;
+    if (ls.parsed()) return nothing_after_dashes(command, "corral ls") ? ls.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {

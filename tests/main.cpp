@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
 
 namespace {
 
@@ -34,10 +37,30 @@ REGISTER_LISTENER("counting", 1, CountingListener);
 // exit code when argv is a child's command line, -1 otherwise. Weak: other binaries leave it null.
 __attribute__((weak)) int corral_test_child_main(int argc, char** argv);
 
+// Daemons that tests start register in a runtime directory of this test process (supervisor/registry/),
+// never in the user's: a test's `corral ls` sees neither the developer's daemons nor other tests'.
+class TestRuntimeDir {
+public:
+    TestRuntimeDir() {
+        std::string path = (std::filesystem::temp_directory_path() / "corral-test-runtime-XXXXXX").string();
+        if (::mkdtemp(path.data()) == nullptr) return;
+        path_ = path;
+        ::setenv("CORRAL_RUNTIME_DIR", path_.c_str(), 1);
+    }
+    ~TestRuntimeDir() {
+        std::error_code ec;
+        if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+    }
+
+private:
+    std::string path_;
+};
+
 int main(int argc, char** argv) {
     if (corral_test_child_main != nullptr) {
         if (const int code = corral_test_child_main(argc, argv); code >= 0) return code;
     }
+    const TestRuntimeDir runtime_dir;
     doctest::Context context(argc, argv);
     const int result = context.run();
     if (context.shouldExit()) return result;

@@ -2,6 +2,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "supervisor/cli/every_daemon.hpp"
 #include "supervisor/cli/postmortem_text.hpp"
 #include "supervisor/cli/socket_path.hpp"
 
@@ -31,21 +36,33 @@ CLI::App* ClientCli::add(CLI::App& app, Common& common, const char* name, const 
         ->add_option("-c,--config", common.config,
                      "Find the daemon by this service file's state directory (default ./corral.toml, else ./.corral)")
         ->excludes(socket);
+    common.app->add_option("-C", common.dir, "Run as if corral was started in this directory");
     return common.app;
+}
+
+void ClientCli::add_all(Common& common) {
+    common.app->add_flag("--all", common.all, "Run it against every running daemon of this user (see corral ls)")
+        ->excludes("--socket")
+        ->excludes("--config")
+        ->excludes("-C");
 }
 
 ClientCli::ClientCli(CLI::App& app) {
     add(app, status_, "status", "Show every instance: state, pid, uptime, restarts, memory, last exit");
+    add_all(status_);
     CLI::App* start = add(app, start_, "start", "Start a service, an instance, or all, and wait until each is running");
     start->add_option("target", start_target_, kTargetHelp)->required();
+    add_all(start_);
     add_wait_options(start, start_wait_);
     CLI::App* stop =
         add(app, stop_, "stop", "Stop a service, an instance, or all, and wait until their processes are gone");
     stop->add_option("target", stop_target_, kTargetHelp)->required();
+    add_all(stop_);
     add_wait_options(stop, stop_wait_);
     CLI::App* restart = add(app, restart_, "restart",
                             "Restart a service, an instance, or all, and wait until each is running again");
     restart->add_option("target", restart_target_, kTargetHelp)->required();
+    add_all(restart_);
     add_wait_options(restart, restart_wait_);
     CLI::App* signal = add(app, signal_, "signal",
                            "Send a signal to the processes of a service or an instance; each must be running");
@@ -71,12 +88,15 @@ ClientCli::ClientCli(CLI::App& app) {
     logs->add_option("-n,--lines", logs_options_.lines, "How many lines of each log to print first")
         ->check(CLI::Range(0, 10000))
         ->capture_default_str();
-    logs->add_flag("-f,--follow", logs_options_.follow, "Keep printing new lines until Ctrl-C");
+    CLI::Option* follow = logs->add_flag("-f,--follow", logs_options_.follow, "Keep printing new lines until Ctrl-C");
+    add_all(logs_);
+    logs->get_option("--all")->excludes(follow);
     CLI::Option* out = logs->add_flag("--out", logs_out_, "Only stdout");
     logs->add_flag("--err", logs_err_, "Only stderr")->excludes(out);
 
     add(app, events_, "events", "Print every state change of every instance as it happens, until Ctrl-C");
     add(app, shutdown_, "shutdown", "Stop every service and the daemon, and wait until it is gone");
+    add_all(shutdown_);
 }
 
 bool ClientCli::parsed() const {
@@ -91,16 +111,21 @@ int ClientCli::run(const Common& common, const std::function<int(const ClientOpt
     const auto given = [&](const char* name, const std::string& value) {
         return common.app->count(name) > 0 ? std::optional<std::filesystem::path>(value) : std::nullopt;
     };
+    if (common.app->count("-C") > 0 && ::chdir(common.dir.c_str()) != 0) {
+        std::fprintf(stderr, "corral: -C %s: %s\n", common.dir.c_str(), std::strerror(errno));
+        return kExitUsage;
+    }
+    ClientOptions options;
+    options.json = common.json;
+    options.color = color_wanted(STDOUT_FILENO);
+    options.terminal = isatty(STDOUT_FILENO) == 1;
+    if (common.all) return on_every_daemon(options, command);
     const Lookup socket = find_socket(given("--socket", common.socket), given("--config", common.config));
     if (!socket.ok()) {
         print_lookup_errors(socket, "give the socket with --socket instead");
         return kExitUsage;
     }
-    ClientOptions options;
     options.socket = socket.path;
-    options.json = common.json;
-    options.color = color_wanted(STDOUT_FILENO);
-    options.terminal = isatty(STDOUT_FILENO) == 1;
     return command(options);
 }
 

@@ -23,14 +23,18 @@ public:
     int run() const;
 
 private:
-    // --json, --socket, -c of one subcommand.
+    // --json, --socket, -c, -C (and --all where it is added) of one subcommand.
     struct Common {
         CLI::App* app = nullptr;
         bool json = false;
         std::string socket;
         std::string config;
+        std::string dir;   // -C: run as if started there
+        bool all = false;  // --all: against every registered daemon (every_daemon.hpp)
     };
     CLI::App* add(CLI::App& app, Common& common, const char* name, const char* description);
+    // Adds --all, which excludes the options that choose one daemon.
+    static void add_all(Common& common);
     int run(const Common& common, const std::function<int(const ClientOptions&)>& command) const;
 
     Common status_, start_, stop_, restart_, signal_, reload_, logs_, events_, shutdown_;

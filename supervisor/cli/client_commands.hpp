@@ -9,7 +9,8 @@
 //   corral events [--json]
 //   corral shutdown
 // Each takes --json (the daemon's result as it came; errors as {"error":{"code","message",...}} on stdout),
-// --socket PATH and -c FILE (socket_path.hpp).
+// --socket PATH and -c FILE (socket_path.hpp), and -C DIR (as if run there); status, start, stop, restart,
+// logs (without -f) and shutdown take --all (every registered daemon: every_daemon.hpp).
 //
 // start, stop, restart, reload and signal wait for their result (wait_commands.hpp) unless --no-wait.
 //

@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "supervisor/config/load_config.hpp"
+#include "supervisor/config/state_dir_only.hpp"
+#include "supervisor/registry/registry.hpp"
+#include "supervisor/registry/runtime_dir.hpp"
 
 namespace corral::supervisor::cli {
 namespace fs = std::filesystem;
@@ -26,12 +28,21 @@ Lookup find_state_dir(const std::optional<fs::path>& config_file) {
         lookup.path = absolute_path(".corral");
         return lookup;
     }
-    config::LoadResult result = config::load_config_file(*lookup.file);
-    if (!result.config) {
-        lookup.errors = std::move(result.errors);
+    if (!fs::is_regular_file(*lookup.file, ec)) {
+        const std::string why = fs::exists(*lookup.file, ec) ? "not a regular file" : "No such file or directory";
+        lookup.errors.push_back(
+            config::ConfigError{lookup.file->string(), 0, 0, "cannot read the service file: " + why});
         return lookup;
     }
-    lookup.path = result.config->supervisor.state_dir;
+    // The daemon that runs this file says where it is, whatever the file says now; then the file's own
+    // state_dir, read alone, so that errors elsewhere in it do not hide the daemon.
+    const fs::path canonical = fs::weakly_canonical(absolute_path(*lookup.file), ec);
+    if (auto entry = registry::find_by_service_file(registry::runtime_dir_path(), canonical)) {
+        lookup.path = entry->state_dir;
+        return lookup;
+    }
+    const auto state_dir = config::read_state_dir_only(*lookup.file);
+    lookup.path = state_dir ? *state_dir : absolute_path(lookup.file->parent_path() / ".corral");
     return lookup;
 }
 

@@ -22,8 +22,11 @@ struct Lookup {
     bool ok() const { return errors.empty(); }
 };
 
-// The state directory: `config_file`'s [supervisor] state_dir, else ./corral.toml's when that file exists,
-// else ./.corral. Relative paths are relative to the working directory.
+// The state directory of the daemon of `config_file` (-c), else of ./corral.toml when that file exists:
+// the one in the registry entry of the daemon started with that file (registry/), else the file's
+// [supervisor] state_dir read alone (config/state_dir_only.hpp), else .corral beside the file (it is not
+// TOML). Without a file, ./.corral. The file is never validated: one with errors still finds its daemon.
+// The only error left is a file that cannot be read.
 Lookup find_state_dir(const std::optional<std::filesystem::path>& config_file);
 
 // The control socket: `socket_flag` (--socket), else `config_file`'s state directory (-c), else

@@ -112,6 +112,11 @@ void ControlService::reload(Client& client, std::int64_t id, const WaitRequest& 
     }
     if (wait.wait) waiters_.record();
     const DaemonControl::ReloadOutcome outcome = daemon_.reload(wait.roll);
+    if (!outcome.errors.empty() && daemon_.config_file().empty()) {  // `corral run`: no file to read
+        waiters_.discard();
+        client.fail(id, ErrorCode::failed, outcome.errors.front());
+        return;
+    }
     if (!outcome.errors.empty()) {
         waiters_.discard();
         client.fail(id, ErrorCode::invalid_config,

@@ -147,7 +147,8 @@ Daemon::ReloadOutcome Daemon::reload(const std::optional<protocol::Target>& roll
         return outcome;
     }
     if (config_.file.empty()) {
-        outcome.errors.push_back("nothing to reload: the daemon was started without a service file (corral run)");
+        outcome.errors.push_back("nothing to reload: this daemon was started by `corral run`, without a service file "
+                                 "(`corral reload SERVICE` rolls a service as it is)");
         spdlog::warn("reload: {}", outcome.errors.back());
         return outcome;
     }

@@ -25,6 +25,8 @@
 #include "supervisor/daemon/daemon.hpp"
 #include "supervisor/daemon/daemon_log.hpp"
 #include "supervisor/daemon/state_dir.hpp"
+#include "supervisor/registry/registry.hpp"
+#include "supervisor/registry/runtime_dir.hpp"
 
 namespace corral::supervisor {
 namespace {
@@ -86,6 +88,33 @@ void prepare_priority() {
     if (yield_on_wakeup()) spdlog::debug("scheduling policy SCHED_BATCH (services get SCHED_OTHER)");
 }
 
+// The path of the corral binary (services start through its exec shim), or "" with `error` saying why.
+std::string own_executable(std::string& error) {
+    char exe[PATH_MAX];
+    size_t exe_size = sizeof exe;
+    if (const int rc = uv_exepath(exe, &exe_size); rc < 0) {
+        error = std::string("cannot find its own executable: ") + uv_strerror(rc);
+        return {};
+    }
+    return std::string(exe, exe_size);
+}
+
+// Puts the daemon in the runtime directory for `corral ls` and --all; a daemon that cannot is still a
+// daemon (found through its state directory), so this only warns.
+registry::Registration register_daemon(const registry::Entry& entry) {
+    const auto dir = registry::open_runtime_dir(registry::runtime_dir_path());
+    if (!dir) {
+        spdlog::warn("not registered for corral ls: {}", dir.error().message());
+        return {};
+    }
+    auto registration = registry::Registration::create(*dir, entry);
+    if (!registration) {
+        spdlog::warn("not registered for corral ls: {}", registration.error().message());
+        return {};
+    }
+    return std::move(*registration);
+}
+
 int run_daemon(config::Config config, StartupReport& report) {
     std::string error;
     std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
@@ -98,11 +127,8 @@ int run_daemon(config::Config config, StartupReport& report) {
     prepare_descriptors();
     prepare_priority();
 
-    char exe[PATH_MAX];
-    size_t exe_size = sizeof exe;
-    if (const int rc = uv_exepath(exe, &exe_size); rc < 0) {
-        return report.fail(std::string("cannot find its own executable: ") + uv_strerror(rc));
-    }
+    const std::string exe = own_executable(error);
+    if (exe.empty()) return report.fail(error);
 
     CgroupSetup cgroups = setup_cgroups(config);
     if (!cgroups.error.empty()) {
@@ -129,13 +155,20 @@ int run_daemon(config::Config config, StartupReport& report) {
     if (const int rc = uv_loop_init(&loop); rc < 0) {
         return report.fail(std::string("cannot create the event loop: ") + uv_strerror(rc));
     }
+    const registry::Entry entry = registry::entry_of_this_daemon(
+        config.supervisor.state_dir / "corral.sock", config.file, config.supervisor.state_dir);
+    registry::Registration registration;  // from the moment the socket listens until the daemon is done
     int code;
     {
-        Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups,
+        Daemon daemon(&loop, std::move(config), exe, std::move(cgroups.driver), why_no_cgroups,
                       std::move(listen));
         stop_signals.release();
-        code = daemon.run([&] { report.ready(); });
+        code = daemon.run([&] {
+            registration = register_daemon(entry);
+            report.ready();
+        });
     }
+    registration.remove();
     uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above
     if (uv_loop_close(&loop) != 0) spdlog::error("internal error: handles still open at exit");
     if (code != kExitOk) report.fail("the daemon could not start; see " + state->daemon_log().string());

@@ -284,10 +284,10 @@ TEST_CASE("client commands exit 1 on an error reply and 2 on usage errors") {
     CHECK(run_corral(dir.path(), {"signal", "api", "SIGNOPE"}).exit_code == 2);
     CHECK(run_corral(dir.path(), {"logs", "api", "-n", "10001"}).exit_code == 2);
     CHECK(run_corral(dir.path(), {"logs", "api", "--out", "--err"}).exit_code == 2);
-    dir.write("bad.toml", "[supervisor]\nstate_dirr = 1\n");
-    const auto bad = run_corral(dir.path(), {"status", "-c", "bad.toml"});
-    CHECK(bad.exit_code == 2);
-    CHECK(contains(bad.err, "bad.toml:2:1: unknown key \"state_dirr\""));
+    const auto missing = run_corral(dir.path(), {"status", "-c", "missing.toml"});
+    CHECK(missing.exit_code == 2);
+    CHECK(contains(missing.err, "missing.toml: cannot read the service file: No such file or directory"));
+    CHECK(run_corral(dir.path(), {"status", "--all", "-C", "."}).exit_code == 2);
     CHECK(daemon.requests().size() == 3);  // none of the usage errors reached the daemon
 }
 

@@ -1,5 +1,5 @@
-// Finding the daemon's socket and state directory: --socket, -c FILE, $CORRAL_SOCKET, ./corral.toml,
-// ./.corral; in a temporary working directory.
+// Finding the daemon's socket and state directory: --socket, -c FILE, $CORRAL_SOCKET, the registry,
+// ./corral.toml, ./.corral; in a temporary working directory.
 #include "supervisor/cli/socket_path.hpp"
 
 #include <doctest/doctest.h>
@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "supervisor/registry/registry.hpp"
+#include "supervisor/registry/runtime_dir.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace corral::supervisor::cli;
@@ -113,21 +115,41 @@ TEST_CASE("socket path: --socket wins over everything") {
     CHECK(display_path(socket.path) == "./d.sock");
 }
 
-TEST_CASE("socket path: an invalid or missing service file gives its errors") {
+TEST_CASE("socket path: a service file with errors still gives its state directory, a missing one an error") {
     TempDir dir;
-    dir.write("corral.toml", "[supervisor]\nstate_dirr = \"run\"\n" + kService);
     WorkingDirectory cwd(dir.path());
     Env env(kSocketEnv, std::nullopt);
-    const Lookup broken = find_socket(std::nullopt, std::nullopt);
-    CHECK_FALSE(broken.ok());
-    CHECK(broken.path.empty());
-    REQUIRE(broken.errors.size() == 1);
-    CHECK(broken.errors[0].to_string().rfind("corral.toml:2:1: unknown key \"state_dirr\"", 0) == 0);
-    CHECK_FALSE(find_state_dir(std::nullopt).ok());
+    Env runtime("CORRAL_RUNTIME_DIR", (dir / "runtime").string());
+    dir.write("corral.toml", "[supervisor]\nstate_dir = \"run\"\nstate_dirr = 1\n[services.api]\ncommand = 3\n");
+    const Lookup semantic = find_socket(std::nullopt, std::nullopt);
+    REQUIRE(semantic.ok());
+    CHECK(semantic.path == fs::current_path() / "run/corral.sock");
+    dir.write("corral.toml", "[supervisor\nstate_dir = \"run\"\n");
+    CHECK(find_state_dir(std::nullopt).path == fs::current_path() / ".corral");  // not TOML: beside the file
 
     const Lookup missing = find_socket(std::nullopt, fs::path("nowhere.toml"));
     CHECK_FALSE(missing.ok());
     CHECK(missing.file == fs::path("nowhere.toml"));
+    REQUIRE(missing.errors.size() == 1);
+    CHECK(missing.errors[0].to_string() == "nowhere.toml: cannot read the service file: No such file or directory");
+}
+
+TEST_CASE("socket path: the registry entry of the file's daemon comes before what the file says") {
+    TempDir dir;
+    WorkingDirectory cwd(dir.path());
+    Env env(kSocketEnv, std::nullopt);
+    Env runtime("CORRAL_RUNTIME_DIR", (dir / "runtime").string());
+    dir.write("corral.toml", "[supervisor]\nstate_dir = \"now\"\n" + kService);
+    REQUIRE(corral::registry::open_runtime_dir(dir / "runtime").ok());
+    // An entry of this process: live for as long as the test runs.
+    const auto entry = corral::registry::entry_of_this_daemon(dir / "before/corral.sock", dir / "corral.toml",
+                                                              dir / "before");
+    REQUIRE(corral::registry::write_entry(dir / "runtime", entry).ok());
+    CHECK(find_socket(std::nullopt, std::nullopt).path == dir / "before/corral.sock");
+    dir.make_dir("sub");
+    CHECK(find_socket(std::nullopt, dir / "sub/../corral.toml").path == dir / "before/corral.sock");
+    dir.write("other.toml", "[supervisor]\nstate_dir = \"other\"\n");
+    CHECK(find_socket(std::nullopt, fs::path("other.toml")).path == fs::current_path() / "other/corral.sock");
 }
 
 TEST_CASE("socket path: paths outside the working directory are shown whole") {
