@@ -9,6 +9,7 @@ packages=(
   libcgroup-dev nlohmann-json3-dev libcli11-dev     # cgroups, JSON, command line
   libsimdjson-dev                                   # validating IPC messages
   zlib1g-dev                                        # CRC-32 of the spill journal's records
+  libsystemd-dev                                    # sd_notify: readiness and watchdog under systemd
   doctest-dev                                       # tests
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks

@@ -14,6 +14,7 @@
 #include "base/exit_codes.hpp"
 #include "supervisor/cli/client_cli.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
+#include "supervisor/cli/startup_cli.hpp"
 #include "supervisor/cli/up_command.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
     UpCli up(app);
     RunCli run(app);
     PostmortemCli postmortem(app);
+    cli::StartupCli startup(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
 
     try {
@@ -139,6 +141,7 @@ int main(int argc, char** argv) {
     if (postmortem.app->parsed()) {
         return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;
     }
+    if (startup.parsed()) return nothing_after_dashes(command, "corral startup") ? startup.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {
