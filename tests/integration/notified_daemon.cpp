@@ -61,6 +61,34 @@ std::optional<std::string> value_of(const std::string& message, const std::strin
     return std::nullopt;
 }
 
+int run_beside(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+               std::chrono::milliseconds timeout) {
+    std::vector<std::string> argv = {corral_binary().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> c_argv;
+    for (auto& arg : argv) c_argv.push_back(arg.data());
+    c_argv.push_back(nullptr);
+    const std::string out = (cwd / (args.at(0) + ".stdout")).string();
+    const std::string err = (cwd / (args.at(0) + ".stderr")).string();
+    const pid_t pid = ::fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+        ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 1);
+        ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 2);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        ::execv(c_argv[0], c_argv.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    if (!wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, timeout)) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 NotifiedDaemon::NotifiedDaemon(const std::filesystem::path& cwd, const std::vector<std::string>& args,
                                const std::filesystem::path& socket, unsigned long watchdog_usec)
     : cwd_(cwd) {

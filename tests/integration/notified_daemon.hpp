@@ -59,4 +59,10 @@ private:
     bool reaped_ = false;
 };
 
+// Runs `corral args...` in `cwd` to its end (stdout and stderr to cwd/NAME.stdout, .stderr, NAME being
+// args[0]) and returns its exit code, -1 on timeout (then it is killed). Unlike run_corral() it leaves
+// every other process alone: the NotifiedDaemon is not among the daemons that run_corral() spares.
+int run_beside(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+               std::chrono::milliseconds timeout);
+
 }  // namespace corral::test

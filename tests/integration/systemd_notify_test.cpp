@@ -89,8 +89,7 @@ TEST_CASE("the daemon tells its notify socket READY, STATUS, RELOADING around a 
     // A reload that rolls web: RELOADING=1 with the monotonic clock, then READY=1 once it is done.
     dir.write("corral.toml", services(dir, "2"));
     const std::size_t before_reload = notify.received().size();
-    const CommandResult reload = run_corral(dir.path(), {"reload"}, 30s);
-    CHECK_MESSAGE(reload.exit_code == 0, reload.err);
+    CHECK_MESSAGE(run_beside(dir.path(), {"reload"}, 30s) == 0, read_file(dir / "reload.stderr"));
     const auto reloaded = notify.next(line("READY=1"), 20s);
     REQUIRE(reloaded);
     const std::vector<std::string> during(notify.received().begin() + static_cast<long>(before_reload),
