@@ -10,6 +10,7 @@ packages=(
   libsimdjson-dev                                   # validating IPC messages
   zlib1g-dev                                        # CRC-32 of the spill journal's records
   libyaml-cpp-dev                                   # corral import: pm2's YAML ecosystem files
+  libsystemd-dev                                    # sd_notify: readiness and watchdog under systemd
   doctest-dev                                       # tests
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks

@@ -17,6 +17,7 @@
 #include "supervisor/cli/import_command.hpp"
 #include "supervisor/cli/ls_command.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
+#include "supervisor/cli/startup_cli.hpp"
 #include "supervisor/cli/up_command.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
     RunCli run(app);
     PostmortemCli postmortem(app);
     cli::ImportCli import_cli(app);
+    cli::StartupCli startup(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
     cli::LsCli ls(app);
 
@@ -151,6 +153,7 @@ int main(int argc, char** argv) {
     }
     if (import_cli.app->parsed()) return nothing_after_dashes(command, "corral import") ? import_cli.run() : kExitUsage;
     if (ls.parsed()) return nothing_after_dashes(command, "corral ls") ? ls.run() : kExitUsage;
+    if (startup.parsed()) return nothing_after_dashes(command, "corral startup") ? startup.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {

@@ -55,6 +55,7 @@ Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, s
       broker_(loop, broker_config(config_)),
       control_(loop, *this),
       status_file_(config_.supervisor.state_dir / "status.json"),
+      notifier_(loop, [this] { return notify_status(); }),
       started_at_(policies::Clock::now()) {
     context_.loop = loop;
     context_.cgroups = cgroups_.get();
@@ -115,6 +116,8 @@ int Daemon::run(const std::function<void()>& ready) {
     ReloadOutcome first;
     apply(config_, first);
     advance(PhaseEvent::started);
+    notifier_.expect_ready();
+    notify_if_settled();
     if (ready) ready();
     if (cgroups_) {
         const auto every = static_cast<uint64_t>(config_.supervisor.sample_interval.count());
@@ -136,7 +139,7 @@ void Daemon::handle_signal(int signum) {
 }
 
 
-Daemon::ReloadOutcome Daemon::reload(const std::optional<protocol::Target>& roll) {
+Daemon::ReloadOutcome Daemon::read_and_apply(const std::optional<protocol::Target>& roll) {
     ReloadOutcome outcome;
     if (roll && roll->index) {
         outcome.errors.push_back("reload rolls a whole service: name it without #" + std::to_string(*roll->index));
@@ -283,6 +286,8 @@ void Daemon::on_transition(Instance& instance, State from, State to, const std::
     if (policies::is_down(to)) schedule_settle();
     schedule_rollouts();
     schedule_status();
+    notifier_.changed();
+    notify_if_settled();
     control_.publish_transition(instance, from, to, reason);
 }
 
@@ -359,6 +364,7 @@ void Daemon::close_handles() {
     drain_timer_.close();
     sample_timer_.close();
     status_timer_.close();
+    notifier_.close();
     reaper_.close();
     restarts_.close();
     loop_watch_.close();

@@ -29,6 +29,7 @@
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/daemon/control_service.hpp"
 #include "supervisor/daemon/status_file.hpp"
+#include "supervisor/daemon/systemd_notifier.hpp"
 #include "supervisor/instance/instance.hpp"
 #include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/orphan_reaper.hpp"
@@ -87,7 +88,9 @@ private:
     // DaemonControl (daemon_status.cpp for resolve and status_json).
     std::vector<Instance*> resolve(const protocol::Target& target) const override;
     nlohmann::json status_json() const override;
+    // daemon_notify.cpp: tells systemd about the reload around read_and_apply().
     ReloadOutcome reload(const std::optional<protocol::Target>& roll = std::nullopt) override;
+    ReloadOutcome read_and_apply(const std::optional<protocol::Target>& roll);
     // A rollout of `roll`'s service (reload SERVICE), unless the reload began one already.
     void roll_service(const protocol::Target& roll, ReloadOutcome& outcome);
     void shut_down() override;
@@ -126,6 +129,11 @@ private:
     void carry_out(policies::PhaseAction action);
     void schedule_settle();
     void schedule_status();
+    // daemon_notify.cpp. Settled: no instance is starting or stopping (or still has a process once down),
+    // and no rollout is under way; then READY=1 when systemd waits for it.
+    bool settled() const;
+    void notify_if_settled();
+    std::string notify_status() const;
     void sample_memory();
     void write_status();
     void settle();
@@ -151,6 +159,7 @@ private:
     ipc::Broker broker_;
     ControlService control_;
     StatusFile status_file_;
+    SystemdNotifier notifier_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet

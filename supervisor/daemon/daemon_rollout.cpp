@@ -66,6 +66,7 @@ void Daemon::on_rollout_step(uv_timer_t* timer) {
     for (auto& service : self->services_) {
         if (service.rollout) self->step_rollout(service);
     }
+    self->notify_if_settled();
 }
 
 void Daemon::step_rollout(Service& service) {

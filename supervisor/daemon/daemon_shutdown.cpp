@@ -36,7 +36,10 @@ void Daemon::advance(PhaseEvent event, std::string_view cause) {
     }
     const bool was_stopping = policies::is_stopping(phase_);
     phase_ = decision.next;
-    if (!was_stopping && policies::is_stopping(phase_)) control_.daemon_stopping();
+    if (!was_stopping && policies::is_stopping(phase_)) {
+        control_.daemon_stopping();
+        notifier_.stopping();
+    }
     carry_out(decision.action);
 }
 
@@ -114,6 +117,7 @@ void Daemon::settle() {
         if (instance->quiet()) control_.instance_removed(*instance);
     }
     std::erase_if(retiring_, [](const auto& instance) { return instance->quiet(); });
+    notify_if_settled();
     if (phase_ == DaemonPhase::stopping && all_down()) advance(PhaseEvent::all_down);
     if (phase_ != DaemonPhase::sweeping) return;
     reaper_.reap();

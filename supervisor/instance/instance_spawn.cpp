@@ -29,10 +29,12 @@ constexpr std::chrono::minutes kTimelineSpan{10};
 constexpr policies::ExitStatus kSpawnFailed{.code = 0, .signal = 0, .spawn_failed = true};
 
 // Variables a Node parent sets for its own child; inherited by accident they would make a Node service
-// open a channel to nothing.
+// open a channel to nothing. systemd's NOTIFY_SOCKET and WATCHDOG_* are the daemon's: a service that
+// inherited them would speak for the whole unit (sd_notify from a Node module, READY=1 or a watchdog ping).
 bool inherited_by_accident(std::string_view name) {
     return name == "NODE_CHANNEL_FD" || name == "NODE_CHANNEL_SERIALIZATION_MODE" || name == "NODE_UNIQUE_ID" ||
-           name.starts_with("LISTEN_") || name == "CORRAL_LISTEN";
+           name.starts_with("LISTEN_") || name == "CORRAL_LISTEN" || name == "NOTIFY_SOCKET" ||
+           name.starts_with("WATCHDOG_");
 }
 
 // CORRAL_LISTEN for the agent: the held sockets in fd order.
