@@ -86,7 +86,7 @@ void prepare_priority() {
     if (yield_on_wakeup()) spdlog::debug("scheduling policy SCHED_BATCH (services get SCHED_OTHER)");
 }
 
-int run_daemon(config::Config config, StartupReport& report) {
+int run_daemon(config::Config config, StartupReport& report, const ForegroundOptions& foreground = {}) {
     std::string error;
     std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
     if (!state) return report.fail(error);
@@ -130,17 +130,20 @@ int run_daemon(config::Config config, StartupReport& report) {
         return report.fail(std::string("cannot create the event loop: ") + uv_strerror(rc));
     }
     int code;
+    int program_code = 0;
     {
         Daemon daemon(&loop, std::move(config), std::string(exe, exe_size), std::move(cgroups.driver), why_no_cgroups,
                       std::move(listen));
+        daemon.set_foreground(foreground);
         stop_signals.release();
         code = daemon.run([&] { report.ready(); });
+        program_code = daemon.program_exit_code();
     }
     uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above
     if (uv_loop_close(&loop) != 0) spdlog::error("internal error: handles still open at exit");
     if (code != kExitOk) report.fail("the daemon could not start; see " + state->daemon_log().string());
     spdlog::shutdown();
-    return code;
+    return code != kExitOk ? code : program_code;
 }
 
 // Reads what the detached daemon reports, until EOF or the timeout.
@@ -159,9 +162,9 @@ std::string wait_for_report(int fd) {
 
 }  // namespace
 
-int run_in_foreground(config::Config config) {
+int run_in_foreground(config::Config config, const ForegroundOptions& options) {
     StartupReport report;
-    return run_daemon(std::move(config), report);
+    return run_daemon(std::move(config), report, options);
 }
 
 int run_detached(config::Config config) {
