@@ -109,7 +109,10 @@ TEST_CASE("corral flush empties the logs - through the daemon - and on the files
     write_service(dir);
     CorralProcess corral(dir.path(), {"up"});
     REQUIRE(wait_until([&] { return logged(dir, "done"); }, 15s));
-    const auto flushed = run_corral(dir.path(), {"flush"});
+    // From another directory: a finished CorralProcess cleans up the cgroups of its directory's state.
+    TempDir elsewhere;
+    const std::string file = (dir / "corral.toml").string();
+    const auto flushed = run_corral(elsewhere.path(), {"flush", "-c", file});
     CHECK(flushed.exit_code == 0);
     CHECK(flushed.out == "flushed the logs of talk#0\n");
     CHECK(read_file(dir / ".corral/logs/talk-0.out.log").empty());
@@ -117,7 +120,7 @@ TEST_CASE("corral flush empties the logs - through the daemon - and on the files
     // The daemon writes on into the emptied files.
     dir.write("late", "");
     REQUIRE(wait_until([&] { return logged(dir, "late out"); }, 15s));
-    CHECK(run_corral(dir.path(), {"logs"}).out == "late out\nlate err\n");
+    CHECK(run_corral(elsewhere.path(), {"logs", "-c", file}).out == "late out\nlate err\n");
     CHECK(corral.stop() == 0);
 
     const auto offline = run_corral(dir.path(), {"flush", "talk"});
