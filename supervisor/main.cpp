@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     UpCli up(app);
     RunCli run(app);
     PostmortemCli postmortem(app);
-    cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
+    cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown, flush
 
     try {
         app.parse(cli_argc, argv);

@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <csignal>
 #include <ctime>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -148,4 +150,23 @@ TEST_CASE("corral logs --since keeps the lines that arrived since then") {
     CHECK(bad.err.find("--since \"yesterday\"") != std::string::npos);
     CHECK(corral.stop() == 0);
     CHECK(run_corral(dir.path(), {"logs", "--since", iso(since)}).out == "late out\nlate err\n");
+}
+
+TEST_CASE("corral logs -f without a daemon follows the files - from their start after a flush") {
+    TempDir dir;
+    write_service(dir);
+    {
+        CorralProcess corral(dir.path(), {"up"});
+        REQUIRE(wait_until([&] { return logged(dir, "done"); }, 15s));
+        CHECK(corral.stop() == 0);
+    }
+    CorralProcess follower(dir.path(), {"logs", "-f", "-n", "1"});
+    const auto out = [&] { return read_file(dir / "corral.stdout"); };
+    REQUIRE(wait_until([&] { return out() == "done\n"; }, 10s));
+    std::ofstream(dir / ".corral/logs/talk-0.err.log", std::ios::app) << "appended\n";
+    REQUIRE(wait_until([&] { return out() == "done\nappended\n"; }, 10s));
+    std::ofstream(dir / ".corral/logs/talk-0.out.log", std::ios::trunc) << "after flush\n";
+    REQUIRE(wait_until([&] { return out() == "done\nappended\nafter flush\n"; }, 10s));
+    CHECK(follower.stop() == 128 + SIGTERM);
+    CHECK(follower.stderr_text().find("no daemon answered") != std::string::npos);
 }
