@@ -162,11 +162,11 @@ TEST_CASE("corral logs -f without a daemon follows the files - from their start 
     }
     CorralProcess follower(dir.path(), {"logs", "-f", "-n", "1"});
     const auto out = [&] { return read_file(dir / "corral.stdout"); };
-    REQUIRE(wait_until([&] { return out() == "done\n"; }, 10s));
+    REQUIRE(wait_until([&] { return out() == "line 3\ndone\n"; }, 10s));  // -n: the last line of each log
     std::ofstream(dir / ".corral/logs/talk-0.err.log", std::ios::app) << "appended\n";
-    REQUIRE(wait_until([&] { return out() == "done\nappended\n"; }, 10s));
+    REQUIRE(wait_until([&] { return out() == "line 3\ndone\nappended\n"; }, 10s));
     std::ofstream(dir / ".corral/logs/talk-0.out.log", std::ios::trunc) << "after flush\n";
-    REQUIRE(wait_until([&] { return out() == "done\nappended\nafter flush\n"; }, 10s));
+    REQUIRE(wait_until([&] { return out() == "line 3\ndone\nappended\nafter flush\n"; }, 10s));
     CHECK(follower.stop() == 128 + SIGTERM);
     CHECK(follower.stderr_text().find("no daemon answered") != std::string::npos);
 }
