@@ -31,11 +31,13 @@ struct UpCli {
     CLI::App* app = nullptr;
     std::string file = "corral.toml";
     bool detach = false;
+    bool quiet = false;
 
     explicit UpCli(CLI::App& parent) {
         app = parent.add_subcommand("up", "Supervise every service of a service file (in the foreground; -d detaches)");
         app->add_option("file", file, "The service file")->capture_default_str();
         app->add_flag("-d,--detach", detach, "Run in the background; return once the daemon answers");
+        app->add_flag("-q,--quiet", quiet, "In the foreground, do not print the programs' output (the logs get it)");
     }
 };
 
@@ -53,6 +55,7 @@ struct RunCli {
             ->capture_default_str();
         app->add_option("--state-dir", options.state_dir, "Logs and state go here")->capture_default_str();
         app->add_flag("-d,--detach", options.detach, "Run in the background; return once the daemon answers");
+        app->add_flag("-q,--quiet", options.quiet, "In the foreground, do not print the program's output (the logs get it)");
         app->prefix_command();  // `corral run node app.js --port 3` works without "--" too
     }
 };
@@ -136,7 +139,7 @@ int main(int argc, char** argv) {
     PostmortemCli postmortem(app);
     cli::ImportCli import_cli(app);
     cli::StartupCli startup(app);
-    cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
+    cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown, flush
     cli::LsCli ls(app);
 
     try {
@@ -146,7 +149,7 @@ int main(int argc, char** argv) {
     }
 
     if (up.app->parsed()) {
-        return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach) : kExitUsage;
+        return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach, up.quiet) : kExitUsage;
     }
     if (postmortem.app->parsed()) {
         return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;

@@ -83,7 +83,8 @@ ClientCli::ClientCli(CLI::App& app) {
     reload->add_option("service", reload_target_, "A service to roll");
     add_wait_options(reload, reload_wait_);
 
-    CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance; -f to follow");
+    CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance, stdout and stderr merged by "
+                          "time; -f to follow. Without a daemon, reads the files");
     logs->add_option("target", logs_options_.target, kTargetHelp)->capture_default_str();
     logs->add_option("-n,--lines", logs_options_.lines, "How many lines of each log to print first")
         ->check(CLI::Range(0, 10000))
@@ -93,6 +94,12 @@ ClientCli::ClientCli(CLI::App& app) {
     logs->get_option("--all")->excludes(follow);
     CLI::Option* out = logs->add_flag("--out", logs_out_, "Only stdout");
     logs->add_flag("--err", logs_err_, "Only stderr")->excludes(out);
+    logs->add_option("--since", logs_options_.since,
+                     "Only lines that arrived since then: a duration back from now (10m, 2h) or a UTC time "
+                     "(2026-12-07T10:00:00Z)");
+    add(app, flush_, "flush", "Empty the logs of a service, an instance, or all (the default), rotated files too")
+        ->add_option("target", flush_target_, kTargetHelp)
+        ->capture_default_str();
 
     add(app, events_, "events", "Print every state change of every instance as it happens, until Ctrl-C");
     add(app, shutdown_, "shutdown", "Stop every service and the daemon, and wait until it is gone");
@@ -101,7 +108,7 @@ ClientCli::ClientCli(CLI::App& app) {
 
 bool ClientCli::parsed() const {
     for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &cool_, &heat_, &reload_, &logs_,
-                                 &events_, &shutdown_}) {
+                                 &events_, &shutdown_, &flush_}) {
         if (common->app->parsed()) return true;
     }
     return false;
@@ -157,6 +164,7 @@ int ClientCli::run() const {
         return run(logs_, [&](const auto& o) { return logs_command(o, logs); });
     }
     if (events_.app->parsed()) return run(events_, events_command);
+    if (flush_.app->parsed()) return run(flush_, [&](const auto& o) { return flush_command(o, flush_target_); });
     return run(shutdown_, shutdown_command);
 }
 

@@ -46,6 +46,8 @@ private:
     LogsOptions logs_options_;
     bool logs_out_ = false;
     bool logs_err_ = false;
+    Common flush_;
+    std::string flush_target_ = "all";
 };
 
 }  // namespace corral::supervisor::cli

@@ -5,7 +5,8 @@
 //   corral signal TARGET SIGNAL [--no-wait]
 //   corral cool TARGET [--for DURATION], corral heat TARGET
 //   corral reload [--no-wait] [--timeout DURATION]
-//   corral logs [TARGET] [-n N] [-f] [--out|--err]
+//   corral logs [TARGET] [-n N] [-f] [--out|--err] [--since DURATION|TIME]
+//   corral flush [TARGET]
 //   corral events [--json]
 //   corral shutdown
 // Each takes --json (the daemon's result as it came; errors as {"error":{"code","message",...}} on stdout),
@@ -55,8 +56,12 @@ struct LogsOptions {
     int lines = 100;
     protocol::LogStream stream = protocol::LogStream::both;
     bool follow = false;
+    std::string since;  // "" for every line; a duration ("10m") or a UTC time
 };
+// Without a daemon at the socket, the files of its state directory are read (log_files.hpp).
 int logs_command(const ClientOptions& options, const LogsOptions& logs);
 int events_command(const ClientOptions& options);
+// Empties the logs of TARGET ("all"): through the daemon, or on the files when none runs.
+int flush_command(const ClientOptions& options, const std::string& target);
 
 }  // namespace corral::supervisor::cli

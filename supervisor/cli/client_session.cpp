@@ -41,9 +41,15 @@ std::optional<protocol::Target> read_target(std::string_view cmd, const std::str
     return target;
 }
 
-bool Session::connect() {
+bool Session::connect(bool quiet_if_none) {
     auto client = ControlClient::connect(options_.socket);
     if (!client) {
+        no_daemon_ = client.error().kind == ClientError::Kind::no_daemon;
+        connect_error_ = client.error();
+        if (no_daemon_ && quiet_if_none) {
+            exit_code_ = kExitNoDaemon;
+            return false;
+        }
         fail(client.error());
         return false;
     }

@@ -16,8 +16,12 @@ public:
     // `command` names the command in messages: "corral restart: ...".
     Session(const ClientOptions& options, std::string command) : options_(options), command_(std::move(command)) {}
 
-    // Connects; false after reporting why (exit_code() says 3 when no daemon runs there).
-    bool connect();
+    // Connects; false after reporting why (exit_code() says 3 when no daemon runs there). With
+    // `quiet_if_none`, no daemon there is not reported: no_daemon() says so and the caller does without.
+    bool connect(bool quiet_if_none = false);
+    bool no_daemon() const { return no_daemon_; }
+    // Reports the failure of a quiet connect() after all.
+    void report_no_daemon() { fail(connect_error_); }
     // Sends `command` on the connection; the result of an ok reply, or nullopt after reporting the error
     // reply or the client error (exit_code() is set).
     std::optional<Json> call(const protocol::Command& command);
@@ -42,6 +46,8 @@ private:
     std::optional<ControlClient> client_;
     int exit_code_ = kExitOk;
     bool json_lines_ = false;
+    bool no_daemon_ = false;
+    ClientError connect_error_;
 };
 
 // The target `text` given to `cmd`, or nullopt after printing why it is not one ("corral stop: ...").

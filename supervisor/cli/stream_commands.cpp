@@ -1,13 +1,17 @@
 // logs and events: a reply, then (with logs --follow, and always with events) a stream of lines until the
 // daemon closes the connection or the user presses Ctrl-C.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include "supervisor/cli/client_commands.hpp"
 #include "supervisor/cli/client_session.hpp"
+#include "supervisor/cli/log_files.hpp"
 #include "supervisor/cli/sparkline.hpp"
 #include "supervisor/cli/stream_views.hpp"
+#include "supervisor/config/units.hpp"
 #include "supervisor/protocol/commands.hpp"
 
 namespace corral::supervisor::cli {
@@ -69,13 +73,40 @@ int follow(Session& session, const std::string& command, Each&& each) {
     }
 }
 
+// --since: a duration back from now ("10m") or a UTC time ("2026-12-07T10:00:00Z"), as unix ms.
+std::optional<std::int64_t> since_ms(const std::string& text) {
+    if (const auto at = supervisor::parse_iso_utc(text)) return at;
+    const auto back = config::parse_duration(text);
+    if (!back) return std::nullopt;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    return (now - std::chrono::duration_cast<std::chrono::milliseconds>(*back)).count();
+}
+
 }  // namespace
 
 int logs_command(const ClientOptions& options, const LogsOptions& logs) {
     const auto target = read_target("logs", logs.target);
     if (!target) return kExitUsage;
+    std::optional<std::int64_t> since;
+    if (!logs.since.empty() && !(since = since_ms(logs.since))) {
+        std::fprintf(stderr,
+                     "corral logs: --since \"%s\" is neither a duration (such as 10m) nor a UTC time (such as "
+                     "2026-12-07T10:00:00Z)\n",
+                     logs.since.c_str());
+        return kExitUsage;
+    }
     Session session(options, "logs");
-    if (!session.connect()) return session.exit_code();
+    if (!session.connect(true)) {
+        if (!session.no_daemon()) return session.exit_code();
+        // Neither a daemon nor any log there: nothing was ever run with this state directory.
+        std::error_code ec;
+        if (!std::filesystem::is_directory(options.socket.parent_path() / "logs", ec)) {
+            session.report_no_daemon();
+            return session.exit_code();
+        }
+        return logs_from_files(options, logs, *target, {static_cast<unsigned>(logs.lines), since});
+    }
 
     LogsView view;
     view.clean = options.terminal;
@@ -97,7 +128,7 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs) {
     };
 
     const auto result =
-        session.call(protocol::Logs{*target, static_cast<unsigned>(logs.lines), logs.stream, logs.follow});
+        session.call(protocol::Logs{*target, static_cast<unsigned>(logs.lines), logs.stream, logs.follow, since});
     if (!result) return session.exit_code();
     if (options.json && !logs.follow) {
         print_json(*result);

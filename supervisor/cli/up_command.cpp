@@ -1,6 +1,7 @@
 #include "supervisor/cli/up_command.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "supervisor/cli/postmortem_text.hpp"
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/config/service_name.hpp"
 #include "supervisor/daemon/daemon_start.hpp"
@@ -16,7 +18,15 @@
 namespace corral::supervisor {
 namespace fs = std::filesystem;
 
-int up_command(const fs::path& file, bool detach) {
+namespace {
+
+ForegroundOptions foreground(bool quiet, bool exit_when_done) {
+    return {.print_output = !quiet, .color = cli::color_wanted(STDOUT_FILENO), .exit_when_done = exit_when_done};
+}
+
+}  // namespace
+
+int up_command(const fs::path& file, bool detach, bool quiet) {
     config::LoadResult result = config::load_config_file(file);
     if (!result.config) {
         for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
@@ -24,7 +34,8 @@ int up_command(const fs::path& file, bool detach) {
                      file.c_str());
         return kExitUsage;
     }
-    return detach ? run_detached(std::move(*result.config)) : run_in_foreground(std::move(*result.config));
+    return detach ? run_detached(std::move(*result.config))
+                  : run_in_foreground(std::move(*result.config), foreground(quiet, false));
 }
 
 std::string name_from_command(const std::vector<std::string>& command) {
@@ -72,7 +83,8 @@ int run_command(const RunOptions& options) {
     spec.instances = options.instances;
     spec.restart = *restart;
     config.services.push_back(std::move(spec));
-    return options.detach ? run_detached(std::move(config)) : run_in_foreground(std::move(config));
+    return options.detach ? run_detached(std::move(config))
+                          : run_in_foreground(std::move(config), foreground(options.quiet, true));
 }
 
 }  // namespace corral::supervisor

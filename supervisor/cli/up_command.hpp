@@ -9,8 +9,9 @@
 
 namespace corral::supervisor {
 
-// `detach` (-d): run in the background and return once the daemon answers on its socket.
-int up_command(const std::filesystem::path& file, bool detach);
+// `detach` (-d): run in the background and return once the daemon answers on its socket. In the foreground
+// the programs' lines are printed on stdout unless `quiet`.
+int up_command(const std::filesystem::path& file, bool detach, bool quiet = false);
 
 struct RunOptions {
     std::string name;  // derived from the command when empty
@@ -18,9 +19,13 @@ struct RunOptions {
     unsigned instances = 1;
     std::filesystem::path state_dir = ".corral";
     bool detach = false;
+    bool quiet = false;  // in the foreground, the program's lines only go to the logs
     std::vector<std::string> command;
 };
 
+// In the foreground, it returns once the program is done for good (restart = "never" and it exited, or
+// the start limit failed it; every instance with --instances) with the program's exit code (128+N for
+// signal N; with several instances the first non-zero in index order), after stopping like `shutdown`.
 int run_command(const RunOptions& options);
 
 // "npx my-app --port 3" -> "my-app"; "node server.js" -> "server"; always a valid service name.

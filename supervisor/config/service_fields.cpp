@@ -31,7 +31,9 @@ constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
-constexpr std::string_view kLogKeys[] = {"max_size", "keep", "timestamps"};
+constexpr std::string_view kLogKeys[] = {"max_size", "keep", "timestamps", "format"};
+constexpr std::string_view kLogFormatNames[] = {"text", "json"};
+constexpr LogFormat kLogFormats[] = {LogFormat::text, LogFormat::json};
 constexpr std::string_view kRestartModes[] = {"always", "on-failure", "never"};
 constexpr std::string_view kIpcModeNames[] = {"json", "advanced", "off"};
 constexpr IpcMode kIpcModes[] = {IpcMode::json, IpcMode::advanced, IpcMode::off};
@@ -256,6 +258,7 @@ void read_logs(Diagnostics& diagnostics, TableReader& reader, ServiceSpec& spec)
     logs.read_size("max_size", 4096, spec.logs.max_size);
     logs.read_integer("keep", 0, 1000, spec.logs.keep);
     logs.read_bool("timestamps", spec.logs.timestamps);
+    read_choice(diagnostics, logs, "format", kLogFormatNames, kLogFormats, spec.logs.format);
     logs.finish();
 }
 

@@ -32,10 +32,14 @@ struct StopSpec {
     bool operator==(const StopSpec&) const = default;
 };
 
+// text: the lines as the program wrote them; json: one {"time","stream","instance","line"} object a line.
+enum class LogFormat { text, json };
+
 struct LogSpec {
     std::uint64_t max_size = 10ull << 20;  // rotate the file once it would grow past this
     unsigned keep = 5;                     // rotated files kept beside the live one
-    bool timestamps = false;               // prefix each line with its UTC arrival time
+    bool timestamps = false;               // prefix each line with its UTC arrival time (text only)
+    LogFormat format = LogFormat::text;
 
     bool operator==(const LogSpec&) const = default;
 };

@@ -4,8 +4,8 @@
 
 #include <chrono>
 
-#include "base/file_text.hpp"
 #include "base/text_format.hpp"
+#include "supervisor/daemon/log_lines.hpp"
 #include "supervisor/postmortem/bundle_json.hpp"
 
 namespace corral::supervisor {
@@ -25,8 +25,8 @@ void for_each_line(std::string_view text, Each&& each) {
     }
 }
 
-json log_line(const Instance& instance, std::string_view stream, std::string_view line) {
-    return {{"instance", instance.name()}, {"stream", stream}, {"line", line}};
+json log_line(const Instance& instance, std::string_view stream, std::string_view line, const std::string& time) {
+    return {{"time", time}, {"instance", instance.name()}, {"stream", stream}, {"line", line}};
 }
 
 }  // namespace
@@ -113,26 +113,26 @@ template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Logs& command) {
     const std::vector<Instance*> instances = found(client, id, command.target);
     if (instances.empty()) return;
-    const int count = static_cast<int>(command.line_count());
-    json lines = json::array();
-    const auto add = [&](const Instance& instance, const std::filesystem::path& file, std::string_view stream) {
-        const std::string text = count > 0 ? tail_lines(file, count) : std::string();
-        for_each_line(text, [&](std::string_view line) {
-            lines.push_back(log_line(instance, stream, line));
-            return true;
-        });
-    };
     Subscription follow;
     follow.id = id;
     follow.out = command.streams() != protocol::LogStream::err;
     follow.err = command.streams() != protocol::LogStream::out;
-    for (const Instance* instance : instances) {
-        if (follow.out) add(*instance, instance->out_log(), "out");
-        if (follow.err) add(*instance, instance->err_log(), "err");
-        follow.instances.insert(instance->name());
-    }
+    for (const Instance* instance : instances) follow.instances.insert(instance->name());
     if (command.follows()) client.subscribe(std::move(follow));
-    client.reply(id, {{"lines", std::move(lines)}});
+    client.reply(id, {{"lines", log_lines_json(instances, command)}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Flush& command) {
+    const std::vector<Instance*> instances = found(client, id, command.target);
+    if (instances.empty()) return;
+    spdlog::info("control: flush {}", protocol::target_text(command.target));
+    json names = json::array();
+    for (Instance* instance : instances) {
+        instance->flush_logs();
+        names.push_back(instance->name());
+    }
+    client.reply(id, {{"instances", std::move(names)}});
 }
 
 template <>
@@ -224,8 +224,9 @@ void ControlService::publish_output(const Instance& instance, std::string_view s
             return;
         }
         if (events.empty()) {
+            const std::string time = iso_utc(std::chrono::system_clock::now());
             for_each_line(lines, [&](std::string_view line) {
-                events.push_back(protocol::event_text(log_line(instance, stream, line)));
+                events.push_back(protocol::event_text(log_line(instance, stream, line, time)));
                 return true;
             });
         }

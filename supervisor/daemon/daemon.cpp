@@ -293,6 +293,7 @@ void Daemon::on_transition(Instance& instance, State from, State to, const std::
 
 void Daemon::on_output(Instance& instance, std::string_view stream, std::string_view lines) {
     control_.publish_output(instance, stream, lines);
+    if (foreground_) foreground_->lines(instance.name(), stream, lines);
 }
 
 void Daemon::on_sample(uv_timer_t* timer) { static_cast<Daemon*>(timer->data)->sample_memory(); }

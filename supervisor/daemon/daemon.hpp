@@ -28,6 +28,7 @@
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/daemon/control_service.hpp"
+#include "supervisor/daemon/foreground_output.hpp"
 #include "supervisor/daemon/status_file.hpp"
 #include "supervisor/daemon/systemd_notifier.hpp"
 #include "supervisor/instance/instance.hpp"
@@ -54,6 +55,11 @@ public:
     // Opens the control socket, starts every service and runs the loop until shutdown is complete;
     // returns the exit code. `ready` is called once the socket answers and the services are starting.
     int run(const std::function<void()>& ready = {});
+    // In the foreground (foreground_output.hpp): the programs' output on stdout, and for `corral run`, a stop
+    // once every instance is done for good. Before run().
+    void set_foreground(const ForegroundOptions& options);
+    // corral run: the exit code its program(s) ended with (daemon_run_exit.cpp); 0 until then.
+    int program_exit_code() const { return program_exit_code_; }
 
 private:
     // A rolling restart of a service (daemon_rollout.cpp): instance by instance, in index order, a
@@ -79,6 +85,9 @@ private:
     };
 
     void on_transition(Instance& instance, policies::State from, policies::State to, const std::string& reason) override;
+    // corral run in the foreground, on settle (outside the instances' callbacks): when every instance has
+    // exited for good (or failed), the exit code is taken and the daemon stops (daemon_run_exit.cpp).
+    void stop_when_done();
     void on_output(Instance& instance, std::string_view stream, std::string_view lines) override;
     void on_quiet(Instance& instance) override;
     void on_last_exit(Instance&) override { schedule_status(); }
@@ -173,6 +182,9 @@ private:
     UvHandle<uv_timer_t> rollout_timer_;  // steps the rollouts outside the instances' own callbacks
     uint64_t status_written_at_ = 0;  // loop time of the last status.json write
     policies::DaemonPhase phase_ = policies::DaemonPhase::starting;
+    std::unique_ptr<ForegroundOutput> foreground_;  // null: detached, or --quiet
+    bool exit_when_done_ = false;
+    int program_exit_code_ = 0;
 };
 
 template <typename Fn>

@@ -113,6 +113,7 @@ bool Daemon::everything_quiet() const {
 }
 
 void Daemon::settle() {
+    if (exit_when_done_) stop_when_done();
     for (const auto& instance : retiring_) {
         if (instance->quiet()) control_.instance_removed(*instance);
     }

@@ -115,7 +115,7 @@ registry::Registration register_daemon(const registry::Entry& entry) {
     return std::move(*registration);
 }
 
-int run_daemon(config::Config config, StartupReport& report) {
+int run_daemon(config::Config config, StartupReport& report, const ForegroundOptions& foreground = {}) {
     std::string error;
     std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
     if (!state) return report.fail(error);
@@ -159,21 +159,24 @@ int run_daemon(config::Config config, StartupReport& report) {
         config.supervisor.state_dir / "corral.sock", config.file, config.supervisor.state_dir);
     registry::Registration registration;  // from the moment the socket listens until the daemon is done
     int code;
+    int program_code = 0;
     {
         Daemon daemon(&loop, std::move(config), exe, std::move(cgroups.driver), why_no_cgroups,
                       std::move(listen));
+        daemon.set_foreground(foreground);
         stop_signals.release();
         code = daemon.run([&] {
             registration = register_daemon(entry);
             report.ready();
         });
+        program_code = daemon.program_exit_code();
     }
     registration.remove();
     uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks of the handles closed above
     if (uv_loop_close(&loop) != 0) spdlog::error("internal error: handles still open at exit");
     if (code != kExitOk) report.fail("the daemon could not start; see " + state->daemon_log().string());
     spdlog::shutdown();
-    return code;
+    return code != kExitOk ? code : program_code;
 }
 
 // Reads what the detached daemon reports, until EOF or the timeout.
@@ -192,9 +195,9 @@ std::string wait_for_report(int fd) {
 
 }  // namespace
 
-int run_in_foreground(config::Config config) {
+int run_in_foreground(config::Config config, const ForegroundOptions& options) {
     StartupReport report;
-    return run_daemon(std::move(config), report);
+    return run_daemon(std::move(config), report, options);
 }
 
 int run_detached(config::Config config) {

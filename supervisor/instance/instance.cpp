@@ -34,7 +34,7 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       spec_(std::move(spec)),
       index_(index),
       name_(instance_name(spec_->name, index)),
-      output_(context.loop, *this, context.log_dir, instance_file_name(spec_->name, index), spec_->logs),
+      output_(context.loop, *this, context.log_dir, spec_->name, index, spec_->logs),
       death_(context.loop, *this,
              {name_, spec_->name, index_, context.supervisor.state_dir, context.supervisor.postmortem,
               output_.out_log(), output_.err_log()}),

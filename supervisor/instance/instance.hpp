@@ -165,6 +165,7 @@ public:
     unsigned postmortems_skipped() const { return death_.postmortems_skipped(); }
     const std::filesystem::path& out_log() const { return output_.out_log(); }
     const std::filesystem::path& err_log() const { return output_.err_log(); }
+    void flush_logs() { output_.flush_logs(); }  // corral flush
 
 private:
     void on_exec(const ExecReport& report) override;

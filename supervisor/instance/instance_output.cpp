@@ -2,20 +2,27 @@
 
 #include <algorithm>
 
+#include "base/instance_name.hpp"
+
 namespace corral::supervisor {
 
 InstanceOutput::InstanceOutput(uv_loop_t* loop, Owner& owner, const std::filesystem::path& log_dir,
-                               const std::string& file_name, const config::LogSpec& logs)
+                               const std::string& service, unsigned index, const config::LogSpec& logs)
     : loop_(loop),
       owner_(owner),
-      out_log_(log_dir / (file_name + ".out.log"), logs.max_size, logs.keep),
-      err_log_(log_dir / (file_name + ".err.log"), logs.max_size, logs.keep) {}
+      out_log_(log_dir / (instance_file_name(service, index) + ".out.log"), logs.max_size, logs.keep,
+               instance_name(service, index), "out"),
+      err_log_(log_dir / (instance_file_name(service, index) + ".err.log"), logs.max_size, logs.keep,
+               instance_name(service, index), "err") {
+    set_limits(logs);
+}
 
 InstanceOutput::Pipes InstanceOutput::prepare(bool timestamps) {
     std::erase_if(captures_, [](const auto& capture) { return capture->closed(); });
     stderr_capture_ = nullptr;
     out_log_.create();
     err_log_.create();
+    timestamps = timestamps && !json_;
     next_out_ = std::make_unique<OutputCapture>(loop_, out_log_, timestamps, on_closed, this);
     next_err_ = std::make_unique<OutputCapture>(loop_, err_log_, timestamps, on_closed, this);
     next_out_->set_line_hook(on_out_lines);
@@ -43,6 +50,9 @@ bool InstanceOutput::closed() const {
 void InstanceOutput::set_limits(const config::LogSpec& logs) {
     out_log_.set_limits(logs.max_size, logs.keep);
     err_log_.set_limits(logs.max_size, logs.keep);
+    json_ = logs.format == config::LogFormat::json;
+    out_log_.set_json(json_);
+    err_log_.set_json(json_);
 }
 
 void InstanceOutput::on_closed(void* self) { static_cast<InstanceOutput*>(self)->owner_.on_capture_closed(); }

@@ -33,9 +33,9 @@ public:
         ~Owner() = default;
     };
 
-    // The logs are `<log_dir>/<file_name>.out.log` and `.err.log`.
-    InstanceOutput(uv_loop_t* loop, Owner& owner, const std::filesystem::path& log_dir, const std::string& file_name,
-                   const config::LogSpec& logs);
+    // The logs of instance `index` of `service` are `<log_dir>/<service>-<index>.out.log` and `.err.log`.
+    InstanceOutput(uv_loop_t* loop, Owner& owner, const std::filesystem::path& log_dir, const std::string& service,
+                   unsigned index, const config::LogSpec& logs);
     InstanceOutput(const InstanceOutput&) = delete;
     InstanceOutput& operator=(const InstanceOutput&) = delete;
 
@@ -54,7 +54,13 @@ public:
     bool stderr_open() const { return stderr_capture_ != nullptr && !stderr_capture_->closed(); }
     // Every capture has reached EOF.
     bool closed() const;
+    // Limits and format, from now on (a reload).
     void set_limits(const config::LogSpec& logs);
+    // corral flush: both logs are emptied (the captures keep writing to them).
+    void flush_logs() {
+        out_log_.flush();
+        err_log_.flush();
+    }
     const std::filesystem::path& out_log() const { return out_log_.path(); }
     const std::filesystem::path& err_log() const { return err_log_.path(); }
 
@@ -70,6 +76,7 @@ private:
     std::vector<std::unique_ptr<OutputCapture>> captures_;  // after the logs: destroyed before them
     std::unique_ptr<OutputCapture> next_out_;               // prepared, not yet connected
     std::unique_ptr<OutputCapture> next_err_;
+    bool json_ = false;  // the json format takes the time as a field, never as a prefix
     const OutputCapture* stderr_capture_ = nullptr;  // the current incarnation's, in captures_
 };
 

@@ -1,6 +1,7 @@
 #include "supervisor/protocol/arguments.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 
 #include "policies/signal_names.hpp"
@@ -90,6 +91,10 @@ Read<std::chrono::milliseconds> read_millis(const json& value) {
 
 json write_millis(const std::chrono::milliseconds& value) { return value.count(); }
 
+Read<std::int64_t> read_unix_ms(const json& value) { return integer_within(value, 0, INT64_MAX); }
+
+json write_unix_ms(const std::int64_t& value) { return value; }
+
 }  // namespace
 
 const Codec<Target> kTargetCodec{"a service name, NAME#INDEX or \"all\"", read_target, write_target};
@@ -101,6 +106,8 @@ const Codec<bool> kFollowCodec{"a boolean", read_bool, write_bool};
 const Codec<bool> kWaitCodec{"a boolean", read_bool, write_bool};
 const Codec<std::string> kShowCodec{"a post-mortem id or a prefix of one", read_show, write_show};
 static_assert(kMostWaitMs == kMostCoolMs, "for_ms and timeout_ms share one codec");
+const Codec<std::int64_t> kUnixMsCodec{"an integer number of milliseconds since 1970-01-01 UTC", read_unix_ms,
+                                      write_unix_ms};
 const Codec<std::chrono::milliseconds> kMillisCodec{"an integer from 1 to 86400000 (milliseconds)", read_millis,
                                                     write_millis};
 

@@ -39,6 +39,7 @@ extern const Codec<bool> kFollowCodec;
 extern const Codec<bool> kWaitCodec;
 extern const Codec<std::string> kShowCodec;
 extern const Codec<std::chrono::milliseconds> kMillisCodec;
+extern const Codec<std::int64_t> kUnixMsCodec;
 
 // One argument of a command: its name on the wire, where it lives in the command's struct, and its codec.
 // A member of type std::optional<Value> is an argument the request may leave out.
@@ -97,7 +98,8 @@ template <>
 struct Fields<Logs> {
     static constexpr auto list =
         std::tuple{field("target", &Logs::target, kTargetCodec), field("lines", &Logs::lines, kLinesCodec),
-                   field("stream", &Logs::stream, kStreamCodec), field("follow", &Logs::follow, kFollowCodec)};
+                   field("stream", &Logs::stream, kStreamCodec), field("follow", &Logs::follow, kFollowCodec),
+                   field("since_ms", &Logs::since_ms, kUnixMsCodec)};
 };
 template <>
 struct Fields<Postmortem> {

@@ -89,6 +89,7 @@ using Restart = ChangeCommand<"restart">;
 using Heat = TargetCommand<"heat">;
 using Events = NamedCommand<"events">;
 using Shutdown = NamedCommand<"shutdown">;
+using Flush = TargetCommand<"flush">;  // empties the logs of the target's instances
 
 struct Reload {
     static constexpr std::string_view name = "reload";
@@ -125,6 +126,7 @@ struct Logs {
     std::optional<unsigned> lines;  // 0 to kMostLogLines
     std::optional<LogStream> stream;
     std::optional<bool> follow;
+    std::optional<std::int64_t> since_ms = std::nullopt;  // only lines that arrived at or after (unix ms)
 
     unsigned line_count() const { return lines.value_or(kDefaultLines); }
     LogStream streams() const { return stream.value_or(LogStream::both); }
@@ -139,7 +141,8 @@ struct Postmortem {
 };
 
 using Command =
-    std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events, Shutdown>;
+    std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events, Shutdown,
+                 Flush>;
 
 template <typename Variant>
 struct CommandNames;

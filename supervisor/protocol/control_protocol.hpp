@@ -60,8 +60,13 @@
 //                                                stopped is down
 //   wait: a boolean (default false); timeout_ms: 1 to 86400000, only with "wait": true
 //   logs                     target*, lines (integer 0..10000, default 100), stream ("out"|"err"|"both"),
-//                            follow (bool)    -> {"lines":[{"instance":"api#0","stream":"out","line":"..."}]}
-//                                                 then, with follow, events of the same shape
+//                            follow (bool), since_ms (unix ms)
+//                                             -> {"lines":[{"time":"...Z","instance":"api#0","stream":"out",
+//                                                 "line":"..."}]}: the last `lines` of each log that arrived
+//                                                 since since_ms, out and err merged by arrival time; then,
+//                                                 with follow, events of the same shape
+//   flush                    target*          -> {"instances":["api#0",...]}: their logs (rotated files too)
+//                                                 are emptied
 //   postmortem               target, show     -> the list, or one bundle (as `corral postmortem --json`)
 //   events                                    -> {"stream":true}, then {"time":...,"instance":"api#0",
 //                                                 "from":"running","to":"backoff","reason":"..."} per change

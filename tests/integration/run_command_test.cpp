@@ -2,6 +2,9 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <csignal>
+#include <filesystem>
+
 #include "tests/support/processes.hpp"
 #include "tests/support/records.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -45,4 +48,43 @@ TEST_CASE("corral run: usage errors exit 2") {
     const auto unknown = run_corral(dir.path(), {"frobnicate"});
     CHECK(unknown.exit_code == 2);
     CHECK_FALSE(std::filesystem::exists(dir / ".corral"));
+}
+
+TEST_CASE("foreground corral run exits with its program's code once it is done for good") {
+    TempDir dir;
+    const auto three = run_corral(dir.path(), {"run", "--restart", "never", "--", "node", "-e", "process.exit(3)"});
+    CHECK(three.exit_code == 3);
+    CHECK(three.err.find("every instance is done for good (exit code 3)") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / ".corral/corral.sock"));  // stopped like shutdown
+
+    const auto clean = run_corral(dir.path(), {"run", "--restart", "on-failure", "--", "node", "-e", "0"});
+    CHECK(clean.exit_code == 0);
+    CHECK(clean.err.find("done for good (exit code 0)") != std::string::npos);
+}
+
+TEST_CASE("foreground corral run: a program killed by signal N exits 128+N") {
+    TempDir dir;
+    const auto killed = run_corral(dir.path(), {"run", "--restart", "never", "--", "node", "-e",
+                                                "process.kill(process.pid, 'SIGKILL')"});
+    CHECK(killed.exit_code == 128 + SIGKILL);
+}
+
+TEST_CASE("foreground corral run: the start limit failing the program ends the run with its code") {
+    TempDir dir;
+    // restart = always (the default): five quick restarts, then the start limit puts it in failed.
+    const auto failed = run_corral(dir.path(), {"run", "--", "node", "-e", "process.exit(4)"}, 30s);
+    CHECK(failed.exit_code == 4);
+    CHECK(failed.err.find("done for good (exit code 4)") != std::string::npos);
+}
+
+TEST_CASE("foreground corral run --instances 2 exits once both are done - the first non-zero code wins") {
+    TempDir dir;
+    const auto both = run_corral(dir.path(), {"run", "--instances", "2", "--restart", "never", "--", "node", "-e",
+                                              "setTimeout(() => process.exit(0), 100)"});
+    CHECK(both.exit_code == 0);
+    const auto record = dir / "record";
+    const auto one_fails = run_corral(
+        dir.path(), {"run", "--name", "pair", "--instances", "2", "--restart", "never", "--", "sh", "-c",
+                     "if mkdir " + record.string() + " 2>/dev/null; then exit 0; else sleep 0.3; exit 6; fi"});
+    CHECK(one_fails.exit_code == 6);
 }

@@ -361,7 +361,7 @@ logs = { max_size = "10mb", keep = 3, rotate = true }
               "t.toml:13:21: invalid size for services.api.logs.max_size (expected a whole number with a unit B, "
               "kB, KB, MB, GB, TB, K, KiB, M, MiB, G, GiB, T or TiB, such as \"10MiB\", got \"10mb\")",
               "t.toml:13:39: unknown key \"rotate\" in [services.api.logs] (expected one of: max_size, keep, "
-              "timestamps)",
+              "timestamps, format)",
               "t.toml:15:1: invalid value for routes (expected an array of tables such as [[routes]], got table)",
           });
 }

@@ -120,7 +120,7 @@ TEST_CASE("strings in keys tables arrays and inline tables are told from bare va
                    "t.toml:3:21: invalid value for services.api.env.a (expected a string, integer or boolean, got "
                    "table)",
                    "t.toml:5:1: unknown key \"\xc3\xa9\" in [services.api.logs] (expected one of: max_size, keep, "
-                   "timestamps)"});
+                   "timestamps, format)"});
     CHECK(errors_of("[services.\"\xc3\xa9\".x]\nk = [1, [2, \"\xc3\xa9\"], { a = [\"\xc3\xa9\"] }, # \xc3\xa9\n  "
                     "\"\xc3\xa9\"]\n[[services.\"\xd0\x88\"]]\n") ==
           Messages{"t.toml:1:1: missing required key \"command\" in [services.\"\xc3\xa9\"] (expected an array of "

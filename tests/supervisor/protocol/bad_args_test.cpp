@@ -44,7 +44,7 @@ TEST_CASE("bad_args - unknown argument names") {
         {request("logs", R"({"target":"api","line":5})"),
          R"(error 7 bad_args: unknown argument "line" for "logs" (did you mean "lines"?))"},
         {request("logs", R"({"target":"api","grep":"x"})"),
-         R"(error 7 bad_args: unknown argument "grep" for "logs" (expected one of: target, lines, stream, follow))"},
+         R"(error 7 bad_args: unknown argument "grep" for "logs" (expected one of: target, lines, stream, follow, since_ms))"},
         {request("postmortem", R"({"json":true})"),
          R"(error 7 bad_args: unknown argument "json" for "postmortem" (expected one of: target, show))"},
         {request("cool", R"({"target":"api","for":60})"),
@@ -281,7 +281,7 @@ TEST_CASE("very long strings are cut in messages") {
     CHECK(outcome(request(name)) ==
           "error 7 unknown_command: unknown command \"" + std::string(64, 'a') +
               "\"... (100000 bytes) (expected one of: version, status, start, stop, restart, signal, cool, heat, reload, logs, "
-              "postmortem, events, shutdown)");
+              "postmortem, events, shutdown, flush)");
     CHECK(outcome(request("status", R"({")" + name + R"(":1})")) ==
           "error 7 bad_args: unknown argument \"" + std::string(64, 'a') +
               "\"... (100000 bytes) for \"status\" (it takes no arguments)");
