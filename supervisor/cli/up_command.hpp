@@ -1,6 +1,7 @@
 #pragma once
 // `corral up [FILE]` and `corral run [options] -- CMD ARGS...`: both end in run_daemon(), in the foreground.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct RunOptions {
     std::filesystem::path state_dir = ".corral";
     bool detach = false;
     std::vector<std::string> command;
+    // A daemon to add the command to (adhoc_commands.hpp): --socket, -c, and --json for its reply.
+    std::optional<std::filesystem::path> socket;
+    std::optional<std::filesystem::path> config_file;
+    bool json = false;
 };
 
 int run_command(const RunOptions& options);
