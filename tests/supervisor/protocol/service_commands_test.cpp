@@ -47,7 +47,7 @@ TEST_CASE("add - bad services get errors that name the argument") {
         {request("add", R"({"name":".hidden","command":["x"],"cwd":"/"})"),
          R"(error 7 bad_args: "name" must be a service name (1 to 64 letters, digits, '_', '.' or '-', not starting with '.') (got ".hidden"))"},
         {request("add", R"({"name":"a","command":[],"cwd":"/"})"),
-         R"(error 7 bad_args: "command" must be a non-empty array of non-empty strings such as ["node", "server.js"] (got array))"},
+         R"(error 7 bad_args: "command" must be a non-empty array of non-empty strings such as ["node", "server.js"] (got empty array))"},
         {request("add", R"({"name":"a","command":["node",""],"cwd":"/"})"),
          R"(error 7 bad_args: "command" must be a non-empty array of non-empty strings such as ["node", "server.js"] (got array))"},
         {request("add", R"({"name":"a","command":"node app.js","cwd":"/"})"),
