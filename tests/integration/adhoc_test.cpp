@@ -3,7 +3,10 @@
 // file that `corral up` brings back. Real daemons, the CLI run as the built binary from the daemon's
 // directory.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -40,10 +43,42 @@ struct BackgroundDaemon {
     }
 };
 
+// Runs `corral args...` in `dir` to its end, as run_corral does, but leaves the daemons alone (run_corral
+// cleans up after a daemon it started: every descendant of the test).
+CommandResult cli(const fs::path& dir, const std::vector<std::string>& args) {
+    const std::string binary = corral_binary().string();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::chdir(dir.c_str()) != 0) ::_exit(126);
+        const int out = ::open("cli.stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = ::open("cli.stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+        for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+        argv.push_back(nullptr);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    CommandResult result;
+    int status = 0;
+    if (!wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 30s)) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        return result;
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_file(dir / "cli.stdout");
+    result.err = read_file(dir / "cli.stderr");
+    return result;
+}
+
 // The names of the instances in a status reply, and whether each runs.
 std::map<std::string, std::string> states(SocketClient& client) {
     std::map<std::string, std::string> found;
-    for (const auto& instance : client.request("status")["result"]["instances"]) {
+    const json status = client.request("status");  // kept: the loop reads into it
+    if (!status.contains("result")) return found;
+    for (const auto& instance : status["result"]["instances"]) {
         found[instance["service"].get<std::string>() + "#" + std::to_string(instance["index"].get<int>())] =
             instance["state"].get<std::string>();
     }
@@ -54,6 +89,17 @@ bool all_running(SocketClient& client, std::size_t count) {
     const auto now = states(client);
     return now.size() == count &&
            std::all_of(now.begin(), now.end(), [](const auto& item) { return item.second == "running"; });
+}
+
+// The reply of a request that waits: the lines before it are its progress events.
+json waited_reply(SocketClient& client, const std::string& cmd, const json& args) {
+    const json request = {{"v", 1}, {"id", 9}, {"cmd", cmd}, {"args", args}};
+    if (!client.send(request.dump() + "\n")) return nullptr;
+    while (const auto line = client.read_line()) {
+        json reply = json::parse(*line, nullptr, false);
+        if (reply.contains("ok")) return reply;
+    }
+    return nullptr;
 }
 
 std::vector<std::string> idle_command() { return {"node", fixture("idle.js").string()}; }
@@ -70,13 +116,13 @@ std::vector<std::string> run_args(std::vector<std::string> options) {
 TEST_CASE("corral run -d twice in one state directory - one daemon, two services, then delete and save") {
     TempDir dir;
     BackgroundDaemon daemon{0, dir / ".corral"};
-    const auto first = run_corral(dir.path(), run_args({"-d", "--name", "one"}));
+    const auto first = cli(dir.path(), run_args({"-d", "--name", "one"}));
     REQUIRE_MESSAGE(first.exit_code == 0, first.err);
     SocketClient client(dir / ".corral/corral.sock");
     REQUIRE(client.connected());
     daemon.pid = client.request("status")["result"]["daemon"]["pid"];
 
-    const auto second = run_corral(dir.path(), run_args({"-d", "--name", "two", "--instances", "2"}));
+    const auto second = cli(dir.path(), run_args({"-d", "--name", "two", "--instances", "2"}));
     CHECK_MESSAGE(second.exit_code == 0, second.err);
     CHECK(contains(second.out, "added service two (2 instances) to the daemon of ./.corral\n"));
     CHECK(contains(second.out, "two#1: running (pid "));
@@ -85,23 +131,23 @@ TEST_CASE("corral run -d twice in one state directory - one daemon, two services
 
     const json two = instance_of(client, "two#0");
     const pid_t two_pid = two["pid"];
-    const auto deleted = run_corral(dir.path(), {"delete", "two"});
+    const auto deleted = cli(dir.path(), {"delete", "two"});
     CHECK_MESSAGE(deleted.exit_code == 0, deleted.err);
     CHECK(contains(deleted.out, "deleted service two\n"));
     CHECK_FALSE(process_alive(two_pid));
     CHECK(states(client) == std::map<std::string, std::string>{{"one#0", "running"}});
-    const auto again = run_corral(dir.path(), {"delete", "two"});
+    const auto again = cli(dir.path(), {"delete", "two"});
     CHECK(again.exit_code == 1);
     CHECK(contains(again.err, "no service \"two\""));
 
     // A daemon of `corral run` has no file: save writes ./corral.toml, which up accepts.
-    const auto saved = run_corral(dir.path(), {"save"});
+    const auto saved = cli(dir.path(), {"save"});
     CHECK_MESSAGE(saved.exit_code == 0, saved.err);
     CHECK(contains(saved.out, "saved 1 service (one) to ./corral.toml"));
     const auto loaded = corral::config::load_config_file(dir / "corral.toml");
     REQUIRE(loaded.config);
     CHECK(loaded.config->services.at(0).command == idle_command());
-    const auto refused = run_corral(dir.path(), {"save"});
+    const auto refused = cli(dir.path(), {"save"});
     CHECK(refused.exit_code == 1);
     CHECK(contains(refused.err, "./corral.toml exists and is not the daemon's service file; give --force"));
 
@@ -126,33 +172,33 @@ TEST_CASE("ad-hoc services survive a reload, stay apart from the file's, and sav
     REQUIRE(wait_until([&] { return all_running(client, 1); }, 10s));
 
     // Without -d too: the daemon is there, so the command is added to it and `run` returns.
-    const auto added = run_corral(dir.path(), run_args({"--name", "extra"}));
+    const auto added = cli(dir.path(), run_args({"--name", "extra"}));
     CHECK_MESSAGE(added.exit_code == 0, added.err);
-    CHECK(contains(added.out, "added service extra (1 instance) to the daemon of " + (dir / "corral.toml").string()));
+    CHECK(contains(added.out, "added service extra (1 instance) to the daemon of ./corral.toml\n"));
     REQUIRE(wait_until([&] { return all_running(client, 2); }, 10s));
     const json extra = instance_of(client, "extra#0");
 
-    const auto reloaded = run_corral(dir.path(), {"reload"});
+    const auto reloaded = cli(dir.path(), {"reload"});
     CHECK_MESSAGE(reloaded.exit_code == 0, reloaded.err);
     CHECK(instance_of(client, "extra#0")["pid"] == extra["pid"]);  // kept, not restarted
 
-    const auto refused = run_corral(dir.path(), {"delete", "web"});
+    const auto refused = cli(dir.path(), {"delete", "web"});
     CHECK(refused.exit_code == 1);
     CHECK(contains(refused.err, "remove it from that file and run corral reload"));
-    const auto duplicate = run_corral(dir.path(), run_args({"--name", "web"}));
+    const auto duplicate = cli(dir.path(), run_args({"--name", "web"}));
     CHECK(duplicate.exit_code == 1);
     CHECK(contains(duplicate.err, "a service named \"web\" already runs (defined in "));
 
-    const auto saved = run_corral(dir.path(), {"save"});
+    const auto saved = cli(dir.path(), {"save"});
     CHECK_MESSAGE(saved.exit_code == 0, saved.err);
     const std::string text = read_file(dir / "corral.toml");
     CHECK(text.rfind(original, 0) == 0);  // the file's own text, comments included, untouched
     CHECK(contains(text, "[services.extra]"));
     // The file now defines extra: a reload takes it as the file's, identical, so nothing restarts.
-    CHECK(run_corral(dir.path(), {"reload"}).exit_code == 0);
+    CHECK(cli(dir.path(), {"reload"}).exit_code == 0);
     CHECK(instance_of(client, "extra#0")["pid"] == extra["pid"]);
     CHECK(all_running(client, 2));
-    const auto nothing = run_corral(dir.path(), {"save"});
+    const auto nothing = cli(dir.path(), {"save"});
     CHECK(contains(nothing.out, "nothing to save"));
 
     client.close();
@@ -191,7 +237,7 @@ TEST_CASE("add and delete over the raw socket - located errors for bad services,
     CHECK(client.request("delete", {{"name", "b"}})["error"]["code"] == "not_found");
     CHECK(states(client).size() == 1);
 
-    const json added = client.request("add", {{"name", "b"}, {"command", idle_command()}, {"cwd", cwd}, {"wait", true}});
+    const json added = waited_reply(client, "add", {{"name", "b"}, {"command", idle_command()}, {"cwd", cwd}, {"wait", true}});
     CHECK(added["ok"] == true);
     CHECK(added["result"]["outcomes"][0]["state"] == "running");
     const json listed = client.request("services")["result"];
@@ -199,7 +245,7 @@ TEST_CASE("add and delete over the raw socket - located errors for bad services,
     REQUIRE(listed["services"].size() == 2);
     CHECK(listed["services"][1]["name"] == "b");
     CHECK(listed["services"][1]["adhoc"] == true);
-    const json gone = client.request("delete", {{"name", "b"}, {"wait", true}});
+    const json gone = waited_reply(client, "delete", {{"name", "b"}, {"wait", true}});
     CHECK(gone["ok"] == true);
     CHECK(gone["result"]["outcomes"][0]["state"] == "stopped");
     CHECK(states(client).size() == 1);
