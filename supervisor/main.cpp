@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/exit_codes.hpp"
+#include "supervisor/cli/adhoc_cli.hpp"
 #include "supervisor/cli/client_cli.hpp"
 #include "supervisor/cli/import_command.hpp"
 #include "supervisor/cli/ls_command.hpp"
@@ -45,6 +46,7 @@ struct UpCli {
 struct RunCli {
     CLI::App* app = nullptr;
     RunOptions options;
+    std::string socket, config;
 
     explicit RunCli(CLI::App& parent) {
         app = parent.add_subcommand("run", "Supervise one command without a service file: corral run [options] -- CMD ARGS...");
@@ -56,6 +58,10 @@ struct RunCli {
         app->add_option("--state-dir", options.state_dir, "Logs and state go here")->capture_default_str();
         app->add_flag("-d,--detach", options.detach, "Run in the background; return once the daemon answers");
         app->add_flag("-q,--quiet", options.quiet, "In the foreground, do not print the program's output (the logs get it)");
+        // With a daemon running for the state directory (or one named by these), the command is added to it.
+        CLI::Option* socket_option = app->add_option("--socket", socket, "Add the command to the daemon at this socket");
+        app->add_option("-c,--config", config, "Add the command to this service file's daemon")->excludes(socket_option);
+        app->add_flag("--json", options.json, "Print the daemon's JSON reply when adding to it");
         app->prefix_command();  // `corral run node app.js --port 3` works without "--" too
     }
 };
@@ -141,6 +147,7 @@ int main(int argc, char** argv) {
     cli::StartupCli startup(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown, flush
     cli::LsCli ls(app);
+    cli::AdhocCli adhoc(app);    // delete, save
 
     try {
         app.parse(cli_argc, argv);
@@ -158,11 +165,14 @@ int main(int argc, char** argv) {
     if (ls.parsed()) return nothing_after_dashes(command, "corral ls") ? ls.run() : kExitUsage;
     if (startup.parsed()) return nothing_after_dashes(command, "corral startup") ? startup.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
+    if (adhoc.parsed()) return nothing_after_dashes(command, "corral") ? adhoc.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {
         std::fprintf(stderr, "corral run: no command given (usage: corral run [options] -- CMD ARGS...)\n");
         return kExitUsage;
     }
     run.options.command = std::move(command);
+    if (run.app->count("--socket") > 0) run.options.socket = run.socket;
+    if (run.app->count("--config") > 0) run.options.config_file = run.config;
     return run_command(run.options);
 }

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "supervisor/cli/postmortem_text.hpp"
+#include "supervisor/cli/adhoc_commands.hpp"
 #include "supervisor/config/load_config.hpp"
 #include "supervisor/config/service_name.hpp"
 #include "supervisor/daemon/daemon_start.hpp"
@@ -82,6 +83,7 @@ int run_command(const RunOptions& options) {
     spec.cwd = cwd;
     spec.instances = options.instances;
     spec.restart = *restart;
+    if (const auto added = cli::add_to_running_daemon(options, spec, config.supervisor.state_dir)) return *added;
     config.services.push_back(std::move(spec));
     return options.detach ? run_detached(std::move(config))
                           : run_in_foreground(std::move(config), foreground(options.quiet, true));

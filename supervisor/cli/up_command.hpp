@@ -1,6 +1,7 @@
 #pragma once
 // `corral up [FILE]` and `corral run [options] -- CMD ARGS...`: both end in run_daemon(), in the foreground.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct RunOptions {
     bool detach = false;
     bool quiet = false;  // in the foreground, the program's lines only go to the logs
     std::vector<std::string> command;
+    // A daemon to add the command to (adhoc_commands.hpp): --socket, -c, and --json for its reply.
+    std::optional<std::filesystem::path> socket;
+    std::optional<std::filesystem::path> config_file;
+    bool json = false;
 };
 
 // In the foreground, it returns once the program is done for good (restart = "never" and it exited, or

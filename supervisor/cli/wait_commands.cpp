@@ -50,7 +50,8 @@ std::optional<std::chrono::milliseconds> read_timeout(std::string_view cmd, cons
     return std::chrono::milliseconds(duration->count());
 }
 
-int wait_for_result(const ClientOptions& options, const protocol::Command& command, std::string_view signal) {
+int wait_for_result(const ClientOptions& options, const protocol::Command& command, std::string_view signal,
+                    const std::function<std::string(const Json& result)>& done) {
     const std::string cmd(protocol::name_of(command));
     Session session(options, cmd);
     session.json_lines();
@@ -72,7 +73,7 @@ int wait_for_result(const ClientOptions& options, const protocol::Command& comma
     if (options.json) {
         print(result.dump() + "\n");
     } else {
-        print(render_waited(cmd, result, signal));
+        print(render_waited(cmd, result, signal) + (done ? done(result) : std::string()));
     }
     return kExitOk;
 }

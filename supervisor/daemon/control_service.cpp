@@ -185,6 +185,21 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Shu
     daemon_.shut_down();
 }
 
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Add& command) {
+    add_service(client, id, command);
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Delete& command) {
+    delete_service(client, id, command);
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Services&) {
+    client.reply(id, daemon_.services_json());
+}
+
 // After every answer<>: a specialization must be seen before it is used.
 void ControlService::handle_request(Client& client, const protocol::Request& request) {
     std::visit([&](const auto& command) { answer(client, request.id, command); }, request.command);

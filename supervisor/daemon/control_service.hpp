@@ -54,6 +54,21 @@ public:
     virtual const std::filesystem::path& state_dir() const = 0;
     virtual const std::filesystem::path& config_file() const = 0;  // empty for `corral run`
 
+    // add and delete (daemon_adhoc.cpp): refused (a code and a message, nothing changed), or the instances
+    // started or stopped and what a waiting client waits for.
+    struct ServiceChange {
+        std::optional<protocol::ErrorCode> refused;
+        std::string message;
+        std::vector<Instance*> instances;
+        std::vector<Awaited> awaited;
+    };
+    // Starts an ad-hoc service: `spec` holds what `corral run` sets, checked as the file's services are.
+    virtual ServiceChange add_service(const config::ServiceSpec& spec) = 0;
+    // Stops an ad-hoc service and forgets it; a service of the file is refused.
+    virtual ServiceChange delete_service(const std::string& name) = 0;
+    // {"file":...,"state_dir":...,"services":[{"name","adhoc","command","shell","cwd","env","instances","restart"}]}
+    virtual nlohmann::json services_json() const = 0;
+
 protected:
     ~DaemonControl() = default;
 };
@@ -114,6 +129,11 @@ private:
     void signal_instances(Client& client, std::int64_t id, const protocol::Signal& command);
     void signal_and_report(Client& client, std::int64_t id, const std::vector<Instance*>& instances, int signal);
     void reload(Client& client, std::int64_t id, const WaitRequest& wait);
+    // control_adhoc.cpp: add and delete, answered at once or once their instances got there.
+    void add_service(Client& client, std::int64_t id, const protocol::Add& command);
+    void delete_service(Client& client, std::int64_t id, const protocol::Delete& command);
+    void answer_change(Client& client, std::int64_t id, const DaemonControl::ServiceChange& change,
+                       nlohmann::json result, bool wait, std::optional<policies::Duration> timeout);
     template <typename Change>
     void change_cooling(Client& client, std::int64_t id, std::string_view cmd, const protocol::Target& target,
                         Change&& change);

@@ -27,6 +27,8 @@ namespace {
 
 constexpr uint64_t kStatusEvery = 500;  // ms
 
+}  // namespace
+
 ipc::BrokerConfig broker_config(const config::Config& config) {
     ipc::BrokerConfig broker;
     broker.max_message = config.supervisor.max_message;
@@ -37,8 +39,6 @@ ipc::BrokerConfig broker_config(const config::Config& config) {
     }
     return broker;
 }
-
-}  // namespace
 
 Daemon::Daemon(uv_loop_t* loop, config::Config config, std::string corral_exe, std::unique_ptr<cgroup::Driver> cgroups,
                std::string why_no_cgroups, std::unique_ptr<ListenSockets> listen)
@@ -167,6 +167,7 @@ Daemon::ReloadOutcome Daemon::read_and_apply(const std::optional<protocol::Targe
         return outcome;
     }
     config::Config next = std::move(*result.config);
+    const std::vector<std::string> file_took = keep_adhoc(next);
     if (next.supervisor != config_.supervisor) {
         spdlog::warn("reload: [supervisor] settings changed; they take effect only when the daemon restarts");
         next.supervisor = config_.supervisor;
@@ -190,6 +191,7 @@ Daemon::ReloadOutcome Daemon::read_and_apply(const std::optional<protocol::Targe
         return outcome;
     }
     apply(next, outcome);
+    for (const auto& name : file_took) adhoc_.erase(name);
     if (roll) roll_service(*roll, outcome);
     config_ = std::move(next);
     spdlog::info("reload complete: {} service(s)", config_.services.size());

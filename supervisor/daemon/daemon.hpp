@@ -19,6 +19,7 @@
 #include <csignal>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,9 @@ namespace corral::supervisor {
 
 // The signals the daemon acts on (README: "signal to the daemon"); held back until it watches them.
 inline constexpr std::array<int, 3> kDaemonSignals{SIGTERM, SIGINT, SIGHUP};
+
+// The broker's routes and instance counts for `config`.
+ipc::BrokerConfig broker_config(const config::Config& config);
 
 class Daemon final : private InstanceObserver, private DaemonControl {
 public:
@@ -106,6 +110,13 @@ private:
     bool shutting_down() const override { return policies::is_stopping(phase_); }
     const std::filesystem::path& state_dir() const override { return config_.supervisor.state_dir; }
     const std::filesystem::path& config_file() const override { return config_.file; }
+    // daemon_adhoc.cpp: ad-hoc services (added over the socket, in no file).
+    ServiceChange add_service(const config::ServiceSpec& spec) override;
+    ServiceChange delete_service(const std::string& name) override;
+    nlohmann::json services_json() const override;
+    // A reload keeps the ad-hoc services: they go into `next` unless the file now defines their name (then
+    // the file's definition wins). Returns those names: the file's once the reload is applied.
+    std::vector<std::string> keep_adhoc(config::Config& next) const;
 
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
@@ -171,6 +182,7 @@ private:
     SystemdNotifier notifier_;
     policies::TimePoint started_at_;
     std::vector<Service> services_;                   // in file order
+    std::set<std::string> adhoc_;                     // the services of config_ that are in no file
     std::vector<std::unique_ptr<Instance>> retiring_;  // stopping; destroyed once quiet
     std::vector<UvHandle<uv_signal_t>> signals_;
     UvHandle<uv_timer_t> settle_timer_;

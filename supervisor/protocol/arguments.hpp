@@ -108,3 +108,6 @@ struct Fields<Postmortem> {
 };
 
 }  // namespace corral::protocol::detail
+
+// add and delete.
+#include "supervisor/protocol/service_arguments.hpp"

@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "supervisor/protocol/service_commands.hpp"
+#include "supervisor/protocol/wait_args.hpp"
 #include "supervisor/protocol/target.hpp"
 
 namespace corral::protocol {
@@ -57,15 +59,6 @@ struct TargetCommand {
     Target target;
     bool operator==(const TargetCommand&) const = default;
 };
-
-// A command that may wait for its result ("wait", "timeout_ms"): with "wait": true the reply comes once
-// what it asked for has happened (or failed), after progress events; "timeout_ms" bounds that wait and is
-// taken only with "wait": true. Without "wait" (or with false) the reply comes at once, as it always has.
-inline std::optional<std::string> wait_problem(const std::optional<bool>& wait,
-                                               const std::optional<std::chrono::milliseconds>& timeout) {
-    if (timeout && !wait.value_or(false)) return "\"timeout_ms\" is only taken with \"wait\": true";
-    return std::nullopt;
-}
 
 // A command that changes the state of its target's instances and may wait until they got there.
 template <CommandName Name>
@@ -140,9 +133,8 @@ struct Postmortem {
     bool operator==(const Postmortem&) const = default;
 };
 
-using Command =
-    std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events, Shutdown,
-                 Flush>;
+using Command = std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events,
+                             Shutdown, Flush, Add, Delete, Services>;
 
 template <typename Variant>
 struct CommandNames;

@@ -71,6 +71,17 @@
 //   events                                    -> {"stream":true}, then {"time":...,"instance":"api#0",
 //                                                 "from":"running","to":"backoff","reason":"..."} per change
 //   shutdown                                  -> {} then the daemon stops every service and exits
+//   add                      name*, command*, cwd*, env, instances, restart, wait, timeout_ms
+//                                             -> {"service":"web","file":"...","state_dir":"...","instances":[...]}
+//                                                an ad-hoc service (in no file), checked as the loader checks a
+//                                                [services.NAME] table (bad_args with its message); a name in use
+//                                                is bad_args; with wait: once each instance is running (as start)
+//   delete                   name*, wait, timeout_ms
+//                                             -> {"service":"web","instances":[...]}  an ad-hoc service: stopped
+//                                                and forgotten (with wait: once down and reaped, as stop); a
+//                                                service of the file is refused (failed), unknown: not_found
+//   services                                  -> {"file":"...","state_dir":"...","services":[{"name","adhoc",
+//                                                "command","shell","cwd","env","instances","restart"}]}
 #include "supervisor/protocol/commands.hpp"
 #include "supervisor/protocol/error_code.hpp"
 #include "supervisor/protocol/replies.hpp"
