@@ -13,6 +13,7 @@
 
 #include "base/exit_codes.hpp"
 #include "supervisor/cli/client_cli.hpp"
+#include "supervisor/cli/help_command.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
 #include "supervisor/cli/up_command.hpp"
 #include "supervisor/instance/exec_shim.hpp"
@@ -119,19 +120,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> command;
     const int cli_argc = split_at_dashes(argc, argv, command);
 
-    CLI::App app{"corral: a supervising process manager for Node.js services"};
+    CLI::App app{"corral: a supervising process manager for Node.js services", "corral"};
     app.set_version_flag("--version", std::string("corral ") + CORRAL_VERSION);
     app.require_subcommand(1);
     UpCli up(app);
     RunCli run(app);
     PostmortemCli postmortem(app);
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown
+    cli::HelpCli help(app);
 
+    if (const auto unknown = cli::check_command_name(app, cli_argc, argv)) return *unknown;
     try {
         app.parse(cli_argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+        return cli::report_parse_error(app, e);
     }
+    if (help.parsed()) return help.run();
 
     if (up.app->parsed()) {
         return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach) : kExitUsage;

@@ -94,6 +94,7 @@ private:
     bool shutting_down() const override { return policies::is_stopping(phase_); }
     const std::filesystem::path& state_dir() const override { return config_.supervisor.state_dir; }
     const std::filesystem::path& config_file() const override { return config_.file; }
+    const config::Config& running_config() const override { return config_; }
 
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);

@@ -82,13 +82,20 @@ struct ChangeCommand {
 };
 
 using Version = NamedCommand<"version">;
-using Status = NamedCommand<"status">;
+// Every instance, or only those of `target` (not_found when it names none).
+struct Status {
+    static constexpr std::string_view name = "status";
+    std::optional<Target> target = std::nullopt;
+    bool operator==(const Status&) const = default;
+};
 using Start = ChangeCommand<"start">;
 using Stop = ChangeCommand<"stop">;
 using Restart = ChangeCommand<"restart">;
 using Heat = TargetCommand<"heat">;
 using Events = NamedCommand<"events">;
 using Shutdown = NamedCommand<"shutdown">;
+// Everything known about one service or instance: its spec, instances, last exits, post-mortems.
+using Describe = TargetCommand<"describe">;
 
 struct Reload {
     static constexpr std::string_view name = "reload";
@@ -139,7 +146,8 @@ struct Postmortem {
 };
 
 using Command =
-    std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events, Shutdown>;
+    std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events,
+                 Describe, Shutdown>;
 
 template <typename Variant>
 struct CommandNames;
