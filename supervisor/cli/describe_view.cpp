@@ -24,6 +24,14 @@ std::string plain(const Json& value) {
     return clean_line(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
+// 500 for 500.0: rates come as JSON doubles.
+std::string number_of(const Json& value) {
+    if (!value.is_number_float()) return plain(value);
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value.get<double>());
+    return text;
+}
+
 std::string size_of(const Json& value) {
     return value.is_number_unsigned() || value.is_number_integer() ? format_size(value.get<std::uint64_t>())
                                                                     : plain(value);
@@ -50,7 +58,7 @@ std::string restart_text(const Json& spec) {
     const Json& backoff = member(spec, "backoff");
     const Json& limit = member(spec, "start_limit");
     return plain(member(spec, "restart")) + ", backoff " + duration_of(member(backoff, "initial_ms")) + " x" +
-           plain(member(backoff, "factor")) + " up to " + duration_of(member(backoff, "max_ms")) + " (reset after " +
+           number_of(member(backoff, "factor")) + " up to " + duration_of(member(backoff, "max_ms")) + " (reset after " +
            duration_of(member(backoff, "reset_after_ms")) + "), start limit " + plain(member(limit, "burst")) + " in " +
            duration_of(member(limit, "interval_ms"));
 }
@@ -79,7 +87,7 @@ std::string env_text(const Json& env) {
 
 std::string cooling_text(const Json& cooling) {
     if (!cooling.is_object()) return "only corral cool";
-    return plain(member(cooling, "trigger")) + " over " + plain(member(cooling, "threshold")) + " for " +
+    return plain(member(cooling, "trigger")) + " over " + number_of(member(cooling, "threshold")) + " for " +
            duration_of(member(cooling, "for_ms")) + ": cool " + duration_of(member(cooling, "cool_ms")) + " (" +
            plain(member(cooling, "mode")) + "), work at least " + duration_of(member(cooling, "work_ms"));
 }
@@ -170,7 +178,7 @@ std::string routes_text(const Json& routes) {
         const Json& queue = member(route, "queue");
         std::string limits;
         if (const Json& messages = member(rate, "messages_per_second"); !messages.is_null()) {
-            limits += ", " + plain(messages) + " msg/s";
+            limits += ", " + number_of(messages) + " msg/s";
         }
         if (const Json& bytes = member(rate, "bytes_per_second"); bytes.is_number()) {
             limits += ", " + format_byte_rate(bytes.get<double>(), true);

@@ -50,7 +50,9 @@ void ControlService::change_state(Client& client, std::int64_t id, std::string_v
             }
         }
         for (Instance* instance : instances) (instance->*change)();
-        client.reply(id, {{"instances", names_of(instances)}, {"already", std::move(already)}});
+        json result = {{"instances", names_of(instances)}};
+        if (!already.empty()) result["already"] = std::move(already);  // only then: the reply of old otherwise
+        client.reply(id, result);
         return;
     }
     std::vector<Awaited> awaited;

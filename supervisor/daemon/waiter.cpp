@@ -168,7 +168,7 @@ json Waiter::details() const {
     }
     json details = result_;
     details["outcomes"] = std::move(outcomes);
-    details["already"] = std::move(already);
+    if (!already.empty()) details["already"] = std::move(already);
     return details;
 }
 

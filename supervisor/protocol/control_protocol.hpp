@@ -48,8 +48,8 @@
 //   start | stop | restart   target*, wait, timeout_ms
 //                                             -> {"instances":["api#0",...],"already":["api#1"]}
 //                                                target: NAME, NAME#INDEX or "all"; "already": those there
-//                                                before the command (start: running, stop: down); with wait
-//                                                also in the reply beside "outcomes"
+//                                                before the command (start: running, stop: down), only when
+//                                                there are any; with wait also in the reply beside "outcomes"
 //                                                with wait: once each is running (start: already running
 //                                                counts; restart: a new start), or down with no process (stop)
 //   signal                   target*, signal*, wait

@@ -96,9 +96,10 @@ TEST_CASE("status render: the CPU cell") {
     CHECK(cpu_cell(Json::parse(R"({"cpu_percent":null})")) == "-");
     CHECK(cpu_cell(Json::parse(R"({})")) == "-");
     const auto status = Json::parse(R"({"daemon":{"pid":1},"instances":[
-        {"service":"spin","index":0,"state":"running","pid":10,"uptime_ms":5000,"restarts":0,"cpu_percent":98.7},
-        {"service":"idle","index":0,"state":"running","pid":11,"uptime_ms":5000,"restarts":0,"cpu_percent":0.1}]})");
+        {"service":"spin","index":0,"state":"running","pid":10,"uptime_ms":5000,"restarts":0,"cpu_percent":98.7,"last_exit":null},
+        {"service":"idle","index":0,"state":"running","pid":11,"uptime_ms":5000,"restarts":0,"cpu_percent":0.1,"last_exit":null}]})");
     const std::string text = render_status(status, StatusView{});
+    INFO(text);
     CHECK(contains(text, "INSTANCE  PID  STATE    UPTIME  RESTARTS  CPU   MEMORY  LAST EXIT\n"));
     CHECK(contains(text, "spin#0    10   running  5.0s    0         99%   -       -\n"));
     CHECK(contains(text, "idle#0    11   running  5.0s    0         0.1%  -       -\n"));
