@@ -6,7 +6,7 @@
 using namespace corral::supervisor;
 using nlohmann::json;
 
-TEST_CASE("status filter: instances, routes and channels of the target; the daemon part stays") {
+TEST_CASE("status filter: instances, routes and channels of the target - and the daemon part stays") {
     const json status = json::parse(R"({
       "daemon": {"pid": 1},
       "instances": [{"service": "web", "index": 0}, {"service": "web", "index": 1}, {"service": "worker", "index": 0}],
