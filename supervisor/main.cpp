@@ -17,6 +17,7 @@
 #include "supervisor/cli/client_cli.hpp"
 #include "supervisor/cli/import_command.hpp"
 #include "supervisor/cli/ls_command.hpp"
+#include "supervisor/cli/help_command.hpp"
 #include "supervisor/cli/postmortem_command.hpp"
 #include "supervisor/cli/startup_cli.hpp"
 #include "supervisor/cli/up_command.hpp"
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> command;
     const int cli_argc = split_at_dashes(argc, argv, command);
 
-    CLI::App app{"corral: a supervising process manager for Node.js services"};
+    CLI::App app{"corral: a supervising process manager for Node.js services", "corral"};
     app.set_version_flag("--version", std::string("corral ") + CORRAL_VERSION);
     app.require_subcommand(1);
     UpCli up(app);
@@ -148,12 +149,15 @@ int main(int argc, char** argv) {
     cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown, flush
     cli::LsCli ls(app);
     cli::AdhocCli adhoc(app);    // delete, save
+    cli::HelpCli help(app);
 
+    if (const auto unknown = cli::check_command_name(app, cli_argc, argv)) return *unknown;
     try {
         app.parse(cli_argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+        return cli::report_parse_error(app, e);
     }
+    if (help.parsed()) return help.run();
 
     if (up.app->parsed()) {
         return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach, up.quiet) : kExitUsage;

@@ -107,6 +107,9 @@ public:
     // The group's one cheap memory counter (v1 memory.usage_in_bytes, v2 memory.current), for a sampler
     // that keeps it open and reads it with pread() (see UsageCounter); "" without one.
     virtual fs::path usage_file(const std::string&) const { return {}; }
+    // The group's cpu.stat, whose usage_usec is its CPU time so far (see CpuUsageCounter); "" without one
+    // (v1 without a unified hierarchy: an instance has no CPU group of its own there).
+    virtual fs::path cpu_stat_file(const std::string&) const { return {}; }
     // A threshold on the group's usage at `bytes` (either way), ready to be registered with
     // register_threshold() (which may block: call it off the loop); its eventfd becomes readable at each
     // crossing. v1 registers it on memory.usage_in_bytes through cgroup.event_control. ENOTSUP where the

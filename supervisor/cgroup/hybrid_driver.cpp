@@ -109,6 +109,9 @@ public:
     Status reset_peak(const std::string& name) override { return v1_.reset_peak(name); }
     Result<std::string> memory_stat(const std::string& name) override { return v1_.memory_stat(name); }
     fs::path usage_file(const std::string& name) const override { return v1_.usage_file(name); }
+    fs::path cpu_stat_file(const std::string& name) const override {
+        return unified_ ? unified(name) / "cpu.stat" : fs::path();
+    }
     Result<ThresholdRegistration> prepare_threshold(const std::string& name, std::uint64_t bytes) override {
         return v1_.prepare_threshold(name, bytes);
     }

@@ -336,6 +336,10 @@ fs::path V2Driver::usage_file(const std::string& name) const {
     return valid_group_name(name) ? dir_of(name) / "memory.current" : fs::path();
 }
 
+fs::path V2Driver::cpu_stat_file(const std::string& name) const {
+    return valid_group_name(name) ? dir_of(name) / "cpu.stat" : fs::path();
+}
+
 Result<std::string> V2Driver::memory_stat(const std::string& name) { return fs_.read(dir_of(name) / "memory.stat"); }
 
 Status V2Driver::remove(const std::string& name) {

@@ -62,6 +62,7 @@ public:
     Result<std::string> memory_stat(const std::string& name) override;
     // memory.current; no threshold events (prepare_threshold stays ENOTSUP): see Driver.
     fs::path usage_file(const std::string& name) const override;
+    fs::path cpu_stat_file(const std::string& name) const override;
     Status reset_peak(const std::string&) override { return {}; }
     Result<int> clear_leftovers() override;
     Status remove_top() override;

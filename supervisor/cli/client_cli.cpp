@@ -48,8 +48,13 @@ void ClientCli::add_all(Common& common) {
 }
 
 ClientCli::ClientCli(CLI::App& app) {
-    add(app, status_, "status", "Show every instance: state, pid, uptime, restarts, memory, last exit");
+    add(app, status_, "status", "Show every instance (or those of TARGET): state, pid, uptime, restarts, CPU, memory, last exit")
+        ->add_option("target", status_target_, "NAME or NAME#INDEX: only that service or instance");
     add_all(status_);
+    add(app, describe_, "describe", "Show everything known about one service or instance: spec, limits, routes, "
+                                    "instances, last exits, post-mortems")
+        ->add_option("target", describe_target_, "NAME or NAME#INDEX")
+        ->required();
     CLI::App* start = add(app, start_, "start", "Start a service, an instance, or all, and wait until each is running");
     start->add_option("target", start_target_, kTargetHelp)->required();
     add_all(start_);
@@ -108,7 +113,7 @@ ClientCli::ClientCli(CLI::App& app) {
 
 bool ClientCli::parsed() const {
     for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &cool_, &heat_, &reload_, &logs_,
-                                 &events_, &shutdown_, &flush_}) {
+                                 &events_, &shutdown_, &flush_, &describe_}) {
         if (common->app->parsed()) return true;
     }
     return false;
@@ -137,7 +142,8 @@ int ClientCli::run(const Common& common, const std::function<int(const ClientOpt
 }
 
 int ClientCli::run() const {
-    if (status_.app->parsed()) return run(status_, status_command);
+    if (status_.app->parsed()) return run(status_, [&](const auto& o) { return status_command(o, status_target_); });
+    if (describe_.app->parsed()) return run(describe_, [&](const auto& o) { return describe_command(o, describe_target_); });
     if (start_.app->parsed()) {
         return run(start_, [&](const auto& o) { return target_command<protocol::Start>(o, start_target_, start_wait_); });
     }

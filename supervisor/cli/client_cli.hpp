@@ -41,7 +41,8 @@ private:
     std::string start_target_, stop_target_, restart_target_, signal_target_, signal_name_, reload_target_;
     WaitOptions start_wait_, stop_wait_, restart_wait_, reload_wait_;
     bool signal_no_wait_ = false;
-    Common cool_, heat_;
+    Common cool_, heat_, describe_;
+    std::string status_target_, describe_target_;
     std::string cool_target_, cool_for_, heat_target_;
     LogsOptions logs_options_;
     bool logs_out_ = false;

@@ -1,6 +1,7 @@
 #pragma once
 // The commands that talk to a running daemon over its control socket:
-//   corral status [--json]
+//   corral status [TARGET] [--json]
+//   corral describe TARGET [--json]
 //   corral start|stop|restart TARGET [--no-wait] [--timeout DURATION]    TARGET: NAME, NAME#INDEX or all
 //   corral signal TARGET SIGNAL [--no-wait]
 //   corral cool TARGET [--for DURATION], corral heat TARGET
@@ -38,7 +39,10 @@ struct WaitOptions {
     std::string timeout;   // a duration such as "30s"; "" for no bound
 };
 
-int status_command(const ClientOptions& options);
+// `target`: "" for every instance.
+int status_command(const ClientOptions& options, const std::string& target = {});
+// describe_command.cpp.
+int describe_command(const ClientOptions& options, const std::string& target);
 // Command: protocol::Start, protocol::Stop or protocol::Restart.
 template <typename Command>
 int target_command(const ClientOptions& options, const std::string& target, const WaitOptions& wait);

@@ -33,20 +33,15 @@ int answer_once(const ClientOptions& options, const protocol::Command& command,
     return kExitOk;
 }
 
-std::string render_cooling(const Json& result) {
-    std::string text;
-    for (const auto& change : result["instances"]) {
-        text += change.value("instance", "?") + ": " + (change.value("cooling", false) ? "cooling" : "working") + " (" +
-                change.value("reason", "") + ")\n";
-    }
-    for (const auto& name : result["not_running"]) text += name.get<std::string>() + ": not running\n";
-    return text;
-}
-
 }  // namespace
 
-int status_command(const ClientOptions& options) {
-    return answer_once(options, protocol::Status{}, [&](const Json& result) {
+int status_command(const ClientOptions& options, const std::string& target_text) {
+    protocol::Status status;
+    if (!target_text.empty()) {
+        status.target = read_target("status", target_text);
+        if (!status.target) return kExitUsage;
+    }
+    return answer_once(options, status, [&](const Json& result) {
         return render_status(result, StatusView{Style{options.color}, WallClock::now()});
     });
 }

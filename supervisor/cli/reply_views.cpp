@@ -1,5 +1,7 @@
 #include "supervisor/cli/reply_views.hpp"
 
+#include <algorithm>
+
 #include "supervisor/cli/postmortem_text.hpp"
 
 namespace corral::supervisor::cli {
@@ -29,7 +31,34 @@ std::string render_instances(std::string_view cmd, const Json& result, std::stri
     }
     const std::string verb = cmd == "start" ? "starting" : cmd == "stop" ? "stopping" : "restarting";
     if (names.empty()) return "nothing to " + std::string(cmd) + "\n";
-    return verb + " " + names + "\n";
+    // Those that were there already (start of a running one, stop of a stopped one) are said apart.
+    const Json none = Json::array();
+    const Json& already = result.contains("already") && result["already"].is_array() ? result["already"] : none;
+    std::string acted, text;
+    for (const auto& instance : instances) {
+        const bool there = std::find(already.begin(), already.end(), instance) != already.end();
+        if (!there) acted += (acted.empty() ? "" : ", ") + plain(instance);
+        if (there) text += plain(instance) + (cmd == "start" ? " is already running\n" : " is already stopped\n");
+    }
+    return (acted.empty() ? std::string() : verb + " " + acted + "\n") + text;
+}
+
+std::string render_cooling(const Json& result) {
+    std::string text;
+    const Json none = Json::array();
+    for (const auto& change : result.is_object() && result.contains("instances") ? result["instances"] : none) {
+        const std::string name = clean_line(text_of(change, "instance", "?"));
+        const bool cooling = change.value("cooling", false);
+        if (change.value("already", false)) {
+            text += name + (cooling ? " is already cooling" : " is not cooling") + "\n";
+            continue;
+        }
+        text += name + ": " + (cooling ? "cooling" : "working") + " (" + clean_line(text_of(change, "reason")) + ")\n";
+    }
+    for (const auto& name : result.is_object() && result.contains("not_running") ? result["not_running"] : none) {
+        text += plain(name) + ": not running\n";
+    }
+    return text;
 }
 
 std::string render_reload(const Json& result) {

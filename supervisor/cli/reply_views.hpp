@@ -9,7 +9,14 @@ namespace corral::supervisor::cli {
 
 // {"instances":["api#0","api#1"]} -> "restarting api#0, api#1\n". `cmd`: start, stop, restart; for
 // signal, `signal` is the signal's name: "sent SIGUSR2 to api#0, api#1\n".
+// Those of "already" (start of a running one, stop of a stopped one) get a line of their own instead:
+// "api#0 is already running\n".
 std::string render_instances(std::string_view cmd, const Json& result, std::string_view signal = {});
+
+// cool and heat: {"instances":[{"instance","cooling","reason","already"}],"not_running":[...]} ->
+// "api#0: cooling (manual: corral cool)", "api#0 is already cooling", "api#0 is not cooling" (heat),
+// "api#1: not running".
+std::string render_cooling(const Json& result);
 
 // {"changes":[{"service":"api","action":"restart"},...]} ->
 //   reloaded: 2 changes

@@ -1,6 +1,7 @@
 #include "supervisor/cli/status_view.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "base/text_format.hpp"
 #include "supervisor/cli/routes_view.hpp"
@@ -132,6 +133,19 @@ std::string memory_cell(const Json& memory, std::size_t size_width) {
     return sizes + std::string(size_width > sizes.size() ? size_width - sizes.size() : 0, ' ') + " " + bar(*fraction);
 }
 
+std::string cpu_cell(const Json& instance) {
+    const auto found = instance.is_object() ? instance.find("cpu_percent") : instance.end();
+    if (!instance.is_object() || found == instance.end() || !found->is_number()) return "-";
+    const double percent = std::max(0.0, found->get<double>());
+    char text[32];
+    if (percent < 9.95) {
+        std::snprintf(text, sizeof text, "%.1f%%", percent);
+    } else {
+        std::snprintf(text, sizeof text, "%.0f%%", percent);
+    }
+    return text;
+}
+
 std::string last_exit_cell(const Json& last_exit, WallClock::time_point now, const Style& style) {
     if (!last_exit.is_object()) return "-";
     const postmortem::BundleInfo info = exit_info(last_exit);
@@ -195,7 +209,15 @@ Row status_row(const Json& instance, const StatusView& view, std::size_t size_wi
     if (instance.is_object() && instance.value("replacement", false)) state += ", replacement";
     return {instance_name(instance), pid ? std::to_string(*pid) : "-", state,
             pid ? duration_of(instance, "uptime_ms") : "-", restarts ? std::to_string(*restarts) : "-",
-            memory_cell(memory, size_width), exit};
+            cpu_cell(instance), memory_cell(memory, size_width), exit};
+}
+
+// Whether the daemon reports CPU use (a daemon of before it did not): the CPU column shows then.
+bool has_cpu(const Json& instances) {
+    for (const auto& instance : instances) {
+        if (instance.is_object() && instance.contains("cpu_percent")) return true;
+    }
+    return false;
 }
 
 // A cell of the table in its colors; row -1 is the header.
@@ -205,8 +227,8 @@ std::string paint_cell(const Style& style, const Json& instances, int row, std::
     const Json& instance = instances[static_cast<std::size_t>(row)];
     if (column == 2 && (cell.starts_with("throttled") || cell.starts_with("frozen"))) return style.yellow(cell);
     if (column == 2) return cell.starts_with("cooling") ? style.cyan(cell) : paint_state(style, cell);
-    if (column == 5 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
-    if (column == 6 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);
+    if (column == 6 && instance.contains("memory")) return paint_memory(style, instance["memory"], cell);
+    if (column == 7 && instance.contains("last_exit")) return paint_last_exit(style, instance["last_exit"], cell);
     return cell;
 }
 
@@ -228,9 +250,15 @@ std::string render_status(const Json& status, const StatusView& view) {
     for (const auto& instance : instances) rows.push_back(status_row(instance, view, size_width, footnotes));
 
     const Style& style = view.style;
-    out += render_table({"INSTANCE", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "LAST EXIT"}, rows,
-                        [&](int row, std::size_t column, const std::string& cell) {
-                            return paint_cell(style, instances, row, column, cell);
+    const bool cpu = has_cpu(instances);
+    if (!cpu) {
+        for (Row& row : rows) row.erase(row.begin() + 5);
+    }
+    out += render_table(cpu ? Row{"INSTANCE", "PID", "STATE", "UPTIME", "RESTARTS", "CPU", "MEMORY", "LAST EXIT"}
+                            : Row{"INSTANCE", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "LAST EXIT"},
+                        rows, [&](int row, std::size_t column, const std::string& cell) {
+                            // Without the CPU column, the columns after it are one to the left.
+                            return paint_cell(style, instances, row, !cpu && column >= 5 ? column + 1 : column, cell);
                         });
     if (!footnotes.empty()) out += "\n";
     for (std::size_t i = 0; i < footnotes.size(); ++i) {

@@ -50,7 +50,7 @@ std::string render_outcomes(std::string_view cmd, const Json& result, std::strin
         const std::string state = clean_line(text_of(outcome, "state", "?"));
         const std::string what = text_of(outcome, "result");
         if (what == "already") {
-            text += with_pid(name + ": already " + state, outcome) + "\n";
+            text += with_pid(name + " is already " + state, outcome) + "\n";
         } else if (what == "done") {
             text += with_pid(name + ": " + state, outcome) + "\n";
         } else if (what == "signalled") {

@@ -4,7 +4,7 @@
 //
 // progress:   web#0: running -> stopping: stop requested
 // heartbeat:  still waiting for web#1 (starting), 5s so far
-// outcomes:   web#0: already running (pid 4242)        web#1: running (pid 4321)        web#2: stopped
+// outcomes:   web#0 is already running (pid 4242)      web#1: running (pid 4321)        web#2: stopped
 //             web#0: sent SIGUSR2 to pid 4242
 // Failures are the error reply's message (render_error), the outcomes of the instances that did get there
 // first.

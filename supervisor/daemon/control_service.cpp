@@ -6,6 +6,7 @@
 
 #include "base/text_format.hpp"
 #include "supervisor/daemon/log_lines.hpp"
+#include "supervisor/daemon/status_filter.hpp"
 #include "supervisor/postmortem/bundle_json.hpp"
 
 namespace corral::supervisor {
@@ -40,8 +41,11 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Ver
 }
 
 template <>
-void ControlService::answer(Client& client, std::int64_t id, const protocol::Status&) {
-    client.reply(id, daemon_.status_json());
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Status& command) {
+    if (command.target && found(client, id, *command.target).empty()) return;
+    json status = daemon_.status_json();
+    if (command.target) keep_only(status, *command.target);
+    client.reply(id, status);
 }
 
 template <>
@@ -75,31 +79,36 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Sig
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Cool& command) {
     change_cooling(client, id, command.name, command.target,
-                   [&](Instance& instance) { return instance.cool(command.duration); });
+                   [&](Instance& instance) { return instance.cool(command.duration); }, true);
 }
 
 template <>
 void ControlService::answer(Client& client, std::int64_t id, const protocol::Heat& command) {
-    change_cooling(client, id, command.name, command.target, [](Instance& instance) { return instance.heat(); });
+    change_cooling(client, id, command.name, command.target, [](Instance& instance) { return instance.heat(); }, false);
 }
 
 // cool and heat: `change` returns the transition, or nullopt when the instance has no process to cool.
+// "already": the instance was cooling (cool) or working (heat) before; the command still applies (a cool
+// --for sets the new period, a heat the work time before an automatic cool).
 template <typename Change>
 void ControlService::change_cooling(Client& client, std::int64_t id, std::string_view cmd,
-                                    const protocol::Target& target, Change&& change) {
+                                    const protocol::Target& target, Change&& change, bool cool) {
     const std::vector<Instance*> instances = found(client, id, target);
     if (instances.empty()) return;
     spdlog::info("control: {} {}", cmd, protocol::target_text(target));
     json changed = json::array();
     json not_running = json::array();
     for (Instance* instance : instances) {
+        const bool already = instance->cooling_state(policies::Clock::now()).has_value() == cool;
         const auto transition = change(*instance);
         if (!transition) {
             not_running.push_back(instance->name());
             continue;
         }
-        changed.push_back(
-            {{"instance", instance->name()}, {"cooling", transition->cooling}, {"reason", transition->reason}});
+        changed.push_back({{"instance", instance->name()},
+                           {"cooling", transition->cooling},
+                           {"reason", transition->reason},
+                           {"already", already}});
     }
     client.reply(id, {{"instances", std::move(changed)}, {"not_running", std::move(not_running)}});
 }
@@ -177,6 +186,11 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Eve
     subscription.events = true;
     client.subscribe(subscription);
     client.reply(id, {{"stream", true}});
+}
+
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Describe& command) {
+    describe(client, id, command.target);
 }
 
 template <>

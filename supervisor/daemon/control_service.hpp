@@ -53,6 +53,8 @@ public:
     virtual bool shutting_down() const = 0;
     virtual const std::filesystem::path& state_dir() const = 0;
     virtual const std::filesystem::path& config_file() const = 0;  // empty for `corral run`
+    // The services and routes as the daemon runs them (the last file that loaded without errors).
+    virtual const config::Config& running_config() const = 0;
 
     // add and delete (daemon_adhoc.cpp): refused (a code and a message, nothing changed), or the instances
     // started or stopped and what a waiting client waits for.
@@ -136,10 +138,12 @@ private:
                        nlohmann::json result, bool wait, std::optional<policies::Duration> timeout);
     template <typename Change>
     void change_cooling(Client& client, std::int64_t id, std::string_view cmd, const protocol::Target& target,
-                        Change&& change);
+                        Change&& change, bool cool);
     void show_postmortem(Client& client, std::int64_t id, const std::vector<postmortem::BundleInfo>& bundles,
                          const std::string& query);
     void publish_event(const nlohmann::json& event);
+    // describe_command.cpp: the instances' status and post-mortems besides their spec.
+    void describe(Client& client, std::int64_t id, const protocol::Target& target);
 
     DaemonControl& daemon_;
     Waiters waiters_;  // before server_: closing connections tell it

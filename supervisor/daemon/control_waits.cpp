@@ -43,8 +43,16 @@ void ControlService::change_state(Client& client, std::int64_t id, std::string_v
     if (instances.empty()) return;
     spdlog::info("control: {} {}{}", cmd, protocol::target_text(target), wait.wait ? " (waiting)" : "");
     if (!wait.wait) {
+        json already = json::array();  // there before the command: a start of a running one, ...
+        for (const Instance* instance : instances) {
+            if (policies::begin_wait(goal, instance->state(), instance->pid() > 0).already) {
+                already.push_back(instance->name());
+            }
+        }
         for (Instance* instance : instances) (instance->*change)();
-        client.reply(id, {{"instances", names_of(instances)}});
+        json result = {{"instances", names_of(instances)}};
+        if (!already.empty()) result["already"] = std::move(already);  // only then: the reply of old otherwise
+        client.reply(id, result);
         return;
     }
     std::vector<Awaited> awaited;

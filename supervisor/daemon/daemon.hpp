@@ -117,6 +117,7 @@ private:
     // A reload keeps the ad-hoc services: they go into `next` unless the file now defines their name (then
     // the file's definition wins). Returns those names: the file's once the reload is applied.
     std::vector<std::string> keep_adhoc(config::Config& next) const;
+    const config::Config& running_config() const override { return config_; }
 
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);

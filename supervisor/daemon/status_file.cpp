@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "base/file_text.hpp"
 #include "base/text_format.hpp"
 #include "policies/signal_names.hpp"
@@ -59,6 +61,8 @@ nlohmann::json instance_status(const Instance& instance, policies::TimePoint now
     } else {
         status["last_exit"] = nullptr;
     }
+    const auto cpu = instance.cpu_percent();
+    status["cpu_percent"] = cpu ? nlohmann::json(std::round(*cpu * 10) / 10) : nlohmann::json(nullptr);
     status["exits"] = instance.exits_by_reason();
     status["postmortems_skipped"] = instance.postmortems_skipped();
     return status;

@@ -161,9 +161,14 @@ void Waiter::heartbeat(policies::TimePoint at) {
 
 json Waiter::details() const {
     json outcomes = json::array();
-    for (const Item& item : items_) outcomes.push_back(outcome(item));
+    json already = json::array();  // nothing to do for these: there before the command
+    for (const Item& item : items_) {
+        outcomes.push_back(outcome(item));
+        if (item.wait.already) already.push_back(item.name);
+    }
     json details = result_;
     details["outcomes"] = std::move(outcomes);
+    if (!already.empty()) details["already"] = std::move(already);
     return details;
 }
 

@@ -210,6 +210,7 @@ void Instance::on_gone(const policies::ExitStatus& status) {
     throttle_.end();
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_, channel_id_);
     cooling_.end();
+    cpu_.forget();
     freezer_.set_group({});
     if (memory_actions_) memory_actions_->incarnation_gone();
     death_.exited(status);
@@ -280,6 +281,7 @@ bool Instance::sample_memory(std::int64_t now_ms, policies::TimePoint now, bool 
         }
     }
     cooling_.sample(spec_->cooling, sampled ? &*sampled : nullptr, monitor_ ? monitor_->write_rate() : 0, now_ms, now);
+    if (group_ && incarnation_ && !full) cpu_.sample(*context_.cgroups, group_->name(), now);
     return changed;
 }
 

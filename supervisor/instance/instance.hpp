@@ -39,6 +39,7 @@
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/config/service_spec.hpp"
 #include "supervisor/instance/cooling_controller.hpp"
+#include "supervisor/instance/cpu_meter.hpp"
 #include "supervisor/instance/cpu_throttle.hpp"
 #include "supervisor/instance/death_investigation.hpp"
 #include "supervisor/instance/loop_watch.hpp"
@@ -138,6 +139,8 @@ public:
     // True when what status shows of its memory changed.
     bool sample_memory(std::int64_t now_ms, policies::TimePoint now, bool full = false);
     const std::optional<cgroup::MemoryStats>& memory() const;
+    // Percent of one CPU over the last sampling interval, while a program runs (cpu_meter.hpp).
+    std::optional<double> cpu_percent() const { return incarnation_ ? cpu_.percent() : std::nullopt; }
     // The kernel's OOM killer killed `pid` in this instance's cgroup (or, `global`, anywhere).
     void on_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report) {
         death_.note_kernel_oom(pid, global, killed_line, report);
@@ -230,6 +233,7 @@ private:
     GroupFreezer freezer_;  // the incarnation's cgroup, for cooling_ and throttle_
     CoolingController cooling_;
     CpuThrottle throttle_;
+    CpuMeter cpu_;
     std::unique_ptr<Incarnation> incarnation_;
     std::unique_ptr<Standby> standby_;               // in group_
     std::vector<std::unique_ptr<Standby>> retired_;  // killed, their exit not heard yet

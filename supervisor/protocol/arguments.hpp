@@ -78,6 +78,10 @@ struct Fields<ChangeCommand<Name>> {
                                             field("timeout_ms", &C::timeout, kMillisCodec)};
 };
 template <>
+struct Fields<Status> {
+    static constexpr auto list = std::tuple{field("target", &Status::target, kTargetCodec)};
+};
+template <>
 struct Fields<Reload> {
     static constexpr auto list =
         std::tuple{field("target", &Reload::target, kTargetCodec), field("wait", &Reload::wait, kWaitCodec),

@@ -75,7 +75,12 @@ struct ChangeCommand {
 };
 
 using Version = NamedCommand<"version">;
-using Status = NamedCommand<"status">;
+// Every instance, or only those of `target` (not_found when it names none).
+struct Status {
+    static constexpr std::string_view name = "status";
+    std::optional<Target> target = std::nullopt;
+    bool operator==(const Status&) const = default;
+};
 using Start = ChangeCommand<"start">;
 using Stop = ChangeCommand<"stop">;
 using Restart = ChangeCommand<"restart">;
@@ -83,6 +88,8 @@ using Heat = TargetCommand<"heat">;
 using Events = NamedCommand<"events">;
 using Shutdown = NamedCommand<"shutdown">;
 using Flush = TargetCommand<"flush">;  // empties the logs of the target's instances
+// Everything known about one service or instance: its spec, instances, last exits, post-mortems.
+using Describe = TargetCommand<"describe">;
 
 struct Reload {
     static constexpr std::string_view name = "reload";
@@ -134,7 +141,7 @@ struct Postmortem {
 };
 
 using Command = std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events,
-                             Shutdown, Flush, Add, Delete, Services>;
+                             Describe, Shutdown, Flush, Add, Delete, Services>;
 
 template <typename Variant>
 struct CommandNames;

@@ -42,9 +42,14 @@
 //
 // Commands and their arguments (all arguments optional unless marked *), one type each in commands.hpp:
 //   version                                   -> {"version":"0.1.0","protocol":1}
-//   status                                    -> {"daemon":{...},"instances":[{...}]} (see status_file.hpp)
+//   status                   target           -> {"daemon":{...},"instances":[{...}]} (see status_file.hpp);
+//                                                with a target only its instances (and routes); each has
+//                                                "cpu_percent" (of one CPU over the last sample, or null)
 //   start | stop | restart   target*, wait, timeout_ms
-//                                             -> {"instances":["api#0",...]}      target: NAME, NAME#INDEX or "all"
+//                                             -> {"instances":["api#0",...],"already":["api#1"]}
+//                                                target: NAME, NAME#INDEX or "all"; "already": those there
+//                                                before the command (start: running, stop: down), only when
+//                                                there are any; with wait also in the reply beside "outcomes"
 //                                                with wait: once each is running (start: already running
 //                                                counts; restart: a new start), or down with no process (stop)
 //   signal                   target*, signal*, wait
@@ -52,7 +57,8 @@
 //                                                without wait, instances without a process are skipped; with
 //                                                it, one that is not running is not_running, and "outcomes"
 //                                                say "signalled" and the pid
-//   cool                     target*, for_ms  -> {"instances":[{"instance":"api#0","cooling":true,"reason":"..."}],
+//   cool                     target*, for_ms  -> {"instances":[{"instance":"api#0","cooling":true,"reason":"...",
+//                                                "already":false}],   already: it was cooling (heat: working)
 //                                                "not_running":["api#1"]}   for_ms: 1 to 86400000; default until heat
 //   heat                     target*          -> the same, for ending cool periods
 //   reload                   wait, timeout_ms -> {"changes":[{"service":"api","action":"restart"},...]}
@@ -70,6 +76,8 @@
 //   postmortem               target, show     -> the list, or one bundle (as `corral postmortem --json`)
 //   events                                    -> {"stream":true}, then {"time":...,"instance":"api#0",
 //                                                 "from":"running","to":"backoff","reason":"..."} per change
+//   describe                 target*          -> {"service":{spec},"instances":[{...}],"routes":[...],
+//                                                "postmortems":[...]} (see supervisor/daemon/describe_json.hpp)
 //   shutdown                                  -> {} then the daemon stops every service and exits
 //   add                      name*, command*, cwd*, env, instances, restart, wait, timeout_ms
 //                                             -> {"service":"web","file":"...","state_dir":"...","instances":[...]}

@@ -442,7 +442,7 @@ TEST_CASE("corral restart waits: each step as it comes, heartbeats, then where e
                                       "api#0: stopping -> starting: stopped, starting again as requested",
                                       "api#0: starting -> running: program started",
                                       "api#0: running (pid 4321)",
-                                      "api#1: already running (pid 4322)",
+                                      "api#1 is already running (pid 4322)",
                                   });
     const auto requests = daemon.requests();
     REQUIRE(requests.size() == 1);
@@ -480,7 +480,7 @@ TEST_CASE("corral start that fails: what got there on stdout, the reason on stde
     CHECK(lines_of(result.out) == std::vector<std::string>{
                                       "api#1: stopped -> starting: start requested",
                                       "api#1: starting -> backoff: exited with code 1 after 20ms; restarting in 1s",
-                                      "api#0: already running (pid 11)",
+                                      "api#0 is already running (pid 11)",
                                   });
     CHECK(result.err == "corral start: api#1: exited with code 1 after 20ms; restarting in 1s\n");
 

@@ -86,7 +86,7 @@ TEST_CASE("corral stop returns once the process is gone, and says each step") {
                                   });
     const auto again = daemon.cli({"stop", "held"});
     CHECK(again.exit_code == 0);
-    CHECK(again.out == "held#0: already stopped\n");
+    CHECK(again.out == "held#0 is already stopped\n");
     CHECK(daemon.corral->stop() == 0);
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("corral start of a program that cannot start exits 1 with the reason -
     REQUIRE(out.size() == 3);
     CHECK(out[0] == "broken#0: exited -> starting: start requested");
     CHECK(out[1].rfind("broken#0: starting -> exited: exited with code 127 after ", 0) == 0);
-    CHECK(out[2].rfind("held#0: already running (pid ", 0) == 0);
+    CHECK(out[2].rfind("held#0 is already running (pid ", 0) == 0);
     CHECK(result.err.rfind("corral start: broken#0: exited with code 127 after ", 0) == 0);
     CHECK(result.err.find("restart = \"never\": not restarting\n") != std::string::npos);
 

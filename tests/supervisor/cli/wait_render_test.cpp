@@ -45,7 +45,7 @@ TEST_CASE("wait render: outcomes - done, already, signalled - and what is not pr
                                        outcome("web#3", "failed", "backoff", nullptr),
                                        outcome("web#4", "pending", "starting", 9)}}};
     CHECK(render_outcomes("start", result) ==
-          "web#0: running (pid 4321)\nweb#1: already running (pid 12)\nweb#2: stopped\n");
+          "web#0: running (pid 4321)\nweb#1 is already running (pid 12)\nweb#2: stopped\n");
     const Json signalled = {{"instances", {"web#0"}},
                             {"outcomes", {outcome("web#0", "signalled", "running", 77),
                                           outcome("web#1", "not_running", "stopped", nullptr)}}};

@@ -23,8 +23,8 @@ std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + 
 
 TEST_CASE("bad_args - unknown argument names") {
     check_all({
-        {request("status", R"({"verbose":true})"),
-         R"(error 7 bad_args: unknown argument "verbose" for "status" (it takes no arguments))"},
+        {request("events", R"({"verbose":true})"),
+         R"(error 7 bad_args: unknown argument "verbose" for "events" (it takes no arguments))"},
         {request("version", R"({"target":"api"})"),
          R"(error 7 bad_args: unknown argument "target" for "version" (it takes no arguments))"},
         {request("reload", R"({"file":"x.toml"})"),
@@ -53,6 +53,12 @@ TEST_CASE("bad_args - unknown argument names") {
          R"(error 7 bad_args: wrong type for "for_ms" (expected an integer from 1 to 86400000 (milliseconds), got "5m"))"},
         {request("cool", R"({"target":"api","for_ms":0})"),
          R"(error 7 bad_args: "for_ms" must be an integer from 1 to 86400000 (milliseconds) (got integer 0))"},
+        {request("describe", "{}"),
+         R"(error 7 bad_args: missing argument "target" for "describe" (expected a service name, NAME#INDEX or "all"))"},
+        {request("status", R"({"target":"api#x"})"),
+         R"(error 7 bad_args: "target" must be a service name, NAME#INDEX or "all" (got "api#x"))"},
+        {request("status", R"({"traget":"api"})"),
+         R"(error 7 bad_args: unknown argument "traget" for "status" (did you mean "target"?))"},
         {request("heat", R"({"target":"api","for_ms":5})"),
          R"(error 7 bad_args: unknown argument "for_ms" for "heat" (expected one of: target))"},
         // An unknown name is reported before a missing one: it is most often the missing one misspelt.
@@ -235,8 +241,8 @@ TEST_CASE("deeply nested JSON is answered without a crash") {
     CHECK(outcome(nested_arrays(depth)) == "error null bad_json: request is not a JSON object (got array)");
     CHECK(outcome(std::string(depth, '[')) == "error null bad_json: request is not valid JSON (syntax error at byte " +
                                                   std::to_string(depth + 1) + ")");
-    CHECK(outcome(request("status", R"({"x":)" + nested_arrays(depth) + "}")) ==
-          R"(error 7 bad_args: unknown argument "x" for "status" (it takes no arguments))");
+    CHECK(outcome(request("events", R"({"x":)" + nested_arrays(depth) + "}")) ==
+          R"(error 7 bad_args: unknown argument "x" for "events" (it takes no arguments))");
     CHECK(outcome(request("stop", R"({"target":)" + nested_arrays(depth) + "}")) ==
           R"(error 7 bad_args: wrong type for "target" (expected a service name, NAME#INDEX or "all", got array))");
     std::string objects;
@@ -281,10 +287,10 @@ TEST_CASE("very long strings are cut in messages") {
     CHECK(outcome(request(name)) ==
           "error 7 unknown_command: unknown command \"" + std::string(64, 'a') +
               "\"... (100000 bytes) (expected one of: version, status, start, stop, restart, signal, cool, heat, reload, logs, "
-              "postmortem, events, shutdown, flush, add, delete, services)");
-    CHECK(outcome(request("status", R"({")" + name + R"(":1})")) ==
+              "postmortem, events, describe, shutdown, flush, add, delete, services)");
+    CHECK(outcome(request("events", R"({")" + name + R"(":1})")) ==
           "error 7 bad_args: unknown argument \"" + std::string(64, 'a') +
-              "\"... (100000 bytes) for \"status\" (it takes no arguments)");
+              "\"... (100000 bytes) for \"events\" (it takes no arguments)");
     // Cut between characters, never inside one: 63 ASCII bytes, then "é" (2 bytes) would straddle the cut.
     const std::string accented = std::string(63, 'x') + "\xc3\xa9" + std::string(100, 'y');
     CHECK(outcome(request("stop", R"({"target":")" + accented + "\"}")) ==

@@ -128,6 +128,10 @@ TEST_CASE("every typed command survives encode and parse") {
         Logs{Target{}, std::nullopt, std::nullopt, std::nullopt},
         Postmortem{Target{"api", std::nullopt}, "api-0/2026 \"quoted\" \\ \n\t é"},
         Events{},
+        Status{Target{"api", 2u}},
+        Status{Target{}},
+        Describe{Target{"api", std::nullopt}},
+        Describe{Target{"api", 0u}},
         Shutdown{},
     };
     std::int64_t id = 0;
