@@ -47,6 +47,27 @@ void ClientCli::add_all(Common& common) {
         ->excludes("-C");
 }
 
+// logs and flush.
+void ClientCli::add_log_commands(CLI::App& app) {
+    CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance, stdout and stderr merged by "
+                          "time; -f to follow. Without a daemon, reads the files");
+    logs->add_option("target", logs_options_.target, kTargetHelp)->capture_default_str();
+    logs->add_option("-n,--lines", logs_options_.lines, "How many lines of each log to print first")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
+    CLI::Option* follow = logs->add_flag("-f,--follow", logs_options_.follow, "Keep printing new lines until Ctrl-C");
+    add_all(logs_);
+    logs->get_option("--all")->excludes(follow);
+    CLI::Option* out = logs->add_flag("--out", logs_out_, "Only stdout");
+    logs->add_flag("--err", logs_err_, "Only stderr")->excludes(out);
+    logs->add_option("--since", logs_options_.since,
+                     "Only lines that arrived since then: a duration back from now (10m, 2h) or a UTC time "
+                     "(2026-12-07T10:00:00Z)");
+    add(app, flush_, "flush", "Empty the logs of a service, an instance, or all (the default), rotated files too")
+        ->add_option("target", flush_target_, kTargetHelp)
+        ->capture_default_str();
+}
+
 ClientCli::ClientCli(CLI::App& app) {
     add(app, status_, "status", "Show every instance (or those of TARGET): state, pid, uptime, restarts, CPU, memory, last exit")
         ->add_option("target", status_target_, "NAME or NAME#INDEX: only that service or instance");
@@ -88,24 +109,7 @@ ClientCli::ClientCli(CLI::App& app) {
     reload->add_option("service", reload_target_, "A service to roll");
     add_wait_options(reload, reload_wait_);
 
-    CLI::App* logs = add(app, logs_, "logs", "Print the last lines of output of a service or an instance, stdout and stderr merged by "
-                          "time; -f to follow. Without a daemon, reads the files");
-    logs->add_option("target", logs_options_.target, kTargetHelp)->capture_default_str();
-    logs->add_option("-n,--lines", logs_options_.lines, "How many lines of each log to print first")
-        ->check(CLI::Range(0, 10000))
-        ->capture_default_str();
-    CLI::Option* follow = logs->add_flag("-f,--follow", logs_options_.follow, "Keep printing new lines until Ctrl-C");
-    add_all(logs_);
-    logs->get_option("--all")->excludes(follow);
-    CLI::Option* out = logs->add_flag("--out", logs_out_, "Only stdout");
-    logs->add_flag("--err", logs_err_, "Only stderr")->excludes(out);
-    logs->add_option("--since", logs_options_.since,
-                     "Only lines that arrived since then: a duration back from now (10m, 2h) or a UTC time "
-                     "(2026-12-07T10:00:00Z)");
-    add(app, flush_, "flush", "Empty the logs of a service, an instance, or all (the default), rotated files too")
-        ->add_option("target", flush_target_, kTargetHelp)
-        ->capture_default_str();
-
+    add_log_commands(app);
     add(app, events_, "events", "Print every state change of every instance as it happens, until Ctrl-C");
     add(app, shutdown_, "shutdown", "Stop every service and the daemon, and wait until it is gone");
     add_all(shutdown_);

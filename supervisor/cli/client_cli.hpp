@@ -35,6 +35,7 @@ private:
     CLI::App* add(CLI::App& app, Common& common, const char* name, const char* description);
     // Adds --all, which excludes the options that choose one daemon.
     static void add_all(Common& common);
+    void add_log_commands(CLI::App& app);
     int run(const Common& common, const std::function<int(const ClientOptions&)>& command) const;
 
     Common status_, start_, stop_, restart_, signal_, reload_, logs_, events_, shutdown_;

@@ -115,6 +115,16 @@ registry::Registration register_daemon(const registry::Entry& entry) {
     return std::move(*registration);
 }
 
+// The sockets the services listen on, bound before anything starts; nullptr with `error` saying why not.
+std::unique_ptr<ListenSockets> bind_sockets(const config::Config& config, std::string& error) {
+    auto listen = std::make_unique<ListenSockets>();
+    const std::vector<std::string> errors = listen->apply(config.services, config.file);
+    if (errors.empty()) return listen;
+    error = "cannot listen where the services ask:";
+    for (const auto& each : errors) error += "\n  " + each;
+    return nullptr;
+}
+
 int run_daemon(config::Config config, StartupReport& report, const ForegroundOptions& foreground = {}) {
     std::string error;
     std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
@@ -135,9 +145,8 @@ int run_daemon(config::Config config, StartupReport& report, const ForegroundOpt
         spdlog::error("{}", cgroups.error);
         return report.detached() ? report.fail(cgroups.error) : kExitFailed;
     }
-    const std::string why_no_cgroups = config.supervisor.cgroups == config::CgroupMode::off
-                                           ? "cgroups = \"off\""
-                                           : "cgroups are not available on this host";
+    const std::string why_no_cgroups = config.supervisor.cgroups == config::CgroupMode::off ? "cgroups = \"off\""
+                                                                                         : "cgroups are not available on this host";
     if (!accept_limits(config, cgroups.driver.get(), why_no_cgroups)) {
         const std::string message = "refusing to start: cgroups = \"required\" and limits cannot be applied (see " +
                                     state->daemon_log().string() + ")";
@@ -145,12 +154,8 @@ int run_daemon(config::Config config, StartupReport& report, const ForegroundOpt
         return report.detached() ? report.fail(message) : kExitFailed;
     }
 
-    auto listen = std::make_unique<ListenSockets>();
-    if (std::vector<std::string> errors = listen->apply(config.services, config.file); !errors.empty()) {
-        std::string message = "cannot listen where the services ask:";
-        for (const auto& error : errors) message += "\n  " + error;
-        return report.fail(message);
-    }
+    std::unique_ptr<ListenSockets> listen = bind_sockets(config, error);
+    if (!listen) return report.fail(error);
     uv_loop_t loop;
     if (const int rc = uv_loop_init(&loop); rc < 0) {
         return report.fail(std::string("cannot create the event loop: ") + uv_strerror(rc));
