@@ -238,16 +238,17 @@ TEST_CASE("reload of a daemon started by corral run says there is no file to rel
     RuntimeDir runtime;
     TempDir adhoc;
     TempDir home;
+    TempDir elsewhere;  // the CLI runs here, -C adhoc: run_corral cleans up the cgroups of its own directory
     CorralProcess run(home.path(), {"run", "--state-dir", (adhoc / ".corral").string(), "--", "node",
                                     fixture("idle.js").string()},
                       adhoc / ".corral");
-    REQUIRE(wait_for_running(adhoc.path(), 1));
-    const auto reload = run_corral(adhoc.path(), {"reload"});
+    REQUIRE(wait_for_running(elsewhere.path(), 1));
+    const auto reload = run_corral(elsewhere.path(), {"reload", "-C", adhoc.path().string()});
     CHECK(reload.exit_code == 1);
     CHECK(reload.err ==
           "corral reload: nothing to reload: this daemon was started by `corral run`, without a service file "
           "(`corral reload SERVICE` rolls a service as it is)\n");
-    const auto json = run_corral(adhoc.path(), {"reload", "--json"});
+    const auto json = run_corral(elsewhere.path(), {"reload", "--json", "-C", adhoc.path().string()});
     CHECK(json.exit_code == 1);
     CHECK(Json::parse(json.out)["error"]["code"] == "failed");
 }
