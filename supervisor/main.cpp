@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "base/exit_codes.hpp"
-#include "supervisor/cli/adhoc_cli.hpp"
 #include "supervisor/cli/client_cli.hpp"
 #include "supervisor/cli/import_command.hpp"
 #include "supervisor/cli/ls_command.hpp"
@@ -146,9 +145,8 @@ int main(int argc, char** argv) {
     PostmortemCli postmortem(app);
     cli::ImportCli import_cli(app);
     cli::StartupCli startup(app);
-    cli::ClientCli client(app);  // status, start, stop, restart, signal, cool, heat, reload, logs, events, shutdown, flush
+    cli::ClientCli client(app);  // status, describe, start, stop, ... shutdown, flush, delete, save
     cli::LsCli ls(app);
-    cli::AdhocCli adhoc(app);    // delete, save
     cli::HelpCli help(app);
 
     if (const auto unknown = cli::check_command_name(app, cli_argc, argv)) return *unknown;
@@ -169,7 +167,6 @@ int main(int argc, char** argv) {
     if (ls.parsed()) return nothing_after_dashes(command, "corral ls") ? ls.run() : kExitUsage;
     if (startup.parsed()) return nothing_after_dashes(command, "corral startup") ? startup.run() : kExitUsage;
     if (client.parsed()) return nothing_after_dashes(command, "corral") ? client.run() : kExitUsage;
-    if (adhoc.parsed()) return nothing_after_dashes(command, "corral") ? adhoc.run() : kExitUsage;
     if (command.empty()) command = run.app->remaining();
     if (command.empty()) {
         std::fprintf(stderr, "corral run: no command given (usage: corral run [options] -- CMD ARGS...)\n");

@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "supervisor/cli/every_daemon.hpp"
+#include "supervisor/cli/adhoc_commands.hpp"
 #include "supervisor/cli/postmortem_text.hpp"
+#include "supervisor/cli/save_command.hpp"
 #include "supervisor/cli/socket_path.hpp"
 
 namespace corral::supervisor::cli {
@@ -45,6 +47,28 @@ void ClientCli::add_all(Common& common) {
         ->excludes("--socket")
         ->excludes("--config")
         ->excludes("-C");
+}
+
+void ClientCli::add_adhoc_commands(CLI::App& app) {
+    CLI::App* remove = add(app, delete_, "delete",
+                           "Stop a service added with corral run and forget it; wait until its processes are gone");
+    remove->add_option("name", delete_names_, "One or more service names")->required();
+    add_wait_options(remove, delete_wait_);
+    CLI::App* save = add(app, save_, "save",
+                         "Write the daemon's services, those added with corral run included, as a service file "
+                         "(default: into its own file, else ./corral.toml)");
+    save->add_option("file", save_file_, "The service file to write");
+    save->add_flag("--force", save_force_, "Replace FILE even when it is not the daemon's service file");
+}
+
+int ClientCli::run_adhoc() const {
+    if (delete_.app->parsed()) {
+        return run(delete_, [&](const ClientOptions& o) { return delete_command(o, delete_names_, delete_wait_); });
+    }
+    SaveOptions save;
+    if (save_.app->count("file") > 0) save.file = save_file_;
+    save.force = save_force_;
+    return run(save_, [&](const ClientOptions& o) { return save_command(o, save); });
 }
 
 // logs and flush.
@@ -113,11 +137,12 @@ ClientCli::ClientCli(CLI::App& app) {
     add(app, events_, "events", "Print every state change of every instance as it happens, until Ctrl-C");
     add(app, shutdown_, "shutdown", "Stop every service and the daemon, and wait until it is gone");
     add_all(shutdown_);
+    add_adhoc_commands(app);
 }
 
 bool ClientCli::parsed() const {
     for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &cool_, &heat_, &reload_, &logs_,
-                                 &events_, &shutdown_, &flush_, &describe_}) {
+                                 &events_, &shutdown_, &flush_, &describe_, &delete_, &save_}) {
         if (common->app->parsed()) return true;
     }
     return false;
@@ -175,6 +200,7 @@ int ClientCli::run() const {
     }
     if (events_.app->parsed()) return run(events_, events_command);
     if (flush_.app->parsed()) return run(flush_, [&](const auto& o) { return flush_command(o, flush_target_); });
+    if (delete_.app->parsed() || save_.app->parsed()) return run_adhoc();
     return run(shutdown_, shutdown_command);
 }
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -36,6 +37,8 @@ private:
     // Adds --all, which excludes the options that choose one daemon.
     static void add_all(Common& common);
     void add_log_commands(CLI::App& app);
+    void add_adhoc_commands(CLI::App& app);  // delete, save
+    int run_adhoc() const;
     int run(const Common& common, const std::function<int(const ClientOptions&)>& command) const;
 
     Common status_, start_, stop_, restart_, signal_, reload_, logs_, events_, shutdown_;
@@ -50,6 +53,11 @@ private:
     bool logs_err_ = false;
     Common flush_;
     std::string flush_target_ = "all";
+    Common delete_, save_;
+    std::vector<std::string> delete_names_;
+    WaitOptions delete_wait_;
+    std::string save_file_;
+    bool save_force_ = false;
 };
 
 }  // namespace corral::supervisor::cli
