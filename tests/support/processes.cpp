@@ -110,6 +110,18 @@ std::vector<pid_t>& live_daemons() {
     return pids;
 }
 
+// The state directories of those daemons: a command run beside one must not clean up its cgroups.
+std::vector<std::filesystem::path>& live_state_dirs() {
+    static std::vector<std::filesystem::path> dirs;
+    return dirs;
+}
+
+std::filesystem::path canonical_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(dir, ec);
+    return ec ? dir : canonical;
+}
+
 std::vector<pid_t> unclaimed_descendants() {
     std::vector<pid_t> claimed;
     for (const pid_t daemon : live_daemons()) {
@@ -174,6 +186,7 @@ void CorralProcess::start(const std::vector<std::string>& args, unsigned long no
         _exit(127);
     }
     live_daemons().push_back(pid_);
+    live_state_dirs().push_back(canonical_dir(state_dir_));
 }
 
 CorralProcess::~CorralProcess() {
@@ -185,8 +198,12 @@ CorralProcess::~CorralProcess() {
         }
     }
     std::erase(live_daemons(), pid_);
+    auto& dirs = live_state_dirs();
+    const auto mine = std::find(dirs.begin(), dirs.end(), canonical_dir(state_dir_));
+    if (mine != dirs.end()) dirs.erase(mine);
     kill_all_descendants();
-    remove_daemon_cgroups(state_dir_);
+    // A client command run in a live daemon's directory leaves that daemon's cgroups to it.
+    if (std::find(dirs.begin(), dirs.end(), canonical_dir(state_dir_)) == dirs.end()) remove_daemon_cgroups(state_dir_);
 }
 
 void CorralProcess::signal(int signum) const {

@@ -45,7 +45,8 @@ class CorralProcess {
 public:
     // Runs `corral args...` in `cwd`; its stdout and stderr go to cwd/corral.stdout and cwd/corral.stderr.
     // On destruction the daemon is stopped, then whatever it left is killed: processes, and the cgroups
-    // of `state_dir` (default cwd/.corral).
+    // of `state_dir` (default cwd/.corral), unless a live CorralProcess still uses that state directory (a
+    // client command run beside its daemon).
     CorralProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args,
                   std::filesystem::path state_dir = {});
     // The same, with the daemon's descriptor limit (soft and hard RLIMIT_NOFILE) set to `nofile`.
