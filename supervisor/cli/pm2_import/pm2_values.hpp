@@ -34,4 +34,10 @@ std::string env_text(const nlohmann::json& value);
 // A value as the report quotes it: "true", "\"300M\"", "[...]".
 std::string shown(const nlohmann::json& value);
 
+// Whether `value` is the string `text`. (json == "text" builds a temporary json, which GCC 12 at -O3
+// mistakes for an out-of-bounds access under -Werror=array-bounds.)
+inline bool is_text(const nlohmann::json& value, std::string_view text) {
+    return value.is_string() && value.get_ref<const std::string&>() == text;
+}
+
 }  // namespace corral::pm2

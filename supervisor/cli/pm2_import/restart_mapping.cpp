@@ -36,7 +36,7 @@ bool is_never(AppMapper& mapper) {
 
 void map_restart_mode(AppMapper& mapper) {
     const nlohmann::json* autorestart = mapper.take("autorestart");
-    if (autorestart != nullptr && (*autorestart == false || *autorestart == "false")) set_restart(mapper, "never");
+    if (autorestart != nullptr && (*autorestart == false || is_text(*autorestart, "false"))) set_restart(mapper, "never");
     const nlohmann::json* codes = mapper.take("stop_exit_codes");
     if (codes == nullptr || is_never(mapper)) return;
     std::set<std::int64_t> stop_codes;

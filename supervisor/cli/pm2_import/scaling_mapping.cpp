@@ -20,7 +20,7 @@ std::int64_t map_instances(AppMapper& mapper) {
     const nlohmann::json* value = mapper.take("instances");
     if (value == nullptr) return 1;
     const auto cpus = static_cast<std::int64_t>(mapper.options().cpu_count);
-    std::optional<std::int64_t> count = value->is_string() && *value == "max" ? cpus : integer_value(*value);
+    std::optional<std::int64_t> count = is_text(*value, "max") ? cpus : integer_value(*value);
     if (!count) {
         mapper.invalid("instances", *value, "a number or \"max\"");
         return 1;
@@ -47,8 +47,8 @@ bool runs_node(AppMapper& mapper) {
 // socket it holds for every instance (listen), which needs the port: the app's PORT, when it has one.
 void map_cluster(AppMapper& mapper, std::int64_t instances, bool given_instances) {
     const nlohmann::json* mode = mapper.take("exec_mode");
-    if (mode != nullptr && !(mode->is_string() && (*mode == "cluster" || *mode == "cluster_mode" ||
-                                                   *mode == "fork" || *mode == "fork_mode"))) {
+    if (mode != nullptr && !(is_text(*mode, "cluster") || is_text(*mode, "cluster_mode") ||
+                             is_text(*mode, "fork") || is_text(*mode, "fork_mode"))) {
         mapper.invalid("exec_mode", *mode, "\"cluster\" or \"fork\"");
         return;
     }

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "supervisor/cli/pm2_import/app_mapper.hpp"
+#include "supervisor/cli/pm2_import/pm2_values.hpp"
 
 namespace corral::pm2 {
 namespace {
@@ -75,8 +76,8 @@ constexpr Advice kAdvice[] = {
 bool quiet(Quiet rule, const nlohmann::json& value) {
     switch (rule) {
         case Quiet::always: return true;
-        case Quiet::when_false: return value == false || value == "false" || value.is_null();
-        case Quiet::when_true: return value == true || value == "true";
+        case Quiet::when_false: return value == false || is_text(value, "false") || value.is_null();
+        case Quiet::when_true: return value == true || is_text(value, "true");
         case Quiet::never: return false;
     }
     return false;
