@@ -218,4 +218,11 @@ void read_cooling(Diagnostics& diagnostics, TableReader& service, const ServiceS
     if (ok) out = params;
 }
 
+std::string_view trigger_name(CoolingTrigger trigger) {
+    for (std::size_t i = 0; i < std::size(kTriggers); ++i) {
+        if (kTriggers[i] == trigger) return kTriggerNames[i];
+    }
+    return "?";
+}
+
 }  // namespace corral::config

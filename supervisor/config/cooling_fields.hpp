@@ -12,6 +12,7 @@
 //   mode          "hold" | "freeze" (default "hold")
 // A wrong key is recorded in the Diagnostics and `out` is left unset.
 #include <optional>
+#include <string_view>
 
 #include "policies/cooling.hpp"
 #include "supervisor/config/service_spec.hpp"
@@ -22,5 +23,8 @@ namespace corral::config {
 // `service` reads the service's table; `spec` holds what was read of it so far (memory.max, ipc).
 void read_cooling(Diagnostics& diagnostics, TableReader& service, const ServiceSpec& spec,
                   std::optional<policies::CoolingParams>& out);
+
+// The file's name of a cooling trigger ("write_rate").
+std::string_view trigger_name(policies::CoolingTrigger trigger);
 
 }  // namespace corral::config

@@ -355,4 +355,11 @@ void read_routes(Diagnostics& diagnostics, TableReader& root, std::span<const Se
     checker.store(config);
 }
 
+std::string_view overflow_name(ipc::Overflow overflow) {
+    for (std::size_t i = 0; i < std::size(kOverflows); ++i) {
+        if (kOverflows[i] == overflow) return kOverflowNames[i];
+    }
+    return "?";
+}
+
 }  // namespace corral::config

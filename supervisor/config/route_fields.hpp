@@ -12,6 +12,7 @@
 // order (parent -> service, then service -> parent), marked implicit and with default limits.
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -30,5 +31,8 @@ struct ServiceEntry {
 // name or contents are wrong (those are reported already; a route to them is not reported again).
 void read_routes(Diagnostics& diagnostics, TableReader& root, std::span<const ServiceEntry> services,
                  Config& config);
+
+// The file's name of an overflow policy ("drop-oldest").
+std::string_view overflow_name(ipc::Overflow overflow);
 
 }  // namespace corral::config

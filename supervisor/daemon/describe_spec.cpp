@@ -1,6 +1,8 @@
 #include "supervisor/daemon/describe_spec.hpp"
 
 #include "policies/signal_names.hpp"
+#include "supervisor/config/cooling_fields.hpp"
+#include "supervisor/config/route_fields.hpp"
 #include "supervisor/config/secret_env.hpp"
 
 namespace corral::supervisor {
@@ -27,27 +29,6 @@ const char* ready_kind(config::ReadyKind kind) {
     return "?";
 }
 
-const char* trigger_name(policies::CoolingTrigger trigger) {
-    switch (trigger) {
-        case policies::CoolingTrigger::write_rate: return "write_rate";
-        case policies::CoolingTrigger::ipc_rate: return "ipc_rate";
-        case policies::CoolingTrigger::memory: return "memory";
-        case policies::CoolingTrigger::pressure: return "pressure";
-        case policies::CoolingTrigger::schedule: return "schedule";
-    }
-    return "?";
-}
-
-const char* overflow_name(ipc::Overflow overflow) {
-    switch (overflow) {
-        case ipc::Overflow::spill: return "spill";
-        case ipc::Overflow::drop_oldest: return "drop-oldest";
-        case ipc::Overflow::drop_newest: return "drop-newest";
-        case ipc::Overflow::block: return "block";
-    }
-    return "?";
-}
-
 json threshold_json(const std::optional<policies::MemoryThreshold>& threshold) {
     if (!threshold) return nullptr;
     if (threshold->bytes) return *threshold->bytes;
@@ -65,7 +46,7 @@ json limits_json(const cgroup::Limits& limits) {
 
 json cooling_json(const std::optional<policies::CoolingParams>& cooling) {
     if (!cooling) return nullptr;
-    return {{"trigger", trigger_name(cooling->trigger)},
+    return {{"trigger", config::trigger_name(cooling->trigger)},
             {"threshold", cooling->threshold},
             {"for_ms", ms(cooling->sustain)},
             {"work_ms", ms(cooling->work)},
@@ -129,7 +110,7 @@ json route_json(const config::RouteSpec& route) {
             {"queue",
              {{"max_bytes", route.queue.max_bytes},
               {"max_messages", route.queue.max_messages},
-              {"overflow", overflow_name(route.queue.overflow)},
+              {"overflow", config::overflow_name(route.queue.overflow)},
               {"spill_max", route.queue.spill_max},
               {"durable", route.queue.durable}}}};
 }
