@@ -71,9 +71,10 @@ struct InstanceNotice {
     enum class Kind {
         listening,  // {"cmd":"NODE_CORRAL_LISTENING","address":...}: the Node agent's server accepts there
         ready,      // the string "ready" (pm2's wait_ready), when AttachOptions::ready_message asks for it
+        runtime,    // {"cmd":"NODE_CORRAL_RUNTIME",...}: the Node agent's report on its process
     };
     Kind kind;
-    std::string detail;  // listening: the address
+    std::string detail;  // listening: the address; runtime: the message's JSON text
 };
 
 struct AttachOptions {

@@ -149,7 +149,12 @@ bool Broker::take_notice(Endpoint& sender, Channel& channel, const JsonMessage& 
         options.ready_message = false;
         return true;
     }
-    if (!message.internal || message.cmd != "NODE_CORRAL_LISTENING") return false;
+    if (!message.internal) return false;
+    if (message.cmd == "NODE_CORRAL_RUNTIME") {
+        if (options.notices) options.notices({InstanceNotice::Kind::runtime, std::string(payload)});
+        return true;
+    }
+    if (message.cmd != "NODE_CORRAL_LISTENING") return false;
     const nlohmann::json parsed = nlohmann::json::parse(payload, nullptr, false);
     const auto address = parsed.is_object() ? parsed.find("address") : parsed.end();
     if (address != parsed.end() && address->is_string() && options.notices) {

@@ -1,6 +1,7 @@
 'use strict';
-// corral's agent: preloaded into every Node process of a service with `listen = [...]`
-// (NODE_OPTIONS=--require), so that an unmodified app shares the sockets the daemon holds.
+// corral's agent: preloaded (NODE_OPTIONS=--require) into every Node process of a service with
+// `listen = [...]`, so that an unmodified app shares the sockets the daemon holds, and into every Node
+// process with a json IPC channel (unless `node_agent = false`), to report on its runtime.
 //
 // The daemon passes its listening sockets with systemd's protocol (fds 3.., LISTEN_FDS, LISTEN_PID) and
 // describes them in CORRAL_LISTEN. A listen() on a held address takes the inherited fd instead of binding,
@@ -305,5 +306,61 @@ function install(held) {
   installStopSignal(process.env.CORRAL_STOP_SIGNAL || 'SIGTERM');
 }
 
-const held = isMainThread ? heldSockets(process.env) : null;
-if (held !== null) install(held);
+// --- runtime reports ------------------------------------------------------------------------------------
+
+// Every CORRAL_REPORT_MS, one internal message on the IPC channel (supervisor/agent/runtime_report.hpp):
+// memory, event-loop delay since the previous report, active handles, GC time so far. Node hands internal
+// messages to no 'message' listener, and the broker takes them. The timer and the GC observer are unref'd:
+// they never keep the app alive.
+function startReports(interval) {
+  const { monitorEventLoopDelay, PerformanceObserver } = require('perf_hooks');
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let gcMs = 0;
+  try {
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcMs += entry.duration;
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    if (typeof observer.unref === 'function') observer.unref();
+  } catch {
+    // no GC entries in this Node: gc_ms stays 0
+  }
+  const ms = (ns) => (Number.isFinite(ns) ? ns / 1e6 : 0);
+  const timer = setInterval(() => {
+    if (typeof process.send !== 'function' || !process.connected) return;
+    const memory = process.memoryUsage();
+    const handles = typeof process.getActiveResourcesInfo === 'function' ? process.getActiveResourcesInfo().length : 0;
+    const report = {
+      cmd: 'NODE_CORRAL_RUNTIME', heap_used: memory.heapUsed, heap_total: memory.heapTotal,
+      external: memory.external, array_buffers: memory.arrayBuffers ?? 0,
+      loop_p50_ms: delay.count > 0 ? ms(delay.percentile(50)) : 0,
+      loop_p99_ms: delay.count > 0 ? ms(delay.percentile(99)) : 0,
+      loop_max_ms: delay.count > 0 ? ms(delay.max) : 0,
+      handles, gc_ms: gcMs,
+    };
+    delay.reset();
+    process.send(report, () => {});
+  }, interval);
+  timer.unref();
+}
+
+// Taken out of the environment, so that the app's own Node children (which inherit NODE_OPTIONS) stay quiet.
+function reportInterval(env) {
+  const text = env.CORRAL_REPORT_MS;
+  delete env.CORRAL_REPORT_MS;
+  const interval = Number(text);
+  if (text === undefined) return null;
+  if (!Number.isInteger(interval) || interval <= 0) {
+    warn(`CORRAL_REPORT_MS=${text} is not a number of milliseconds; no runtime reports`);
+    return null;
+  }
+  return interval;
+}
+
+if (isMainThread) {
+  const held = heldSockets(process.env);
+  if (held !== null) install(held);
+  const interval = reportInterval(process.env);
+  if (interval !== null) startReports(interval);
+}

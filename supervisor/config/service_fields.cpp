@@ -25,7 +25,7 @@ using policies::Duration;
 
 constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "instances", "restart", "backoff",
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
-                                             "node_diagnostics", "ipc", "parent", "cooling", "throttle", "standby",
+                                             "node_diagnostics", "node_agent", "ipc", "parent", "cooling", "throttle", "standby",
                                              "listen", "backlog", "socket", "listen_adopt", "ready",
                                              "ready_timeout", "rollout"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
@@ -316,6 +316,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_logs(diagnostics, reader, spec);
     read_limits(diagnostics, reader, spec.limits, spec.memory_watch);
     reader.read_bool("node_diagnostics", spec.node_diagnostics);
+    reader.read_bool("node_agent", spec.node_agent);
     reader.read_bool("standby", spec.standby);
     read_ipc(diagnostics, reader, spec);
     reader.read_string("parent", "the name of another service such as \"api\"", spec.parent);

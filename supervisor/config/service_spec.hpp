@@ -88,6 +88,9 @@ struct ServiceSpec {
     // Node programs get diagnostics flags through NODE_OPTIONS: a report on a fatal error (V8 heap out of
     // memory), and, with memory.snapshot_at, a heap snapshot on a signal.
     bool node_diagnostics = true;
+    // Node programs with a json IPC channel get corral's agent (NODE_OPTIONS=--require), which reports heap,
+    // event-loop delay, handles and GC time every sample interval (supervisor/agent/runtime_report.hpp).
+    bool node_agent = true;
     // With cgroups and a restart policy that restarts: the next incarnation waits in the cgroup, ready to
     // exec, so that a restart does not wait for the move into the cgroup (supervisor/instance/standby.hpp).
     bool standby = true;

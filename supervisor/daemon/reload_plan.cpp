@@ -13,11 +13,11 @@ bool same_sockets(const config::ServiceSpec& a, const config::ServiceSpec& b) {
 }
 
 // What the process is started with: its command line and environment (NODE_OPTIONS included, which
-// node_diagnostics and memory.snapshot_at shape, and the IPC channel's serialization).
+// node_diagnostics, node_agent and memory.snapshot_at shape, and the IPC channel's serialization).
 // Cooling is not among them: its params are applied to running instances.
 bool same_process(const config::ServiceSpec& a, const config::ServiceSpec& b) {
     return a.command == b.command && a.shell == b.shell && a.cwd == b.cwd && a.env == b.env &&
-           a.node_diagnostics == b.node_diagnostics && a.ipc == b.ipc &&
+           a.node_diagnostics == b.node_diagnostics && a.node_agent == b.node_agent && a.ipc == b.ipc &&
            a.memory_watch.snapshot_at.has_value() == b.memory_watch.snapshot_at.has_value() && same_sockets(a, b);
 }
 

@@ -35,6 +35,7 @@
 #include "ipc/channel_socket.hpp"
 #include "policies/cooling.hpp"
 #include "policies/lifecycle.hpp"
+#include "supervisor/agent/runtime_report.hpp"
 #include "supervisor/cgroup/driver.hpp"
 #include "supervisor/cgroup/instance_group.hpp"
 #include "supervisor/config/service_spec.hpp"
@@ -157,6 +158,12 @@ public:
     using CoolingState = CoolingController::State;
     // nullopt while working or not running.
     std::optional<CoolingState> cooling_state(policies::TimePoint now) const { return cooling_.state(now); }
+    // The Node agent's latest report on the current incarnation, and when it came; nullopt before the first.
+    struct RuntimeSample {
+        agent::RuntimeReport report;
+        policies::TimePoint at;
+    };
+    const std::optional<RuntimeSample>& runtime() const { return runtime_; }
     // The sender throttle: nullopt while not throttled; engagements and throttled time over the instance's life.
     std::optional<CpuThrottle::State> throttle_state() const { return throttle_.state(); }
     std::uint64_t throttles() const { return throttle_.engagements(); }
@@ -211,9 +218,12 @@ private:
     std::optional<ipc::ChannelSocket> open_channel() const;
     std::vector<std::string> child_environment() const;
     void add_listen_environment(std::map<std::string, std::string>& vars) const;
+    bool reports_runtime() const;
+    void add_agent(std::map<std::string, std::string>& vars) const;
     // instance_ready.cpp: readiness (config::ReadySpec).
     ipc::AttachOptions attach_options();
     void on_notice(const ipc::InstanceNotice& notice);
+    void on_runtime_report(std::string_view payload);
     void await_ready(policies::Duration timeout);
     void end_readiness();
     std::string not_ready_detail() const;
@@ -244,6 +254,8 @@ private:
     ipc::ChannelId channel_id_ = 0;     // the incarnation's channel, for detach
     std::uint64_t incarnations_ = 0;    // started so far: tells the notices of the current one from older ones
     std::set<std::string> listening_;   // addresses the current incarnation accepts on (the agent's notices)
+    std::optional<RuntimeSample> runtime_;  // the current incarnation's latest report
+    bool runtime_malformed_ = false;        // said once per incarnation
     unsigned generation_ = 0;
     bool replacement_ = false;          // started beside the instance it replaces, not its receiver yet
     std::unique_ptr<ReadinessProbe> probe_;  // ready = { http } or { tcp }, while waiting

@@ -1,7 +1,10 @@
-// Instance: readiness. With `ready` other than "exec" an incarnation stays `starting` after its exec until
-// it is ready: its Node agent says it accepts on every socket corral holds for it ("listening"), it sends
-// "ready" ("message"), or a probe succeeds (http, tcp); the ready timer kills it otherwise (a failed start).
+// Instance: readiness and the agent's notices. With `ready` other than "exec" an incarnation stays
+// `starting` after its exec until it is ready: its Node agent says it accepts on every socket corral holds
+// for it ("listening"), it sends "ready" ("message"), or a probe succeeds (http, tcp); the ready timer kills
+// it otherwise (a failed start). The agent's runtime reports are kept as they come (runtime()).
 #include <spdlog/spdlog.h>
+
+#include <utility>
 
 #include "supervisor/instance/instance.hpp"
 
@@ -13,6 +16,8 @@ ipc::AttachOptions Instance::attach_options() {
     ipc::AttachOptions options;
     const std::uint64_t incarnation = ++incarnations_;
     listening_.clear();
+    runtime_.reset();
+    runtime_malformed_ = false;
     options.notices = [this, incarnation](const ipc::InstanceNotice& notice) {
         if (incarnation == incarnations_) on_notice(notice);
     };
@@ -26,6 +31,7 @@ void Instance::on_notice(const ipc::InstanceNotice& notice) {
         handle({EventKind::ready, {}, "it sent \"ready\""});
         return;
     }
+    if (notice.kind == ipc::InstanceNotice::Kind::runtime) return on_runtime_report(notice.detail);
     listening_.insert(notice.detail);
     spdlog::debug("{}: accepts on {}", name_, notice.detail);
     if (spec_->ready.kind != config::ReadyKind::listening) return;
@@ -35,6 +41,15 @@ void Instance::on_notice(const ipc::InstanceNotice& notice) {
         addresses += (addresses.empty() ? "" : ", ") + address.text;
     }
     handle({EventKind::ready, {}, "accepting on " + addresses});
+}
+
+void Instance::on_runtime_report(std::string_view payload) {
+    std::string error;
+    if (std::optional<agent::RuntimeReport> report = agent::parse_runtime_report(payload, error)) {
+        runtime_ = RuntimeSample{*report, policies::Clock::now()};
+    } else if (!std::exchange(runtime_malformed_, true)) {
+        spdlog::warn("{}: ignored a malformed runtime report of the Node agent ({}): {:.200}", name_, error, payload);
+    }
 }
 
 void Instance::await_ready(policies::Duration timeout) {

@@ -14,6 +14,7 @@
 #include "base/text_format.hpp"
 #include "ipc/channel_socket.hpp"
 #include "policies/signal_names.hpp"
+#include "supervisor/agent/runtime_report.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 #include "supervisor/instance/instance.hpp"
 
@@ -175,7 +176,7 @@ std::optional<ipc::ChannelSocket> Instance::open_channel() const {
     return std::move(*socket);
 }
 
-// systemd's protocol (LISTEN_PID comes from the exec shim), CORRAL_LISTEN for the agent, and the agent.
+// systemd's protocol (LISTEN_PID comes from the exec shim) and CORRAL_LISTEN for the agent.
 void Instance::add_listen_environment(std::map<std::string, std::string>& vars) const {
     const config::ListenSpec& listen = spec_->listen;
     std::string names;
@@ -184,7 +185,19 @@ void Instance::add_listen_environment(std::map<std::string, std::string>& vars) 
     vars["LISTEN_FDNAMES"] = names;
     vars["CORRAL_LISTEN"] = listen_json(listen);
     vars["CORRAL_STOP_SIGNAL"] = policies::signal_name(spec_->stop.signal);
-    if (!listen.adopt || context_.agent.empty()) return;
+}
+
+bool Instance::reports_runtime() const {
+    return spec_->node_agent && has_channel() && spec_->ipc == config::IpcMode::json && !context_.agent.empty();
+}
+
+// The agent, for the held sockets (listen_adopt) and for runtime reports.
+void Instance::add_agent(std::map<std::string, std::string>& vars) const {
+    const bool adopt = !spec_->listen.addresses.empty() && spec_->listen.adopt;
+    if (context_.agent.empty() || (!adopt && !reports_runtime())) return;
+    if (reports_runtime()) {
+        vars[std::string(agent::kRuntimeReportEnv)] = std::to_string(context_.supervisor.sample_interval.count());
+    }
     std::string& options = vars["NODE_OPTIONS"];
     options += std::string(options.empty() ? "" : " ") + "--require \"" + context_.agent.string() + "\"";
 }
@@ -200,6 +213,7 @@ std::vector<std::string> Instance::child_environment() const {
     for (const auto& [name, value] : spec_->env) vars[name] = value;
     const std::size_t sockets = spec_->listen.addresses.size();
     if (sockets > 0) add_listen_environment(vars);
+    add_agent(vars);
     if (has_channel()) {
         vars["NODE_CHANNEL_FD"] = std::to_string(3 + sockets);
         if (spec_->ipc == config::IpcMode::advanced) vars["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
