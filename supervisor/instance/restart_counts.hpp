@@ -33,6 +33,7 @@ public:
         if (held_ > 0) {
             counts_[reason_] += held_;
             held_ = 0;
+            reason_ = "manual";  // the restart for this death is counted
         }
     }
     // A start after the first.
