@@ -116,9 +116,9 @@ TEST_CASE("metrics: GET /metrics shows the restarts and route messages the test 
 
     // A restart asked for counts as manual, beside the exit code's.
     SocketClient client(socket);
-    REQUIRE(client.request("restart", {{"target", "once#0"}, {"wait", true}})["ok"] == true);
-    text = scrape(address);
-    CHECK(sample(text, R"(corral_instance_restarts_total{service="once",instance="0",reason="manual"})") == 1);
+    REQUIRE(client.request("restart", {{"target", "once#0"}})["ok"] == true);
+    const std::string manual = R"(corral_instance_restarts_total{service="once",instance="0",reason="manual"})";
+    CHECK(wait_until([&] { return sample(text = scrape(address), manual) == 1; }, 20s));
     CHECK(sample(text, R"(corral_instance_restarts_total{service="once",instance="0",reason="exit_code"})") == 1);
 
     // The same text through the control socket: the same series, and promtool accepts it too.
@@ -160,7 +160,7 @@ command = ["node", "${idle}"]
     const auto posted = http_request(host, port, "POST", "/metrics");
     REQUIRE(posted);
     CHECK(posted->status == 405);
-    CHECK(posted->headers["allow"] == "GET, HEAD");
+    CHECK(posted->headers.at("allow") == "GET, HEAD");
     // The daemon still answers after all of that.
     CHECK(http_request(host, port, "GET", "/metrics")->status == 200);
     CHECK(corral.stop() == 0);
@@ -234,8 +234,12 @@ TEST_CASE("metrics: a real Prometheus server scrapes corral and answers for the 
         return values.size() == 1 && values[0] == expected;
     };
     CHECK_MESSAGE(wait_until([&] { return answers(R"(up{job="corral"})", 1); }, 60s), server.log());
+    // Prometheus keeps its own `instance` label (the target) and renames corral's to exported_instance.
     CHECK(wait_until(
-        [&] { return answers(R"(corral_instance_restarts_total{service="once",instance="0",reason="exit_code"})", 1); },
+        [&] {
+            return answers(
+                R"(corral_instance_restarts_total{service="once",exported_instance="0",reason="exit_code"})", 1);
+        },
         30s));
     CHECK(wait_until(
         [&] { return answers(R"(corral_route_delivered_messages_total{from="sender",to="receiver"})", kMessages); },
