@@ -12,6 +12,7 @@
 #   bench/article.js  the article's scenario for 60 s: plain node vs corral with cooling
 #   bench/restart_storm.js  50 instances of `false` with backoff 0: daemon CPU per restart, status latency
 #   bench/idle.js     daemon CPU with 50 idle Node services, 5 x 60 s, beside supervisord (Debian's `supervisor`)
+#   bench/metrics.js  GET /metrics of 50 instances end to end, beside the same bytes from a static server
 #   bench/deploy.js   rolling reloads every 5 s for 60 s of HTTP load (autocannon): 4 instances behind corral's
 #                     held socket vs pm2's cluster mode; failed requests, latency, rollouts (about 20 minutes)
 # Not run here (30 minutes): scripts/run-limited.sh 8G -- node bench/soak.js [--minutes N], the daemon's RSS
@@ -42,5 +43,7 @@ echo
 scripts/run-limited.sh 12G -- node bench/restart_storm.js
 echo
 scripts/run-limited.sh 12G -- node bench/idle.js
+echo
+scripts/run-limited.sh 12G -- node bench/metrics.js
 echo
 scripts/run-limited.sh 12G -- node bench/deploy.js "${pm2_flag[@]}"

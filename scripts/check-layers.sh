@@ -25,15 +25,16 @@ declare -A allowed=(
   [supervisor/postmortem]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/control]="base policies supervisor/config supervisor/protocol"
   [supervisor/listen]="base supervisor/config"
+  [supervisor/metrics]="base"
   [supervisor/instance]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                          supervisor/config supervisor/postmortem supervisor/listen"
   [supervisor/daemon]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                        supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
-                       supervisor/listen supervisor/registry"
+                       supervisor/listen supervisor/registry supervisor/metrics"
   [supervisor/cli/pm2_import]="base policies supervisor/config supervisor/cgroup/limits.hpp ipc/queue_limits.hpp"
   [supervisor/cli]="base policies supervisor/exec supervisor/cgroup supervisor/kmsg supervisor/agent ipc
                     supervisor/config supervisor/protocol supervisor/postmortem supervisor/control supervisor/instance
-                    supervisor/listen supervisor/registry supervisor/daemon supervisor/cli/pm2_import"
+                    supervisor/listen supervisor/registry supervisor/metrics supervisor/daemon supervisor/cli/pm2_import"
   [supervisor]="supervisor/cli supervisor/instance/exec_shim.hpp base"   # main.cpp
   [fuzz]="base policies ipc supervisor/config supervisor/protocol"
   [bench]="base/unique_fd.hpp"

@@ -11,11 +11,13 @@ packages=(
   zlib1g-dev                                        # CRC-32 of the spill journal's records
   libyaml-cpp-dev                                   # corral import: pm2's YAML ecosystem files
   libsystemd-dev                                    # sd_notify: readiness and watchdog under systemd
+  libmicrohttpd-dev                                 # the Prometheus endpoint ([supervisor] metrics)
   doctest-dev                                       # tests
   clang libclang-rt-14-dev                          # fuzzing: libFuzzer and the sanitizer runtimes
   procps                                            # ps/free, used by the demo and benchmarks
   universal-ctags                                   # scripts/check-sizes.sh finds functions with it
   supervisor                                        # benchmarks: supervisord beside corral (compare.js, idle.js)
+  prometheus                                        # tests: promtool check metrics, a real Prometheus scraping corral
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 
@@ -39,4 +41,8 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The benchmarks run supervisord by hand with their own configuration; its system service stays off.
 if printf '%s\n' "${missing[@]}" | grep -qx supervisor && command -v systemctl >/dev/null 2>&1; then
   $sudo systemctl disable --now supervisor >/dev/null 2>&1 || true
+fi
+# The same for Prometheus: the tests start their own, on a free port with a temporary storage directory.
+if printf '%s\n' "${missing[@]}" | grep -qx prometheus && command -v systemctl >/dev/null 2>&1; then
+  $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi

@@ -138,11 +138,12 @@ ClientCli::ClientCli(CLI::App& app) {
     add(app, shutdown_, "shutdown", "Stop every service and the daemon, and wait until it is gone");
     add_all(shutdown_);
     add_adhoc_commands(app);
+    add(app, metrics_, "metrics", "Print the daemon's metrics in Prometheus' text format (as GET /metrics serves them)");
 }
 
 bool ClientCli::parsed() const {
     for (const Common* common : {&status_, &start_, &stop_, &restart_, &signal_, &cool_, &heat_, &reload_, &logs_,
-                                 &events_, &shutdown_, &flush_, &describe_, &delete_, &save_}) {
+                                 &events_, &shutdown_, &flush_, &describe_, &delete_, &save_, &metrics_}) {
         if (common->app->parsed()) return true;
     }
     return false;
@@ -201,6 +202,7 @@ int ClientCli::run() const {
     if (events_.app->parsed()) return run(events_, events_command);
     if (flush_.app->parsed()) return run(flush_, [&](const auto& o) { return flush_command(o, flush_target_); });
     if (delete_.app->parsed() || save_.app->parsed()) return run_adhoc();
+    if (metrics_.app->parsed()) return run(metrics_, metrics_command);
     return run(shutdown_, shutdown_command);
 }
 

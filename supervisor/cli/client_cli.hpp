@@ -54,6 +54,7 @@ private:
     Common flush_;
     std::string flush_target_ = "all";
     Common delete_, save_;
+    Common metrics_;
     std::vector<std::string> delete_names_;
     WaitOptions delete_wait_;
     std::string save_file_;

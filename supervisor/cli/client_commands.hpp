@@ -10,6 +10,7 @@
 //   corral flush [TARGET]
 //   corral events [--json]
 //   corral shutdown
+//   corral metrics                      Prometheus' text format (metrics_command.cpp)
 // Each takes --json (the daemon's result as it came; errors as {"error":{"code","message",...}} on stdout),
 // --socket PATH and -c FILE (socket_path.hpp), and -C DIR (as if run there); status, start, stop, restart,
 // logs (without -f) and shutdown take --all (every registered daemon: every_daemon.hpp).
@@ -67,5 +68,6 @@ int logs_command(const ClientOptions& options, const LogsOptions& logs);
 int events_command(const ClientOptions& options);
 // Empties the logs of TARGET ("all"): through the daemon, or on the files when none runs.
 int flush_command(const ClientOptions& options, const std::string& target);
+int metrics_command(const ClientOptions& options);
 
 }  // namespace corral::supervisor::cli

@@ -15,6 +15,7 @@
 
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/listen_fields.hpp"
+#include "supervisor/config/metrics_fields.hpp"
 #include "supervisor/config/route_fields.hpp"
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
@@ -28,7 +29,7 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kRootKeys[] = {"supervisor", "services", "routes"};
 constexpr std::string_view kSupervisorKeys[] = {"state_dir", "cgroups", "cgroup_root", "sample_interval",
-                                                "postmortem", "max_message", "drain_timeout"};
+                                                "postmortem", "max_message", "drain_timeout", "metrics"};
 constexpr std::string_view kPostmortemKeys[] = {"keep", "max_size", "window"};
 constexpr std::string_view kCgroupModeNames[] = {"auto", "required", "off"};
 constexpr CgroupMode kCgroupModes[] = {CgroupMode::automatic, CgroupMode::required, CgroupMode::off};
@@ -101,6 +102,7 @@ void read_supervisor(Diagnostics& diagnostics, TableReader& root, const fs::path
     read_postmortem(diagnostics, supervisor, config.supervisor.postmortem);
     supervisor.read_size("max_message", kSmallestMaxMessage, kLargestMaxMessage, config.supervisor.max_message);
     supervisor.read_duration("drain_timeout", Duration{0}, kLongestDrain, config.supervisor.drain_timeout);
+    read_metrics(diagnostics, supervisor, config.supervisor.metrics);
     supervisor.finish();
 }
 

@@ -122,6 +122,18 @@ struct PostmortemSpec {
     bool operator==(const PostmortemSpec&) const = default;
 };
 
+// [supervisor] metrics = "127.0.0.1:9464": where GET /metrics is served (port 0: the kernel picks one).
+struct MetricsAddress {
+    std::string host;  // "127.0.0.1", "::1", "0.0.0.0", "::"
+    std::uint16_t port = 0;
+
+    // "127.0.0.1:9464", "[::1]:9464"
+    std::string text() const {
+        return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    }
+    bool operator==(const MetricsAddress&) const = default;
+};
+
 struct SupervisorSpec {
     std::filesystem::path state_dir;  // absolute; logs/ and corral.log live here
     CgroupMode cgroups = CgroupMode::automatic;
@@ -130,6 +142,7 @@ struct SupervisorSpec {
     PostmortemSpec postmortem;
     std::uint64_t max_message = 4ull << 20;  // IPC frames longer than this are refused
     Duration drain_timeout{5'000};  // at shutdown, how long the broker may deliver its backlog before persisting it
+    std::optional<MetricsAddress> metrics;  // nullopt: no HTTP endpoint (`corral metrics` works all the same)
 
     bool operator==(const SupervisorSpec&) const = default;
 };

@@ -214,6 +214,11 @@ void ControlService::answer(Client& client, std::int64_t id, const protocol::Ser
     client.reply(id, daemon_.services_json());
 }
 
+template <>
+void ControlService::answer(Client& client, std::int64_t id, const protocol::Metrics&) {
+    client.reply(id, {{"text", daemon_.metrics_text()}});
+}
+
 // After every answer<>: a specialization must be seen before it is used.
 void ControlService::handle_request(Client& client, const protocol::Request& request) {
     std::visit([&](const auto& command) { answer(client, request.id, command); }, request.command);

@@ -70,6 +70,8 @@ public:
     virtual ServiceChange delete_service(const std::string& name) = 0;
     // {"file":...,"state_dir":...,"services":[{"name","adhoc","command","shell","cwd","env","instances","restart"}]}
     virtual nlohmann::json services_json() const = 0;
+    // The metrics in Prometheus' text format, as GET /metrics serves them (daemon_metrics.cpp).
+    virtual std::string metrics_text() = 0;
 
 protected:
     ~DaemonControl() = default;

@@ -27,6 +27,17 @@ namespace {
 
 constexpr uint64_t kStatusEvery = 500;  // ms
 
+// [supervisor] settings take effect when the daemon restarts, but for `metrics`, which a reload moves
+// (daemon_metrics.cpp).
+void keep_supervisor_settings(const config::SupervisorSpec& running, config::SupervisorSpec& next) {
+    config::SupervisorSpec kept = running;
+    kept.metrics = next.metrics;
+    if (next == kept) return;
+    spdlog::warn("reload: [supervisor] settings changed; they take effect only when the daemon restarts (metrics "
+                 "excepted)");
+    next = kept;
+}
+
 }  // namespace
 
 ipc::BrokerConfig broker_config(const config::Config& config) {
@@ -110,6 +121,11 @@ int Daemon::run(const std::function<void()>& ready) {
         uv_run(loop_, UV_RUN_DEFAULT);
         return 1;
     }
+    if (!start_metrics()) {
+        close_handles();
+        uv_run(loop_, UV_RUN_DEFAULT);
+        return 1;
+    }
     if (Status opened = kmsg_.open(); !opened) {
         spdlog::warn("the kernel's OOM reports are not read: {}", opened.error().message());
     }
@@ -168,16 +184,15 @@ Daemon::ReloadOutcome Daemon::read_and_apply(const std::optional<protocol::Targe
     }
     config::Config next = std::move(*result.config);
     const std::vector<std::string> file_took = keep_adhoc(next);
-    if (next.supervisor != config_.supervisor) {
-        spdlog::warn("reload: [supervisor] settings changed; they take effect only when the daemon restarts");
-        next.supervisor = config_.supervisor;
-    }
+    keep_supervisor_settings(config_.supervisor, next.supervisor);
     if (!accept_limits(next, cgroups_.get(), why_no_cgroups_)) {
         const std::string why = "limits that cannot be applied with cgroups = \"required\"; nothing was changed";
         spdlog::error("reload refused: {}", why);
         for (const auto& problem : unapplicable_limits(next, cgroups_.get(), why_no_cgroups_)) outcome.errors.push_back(problem);
         return outcome;
     }
+    std::unique_ptr<metrics::HttpEndpoint> moved_metrics;
+    if (!prepare_metrics(next, moved_metrics, outcome)) return outcome;
     if (std::vector<std::string> errors = listen_->apply(next.services, next.file); !errors.empty()) {
         for (const auto& error : errors) spdlog::error("reload refused: {}", error);
         outcome.errors = std::move(errors);
@@ -190,6 +205,7 @@ Daemon::ReloadOutcome Daemon::read_and_apply(const std::optional<protocol::Targe
                                  config_.file.string());
         return outcome;
     }
+    commit_metrics(next, std::move(moved_metrics));
     apply(next, outcome);
     for (const auto& name : file_took) adhoc_.erase(name);
     if (roll) roll_service(*roll, outcome);
@@ -359,6 +375,7 @@ void Daemon::on_kernel_oom(const kmsg::OomReport& report) {
 
 void Daemon::close_handles() {
     control_.close();
+    if (metrics_) metrics_->close();
     broker_.close();
     kmsg_.close();
     signals_.clear();

@@ -37,6 +37,7 @@
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/kmsg/kmsg_reader.hpp"
 #include "supervisor/listen/listen_sockets.hpp"
+#include "supervisor/metrics/http_endpoint.hpp"
 
 namespace corral::supervisor {
 
@@ -64,6 +65,8 @@ public:
     void set_foreground(const ForegroundOptions& options);
     // corral run: the exit code its program(s) ended with (daemon_run_exit.cpp); 0 until then.
     int program_exit_code() const { return program_exit_code_; }
+    // [supervisor] metrics: the socket bound for it (metrics::listen_tcp), served from run(). Before run().
+    void serve_metrics(UniqueFd listener);
 
 private:
     // A rolling restart of a service (daemon_rollout.cpp): instance by instance, in index order, a
@@ -118,6 +121,13 @@ private:
     // the file's definition wins). Returns those names: the file's once the reload is applied.
     std::vector<std::string> keep_adhoc(config::Config& next) const;
     const config::Config& running_config() const override { return config_; }
+    // daemon_metrics.cpp. The exposition; the endpoint started by run(); a reload's new address bound
+    // before anything else changes (false: refused, with the error in `outcome`), then put in place.
+    std::string metrics_text() override;
+    bool start_metrics();
+    bool prepare_metrics(const config::Config& next, std::unique_ptr<metrics::HttpEndpoint>& fresh,
+                         ReloadOutcome& outcome);
+    void commit_metrics(const config::Config& next, std::unique_ptr<metrics::HttpEndpoint> fresh);
 
     static void on_signal(uv_signal_t* handle, int signum);
     static void on_settle(uv_timer_t* timer);
@@ -198,6 +208,9 @@ private:
     std::unique_ptr<ForegroundOutput> foreground_;  // null: detached, or --quiet
     bool exit_when_done_ = false;
     int program_exit_code_ = 0;
+    UniqueFd metrics_listener_;                      // until run() serves it
+    std::unique_ptr<metrics::HttpEndpoint> metrics_;  // null: no [supervisor] metrics
+    double last_scrape_seconds_ = 0;
 };
 
 template <typename Fn>

@@ -80,6 +80,7 @@ void Daemon::step_rollout(Service& service) {
     }
     Instance& old = *service.instances[rollout.next];
     Instance& fresh = *rollout.replacements[rollout.next];
+    fresh.carry_restart_counts(old);
     fresh.prepare_group();
     rollout.started = true;
     if (service.spec->rollout.surge == 0 || gave_up(old.state())) {

@@ -125,6 +125,19 @@ std::unique_ptr<ListenSockets> bind_sockets(const config::Config& config, std::s
     return nullptr;
 }
 
+// [supervisor] metrics, bound before anything starts (the daemon serves it); false with `error` saying why not.
+bool bind_metrics(const config::Config& config, UniqueFd& listener, std::string& error) {
+    const auto& address = config.supervisor.metrics;
+    if (!address) return true;
+    Result<UniqueFd> bound = metrics::listen_tcp(address->host, address->port);
+    if (!bound) {
+        error = "[supervisor] metrics: " + bound.error().message();
+        return false;
+    }
+    listener = std::move(*bound);
+    return true;
+}
+
 int run_daemon(config::Config config, StartupReport& report, const ForegroundOptions& foreground = {}) {
     std::string error;
     std::optional<StateDir> state = StateDir::open(config.supervisor.state_dir, error);
@@ -153,9 +166,10 @@ int run_daemon(config::Config config, StartupReport& report, const ForegroundOpt
         spdlog::error("{}", message);
         return report.detached() ? report.fail(message) : kExitFailed;
     }
-
     std::unique_ptr<ListenSockets> listen = bind_sockets(config, error);
     if (!listen) return report.fail(error);
+    UniqueFd metrics_listener;
+    if (!bind_metrics(config, metrics_listener, error)) return report.fail(error);
     uv_loop_t loop;
     if (const int rc = uv_loop_init(&loop); rc < 0) {
         return report.fail(std::string("cannot create the event loop: ") + uv_strerror(rc));
@@ -169,6 +183,7 @@ int run_daemon(config::Config config, StartupReport& report, const ForegroundOpt
         Daemon daemon(&loop, std::move(config), exe, std::move(cgroups.driver), why_no_cgroups,
                       std::move(listen));
         daemon.set_foreground(foreground);
+        daemon.serve_metrics(std::move(metrics_listener));
         stop_signals.release();
         code = daemon.run([&] {
             registration = register_daemon(entry);

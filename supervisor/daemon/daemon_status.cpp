@@ -70,6 +70,7 @@ json Daemon::status_json() const {
           {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - started_at_).count()},
           {"config", config_.file.empty() ? json(nullptr) : json(config_.file.string())},
           {"state_dir", config_.supervisor.state_dir.string()},
+          {"metrics", metrics_ ? json(metrics_->address()) : json(nullptr)},
           {"cgroups", cgroups_ ? json(cgroups_->describe()) : json(nullptr)}}},
         {"instances", std::move(instances)},
         {"routes", std::move(ipc["routes"])},

@@ -106,6 +106,7 @@ void CoolingController::announce(const policies::CoolingTransition& transition, 
         mode == CoolingMode::freeze || manual || (params && params->trigger == CoolingTrigger::ipc_rate);
     if (setup_.broker != nullptr) setup_.broker->hold(setup_.service, setup_.index, cooling, cooling && hold_sends);
     want_frozen(cooling && mode == CoolingMode::freeze);
+    if (cooling != carried_out_) note_cooled(cooling, now);
     carried_out_ = cooling;
     if (cooling) {
         const auto left = policy_->time_left(now);
@@ -133,6 +134,14 @@ void CoolingController::on_timer(uv_timer_t* timer) {
     self->carry_out(self->policy_->tick(now), now);
 }
 
+void CoolingController::note_cooled(bool cooling, policies::TimePoint now) {
+    if (cooling) {
+        cooling_since_ = now;
+    } else {
+        cooled_ += std::chrono::duration_cast<policies::Duration>(now - cooling_since_);
+    }
+}
+
 void CoolingController::want_frozen(bool frozen) {
     if (setup_.freezer != nullptr) setup_.freezer->want(GroupFreezer::Part::cooling, frozen);
 }
@@ -142,6 +151,7 @@ void CoolingController::end() {
     want_frozen(false);
     if (carried_out_) {
         if (setup_.broker != nullptr) setup_.broker->hold(setup_.service, setup_.index, false, false);
+        note_cooled(false, policies::Clock::now());
         carried_out_ = false;
         owner_.on_cooling(false, "the program exited");
     }

@@ -68,6 +68,11 @@ public:
     std::optional<policies::CoolingTransition> heat();
     // nullopt while working or not running.
     std::optional<State> state(policies::TimePoint now) const;
+    // Every cool period of the instance's life together, the one under way included.
+    policies::Duration cooled_for(policies::TimePoint now) const {
+        return cooled_ + (carried_out_ ? std::chrono::duration_cast<policies::Duration>(now - cooling_since_)
+                                       : policies::Duration{0});
+    }
 
 private:
     static void on_timer(uv_timer_t* timer);
@@ -76,6 +81,8 @@ private:
     void announce(const policies::CoolingTransition& transition, policies::TimePoint now);
     void schedule_check(policies::TimePoint now);
     void want_frozen(bool frozen);
+    // A cool period began (true) or ended: for cooled_for().
+    void note_cooled(bool cooling, policies::TimePoint now);
 
     Owner& owner_;
     Setup setup_;
@@ -84,6 +91,8 @@ private:
     UvHandle<uv_timer_t> timer_;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> ipc_sent_;  // messages, bytes at ipc_sent_ms_
     std::int64_t ipc_sent_ms_ = 0;
+    policies::Duration cooled_{0};     // cool periods that ended
+    policies::TimePoint cooling_since_{};  // of the one under way
 };
 
 }  // namespace corral::supervisor

@@ -9,6 +9,7 @@ void CpuMeter::sample(const cgroup::Driver& driver, const std::string& group, po
         counter_ = {};
         group_ = group;
         unavailable_ = false;
+        last_usec_.reset();
         percent_.forget();
     }
     if (!counter_ && !unavailable_) {
@@ -28,6 +29,7 @@ void CpuMeter::sample(const cgroup::Driver& driver, const std::string& group, po
         percent_.forget();
         return;
     }
+    last_usec_ = *usec;
     percent_.sample(*usec, now);
 }
 

@@ -21,12 +21,17 @@ public:
     // The program is gone: no percentage until two readings of the next one.
     void forget() { percent_.forget(); }
     std::optional<double> percent() const { return percent_.last(); }
+    // The group's CPU time at the last tick (its processes' together, since the group was made).
+    std::optional<double> usage_seconds() const {
+        return last_usec_ ? std::optional<double>(static_cast<double>(*last_usec_) / 1e6) : std::nullopt;
+    }
 
 private:
     cgroup::CpuUsageCounter counter_;
     std::string group_;  // whose counter is open
     bool unavailable_ = false;  // the group has no counter: not tried again
     policies::CpuPercent percent_;
+    std::optional<std::uint64_t> last_usec_;
 };
 
 }  // namespace corral::supervisor

@@ -26,6 +26,13 @@ spdlog::level::level_enum level_for(State to) {
     }
 }
 
+// "oom-kill" -> "oom_kill": label values as Prometheus' own names are written.
+std::string metric_reason(policies::ExitReason reason) {
+    std::string text(policies::to_string(reason));
+    for (char& c : text) c = c == '-' ? '_' : c;
+    return text;
+}
+
 }  // namespace
 
 Instance::Instance(const InstanceContext& context, std::shared_ptr<const config::ServiceSpec> spec, unsigned index,
@@ -63,11 +70,13 @@ void Instance::start_as_replacement() {
 
 // A frozen process cannot act on its stop signal: it is thawed first (it gets no messages meanwhile).
 void Instance::stop() {
+    restart_counts_.requested();
     freezer_.thaw();
     handle({EventKind::stop});
 }
 
 void Instance::restart() {
+    restart_counts_.requested();
     freezer_.thaw();
     handle({EventKind::restart});
 }
@@ -104,6 +113,7 @@ void Instance::handle(const policies::Event& event) {
         spdlog::debug("{}: {} ignored in state {}", name_, policies::to_string(event.kind), policies::to_string(from));
         return;
     }
+    if (decision.next.restarts > lifecycle_.restarts) restart_counts_.restarted();
     lifecycle_ = std::move(decision.next);
     const State to = lifecycle_.state;
     const pid_t shown_pid = incarnation_ ? incarnation_->pid() : (event.kind == EventKind::gone ? last_pid_ : 0);
@@ -222,11 +232,15 @@ DeathInvestigation::Circumstances Instance::circumstances() const {
 }
 
 void Instance::on_death_concluded(const DeathInvestigation::Conclusion& conclusion) {
+    if (lifecycle_.state != State::stopping) {
+        restart_counts_.died(metric_reason(conclusion.classification.reason), conclusion.provisional);
+    }
     handle({EventKind::gone, conclusion.status, conclusion.cause});
     if (quiet()) context_.observer->on_quiet(*this);
 }
 
 void Instance::on_investigation_settled() {
+    if (const auto& last = last_exit()) restart_counts_.settled(metric_reason(last->reason));
     context_.observer->on_last_exit(*this);
     if (quiet()) context_.observer->on_quiet(*this);
 }

@@ -51,6 +51,7 @@
 #include "supervisor/instance/orphan_reaper.hpp"
 #include "supervisor/instance/readiness_probe.hpp"
 #include "supervisor/instance/restart_queue.hpp"
+#include "supervisor/instance/restart_counts.hpp"
 #include "supervisor/instance/standby.hpp"
 #include "supervisor/listen/listen_sockets.hpp"
 
@@ -173,6 +174,12 @@ public:
     const std::optional<LastExit>& last_exit() const { return death_.last_exit(); }
     const std::map<std::string, unsigned>& exits_by_reason() const { return death_.exits_by_reason(); }
     unsigned postmortems_skipped() const { return death_.postmortems_skipped(); }
+    // For the metrics: restarts by reason (restart_counts.hpp), time spent cooling, the cgroup's CPU time.
+    const std::map<std::string, std::uint64_t>& restarts_by_reason() const { return restart_counts_.by_reason(); }
+    policies::Duration cooled_for(policies::TimePoint now) const { return cooling_.cooled_for(now); }
+    std::optional<double> cpu_seconds() const { return cpu_.usage_seconds(); }
+    // A rollout's replacement carries on the restart counts of the instance it replaces.
+    void carry_restart_counts(const Instance& replaced) { restart_counts_.carry_on(replaced.restart_counts_); }
     const std::filesystem::path& out_log() const { return output_.out_log(); }
     const std::filesystem::path& err_log() const { return output_.err_log(); }
     void flush_logs() { output_.flush_logs(); }  // corral flush
@@ -259,6 +266,7 @@ private:
     unsigned generation_ = 0;
     bool replacement_ = false;          // started beside the instance it replaces, not its receiver yet
     std::unique_ptr<ReadinessProbe> probe_;  // ready = { http } or { tcp }, while waiting
+    RestartCounts restart_counts_;
 };
 
 }  // namespace corral::supervisor

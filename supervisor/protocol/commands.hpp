@@ -90,6 +90,8 @@ using Shutdown = NamedCommand<"shutdown">;
 using Flush = TargetCommand<"flush">;  // empties the logs of the target's instances
 // Everything known about one service or instance: its spec, instances, last exits, post-mortems.
 using Describe = TargetCommand<"describe">;
+// The metrics in Prometheus' text format, as GET /metrics serves them: {"text": "..."}.
+using Metrics = NamedCommand<"metrics">;
 
 struct Reload {
     static constexpr std::string_view name = "reload";
@@ -141,7 +143,7 @@ struct Postmortem {
 };
 
 using Command = std::variant<Version, Status, Start, Stop, Restart, Signal, Cool, Heat, Reload, Logs, Postmortem, Events,
-                             Describe, Shutdown, Flush, Add, Delete, Services>;
+                             Describe, Shutdown, Flush, Add, Delete, Services, Metrics>;
 
 template <typename Variant>
 struct CommandNames;

@@ -90,6 +90,7 @@
 //                                                service of the file is refused (failed), unknown: not_found
 //   services                                  -> {"file":"...","state_dir":"...","services":[{"name","adhoc",
 //                                                "command","shell","cwd","env","instances","restart"}]}
+//   metrics                                   -> {"text":"# HELP ..."}: Prometheus' text format, as GET /metrics
 #include "supervisor/protocol/commands.hpp"
 #include "supervisor/protocol/error_code.hpp"
 #include "supervisor/protocol/replies.hpp"

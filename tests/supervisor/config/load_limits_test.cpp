@@ -174,7 +174,7 @@ TEST_CASE("cgroup_root and sample_interval errors") {
           Messages{"t.toml:2:1: unknown key \"cgroup\" in [supervisor] (did you mean \"cgroups\"?)"});
     CHECK(errors_of(supervisor("interval = \"1s\"")) ==
           Messages{"t.toml:2:1: unknown key \"interval\" in [supervisor] (expected one of: state_dir, cgroups, "
-                   "cgroup_root, sample_interval, postmortem, max_message, drain_timeout)"});
+                   "cgroup_root, sample_interval, postmortem, max_message, drain_timeout, metrics)"});
 }
 
 TEST_CASE("supervisor.drain_timeout is a duration up to an hour, 5s by default") {

@@ -287,7 +287,7 @@ TEST_CASE("very long strings are cut in messages") {
     CHECK(outcome(request(name)) ==
           "error 7 unknown_command: unknown command \"" + std::string(64, 'a') +
               "\"... (100000 bytes) (expected one of: version, status, start, stop, restart, signal, cool, heat, reload, logs, "
-              "postmortem, events, describe, shutdown, flush, add, delete, services)");
+              "postmortem, events, describe, shutdown, flush, add, delete, services, metrics)");
     CHECK(outcome(request("events", R"({")" + name + R"(":1})")) ==
           "error 7 bad_args: unknown argument \"" + std::string(64, 'a') +
               "\"... (100000 bytes) for \"events\" (it takes no arguments)");

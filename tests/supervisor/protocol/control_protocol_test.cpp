@@ -169,9 +169,9 @@ TEST_CASE("unknown_command - with a suggestion when one is close") {
         {request("log"), R"(error 7 unknown_command: unknown command "log" (did you mean "logs"?))"},
         {request("deploy"),
          "error 7 unknown_command: unknown command \"deploy\" (expected one of: version, status, start, stop, "
-         "restart, signal, cool, heat, reload, logs, postmortem, events, describe, shutdown, flush, add, delete, services)"},
+         "restart, signal, cool, heat, reload, logs, postmortem, events, describe, shutdown, flush, add, delete, services, metrics)"},
         {request(""),
          "error 7 unknown_command: unknown command \"\" (expected one of: version, status, start, stop, restart, "
-         "signal, cool, heat, reload, logs, postmortem, events, describe, shutdown, flush, add, delete, services)"},
+         "signal, cool, heat, reload, logs, postmortem, events, describe, shutdown, flush, add, delete, services, metrics)"},
     });
 }

@@ -97,5 +97,5 @@ TEST_CASE("replies with invalid UTF-8 do not throw - the bad bytes become U+FFFD
     CHECK_NOTHROW(line = make_request(5, "st\xffop", {{"target", "\xfe"}}));
     CHECK(outcome(line.substr(0, line.size() - 1)) ==
           "error 5 unknown_command: unknown command \"st\xef\xbf\xbdop\" (expected one of: version, status, start, "
-          "stop, restart, signal, cool, heat, reload, logs, postmortem, events, describe, shutdown, flush, add, delete, services)");
+          "stop, restart, signal, cool, heat, reload, logs, postmortem, events, describe, shutdown, flush, add, delete, services, metrics)");
 }

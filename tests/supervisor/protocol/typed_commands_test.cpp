@@ -29,7 +29,7 @@ std::string request(std::string_view cmd, std::string_view args) {
 TEST_CASE("the command names are the variant's, in its order") {
     CHECK(kCommands.size() == std::variant_size_v<Command>);
     CHECK(kCommands.front() == "version");
-    CHECK(kCommands.back() == "services");
+    CHECK(kCommands.back() == "metrics");
     CHECK(std::set<std::string_view>(kCommands.begin(), kCommands.end()).size() == kCommands.size());
     CHECK(name_of(Command{Stop{}}) == "stop");
     CHECK(name_of(Command{Logs{}}) == "logs");
