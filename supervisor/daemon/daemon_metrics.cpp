@@ -5,6 +5,7 @@
 
 #include "supervisor/daemon/daemon.hpp"
 #include "supervisor/daemon/instance_metrics.hpp"
+#include "supervisor/daemon/runtime_metrics.hpp"
 #include "supervisor/metrics/process_metrics.hpp"
 
 namespace corral::supervisor {
@@ -58,10 +59,14 @@ std::string Daemon::metrics_text() {
     exposition.family("corral_build_info", metrics::Type::gauge, "corral's version, as a label")
         .add({{"version", CORRAL_VERSION}}, 1);
     InstanceFamilies instances(exposition);
+    RuntimeFamilies runtime(exposition);
     // The serving instances: a rollout's replacement not yet in place, and instances on their way out,
     // would repeat the labels of the one they replace.
     for (const auto& service : services_) {
-        for (const auto& instance : service.instances) instances.add(*instance, began, wall);
+        for (const auto& instance : service.instances) {
+            instances.add(*instance, began, wall);
+            runtime.add(*instance, began);
+        }
     }
     add_route_metrics(exposition, broker_.stats()["routes"]);
     metrics::add_process_metrics(exposition, metrics::read_own_process());

@@ -30,6 +30,7 @@ void write_services(const TempDir& dir) {
     dir.write("corral.toml", subst(R"TOML(
 [supervisor]
 metrics = "127.0.0.1:0"
+sample_interval = "200ms"
 
 [services.once]
 command = ["node", "${exit_once}"]
@@ -112,6 +113,17 @@ TEST_CASE("metrics: GET /metrics shows the restarts and route messages the test 
     CHECK(sample(text, "process_open_fds") > 3);
     CHECK(sample(text, "process_resident_memory_bytes") > 0);
     CHECK(sample(text, R"(corral_instance_start_time_seconds{service="once",instance="0"})") > 1.6e9);
+    // The Node agent's reports (every 200 ms).
+    REQUIRE_MESSAGE(wait_until([&] {
+        text = scrape(address);
+        return sample(text, R"(corral_node_heap_used_bytes{service="receiver",instance="0"})") > 0;
+    }, 20s), text);
+    CHECK(sample(text, R"(corral_node_heap_total_bytes{service="receiver",instance="0"})") >=
+          sample(text, R"(corral_node_heap_used_bytes{service="receiver",instance="0"})"));
+    CHECK(sample(text, R"(corral_node_active_handles{service="receiver",instance="0"})") >= 1);
+    CHECK(sample(text, R"(corral_node_eventloop_delay_max_seconds{service="receiver",instance="0"})") >= 0);
+    CHECK(sample(text, R"(corral_node_report_age_seconds{service="receiver",instance="0"})") < 60);
+    CHECK(contains(text, "# TYPE corral_node_gc_seconds_total counter"));
     check_with_promtool(text, "GET /metrics");
 
     // A restart asked for counts as manual, beside the exit code's.
