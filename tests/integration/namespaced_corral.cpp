@@ -38,10 +38,16 @@ fs::path make_group(const fs::path& parent, const std::string& name) {
     return dir;
 }
 
-void join(const fs::path& group) {
-    if (group.empty()) return;
-    std::ofstream(group / "cgroup.procs") << ::getpid();
+// In the forked child: plain system calls only.
+void join(const std::string& procs) {
+    if (procs.empty()) return;
+    const std::string pid = std::to_string(::getpid());
+    const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) _exit(125);
+    ::close(fd);
 }
+
+std::string procs_of(const fs::path& group) { return group.empty() ? std::string() : (group / "cgroup.procs").string(); }
 
 }  // namespace
 
@@ -60,11 +66,13 @@ NamespacedCorral::NamespacedCorral(const fs::path& cwd, const std::vector<std::s
     c_argv.push_back(nullptr);
     const std::string out = (cwd / "corral.stdout").string();
     const std::string err = (cwd / "corral.stderr").string();
+    const std::string memory_procs = procs_of(memory_group_);
+    const std::string procs = procs_of(group_);
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
-        join(memory_group_);
-        join(group_);
+        join(memory_procs);
+        join(procs);
         if (chdir(cwd.c_str()) != 0) _exit(126);
         dup2(open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
         dup2(open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);

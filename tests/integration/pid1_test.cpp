@@ -11,6 +11,7 @@
 #include "tests/integration/namespaced_corral.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_cgroups.hpp"
 #include "tests/support/text.hpp"
 
 using namespace corral::test;
@@ -60,6 +61,15 @@ TEST_CASE("pid 1: corral up --attach puts stdout lines on stdout and stderr line
                        20s));
     REQUIRE(corral.corral_pid() > 0);
     CHECK(inner_pid(corral.corral_pid()) == "1");
+    // Everything in the namespace runs below the test's memory-limited group.
+    if (hybrid_cgroups()) {
+        const std::string groups = read_file("/proc/" + std::to_string(corral.corral_pid()) + "/cgroup");
+        const std::size_t memory = groups.find(":memory:");
+        REQUIRE(memory != std::string::npos);
+        const std::string path = groups.substr(memory + 8, groups.find('\n', memory) - memory - 8);
+        CHECK(path.find("/corral-ns-test-") != std::string::npos);
+        CHECK(read_trimmed("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes") == "2147483648");
+    }
     ::kill(corral.corral_pid(), SIGTERM);  // from outside the namespace, as docker stop and the kubelet send it
     CHECK(corral.wait(30s) == 0);
     const std::string out = corral.out();
@@ -70,14 +80,14 @@ TEST_CASE("pid 1: corral up --attach puts stdout lines on stdout and stderr line
 }
 
 TEST_CASE("pid 1: kill -INT 1 from inside the namespace stops corral gracefully - so does kill -TERM 1") {
-    for (const char* signal : {"INT", "TERM"}) {
-        CAPTURE(signal);
+    for (const char* name : {"INT", "TERM"}) {
+        CAPTURE(name);
         TempDir dir;
         dir.write("corral.toml", service_file());
         NamespacedCorral corral(dir.path(), {"up", "--attach"});
         REQUIRE(wait_until([&] { return has(corral.out(), "web#0 | started"); }, 20s));
         // PID 1 of a namespace gets from inside it only the signals it has a handler for.
-        CHECK(exec_in_namespace(corral.corral_pid(), std::string("kill -") + signal + " 1") == 0);
+        CHECK(exec_in_namespace(corral.corral_pid(), std::string("kill -") + name + " 1") == 0);
         CHECK(corral.wait(30s) == 0);
         CHECK(has(corral.out(), "web#0 | stopping on SIGTERM\n"));
     }
