@@ -30,7 +30,7 @@ namespace {
 // --attach, for a container's entrypoint (also CORRAL_ATTACH=1).
 void add_attach_flag(CLI::App& app, bool& attach) {
     app.add_flag("--attach", attach,
-                 "For containers: the programs' stdout on stdout and stderr on stderr, as \"web#0 | line\", no colors")
+                 "For containers: stdout lines on stdout, stderr lines on stderr, as \"web#0 | line\" (or CORRAL_ATTACH=1)")
         ->excludes("--detach")
         ->excludes("--quiet");
 }
