@@ -27,18 +27,28 @@ using namespace corral::supervisor;
 
 namespace {
 
+// --attach, for a container's entrypoint (also CORRAL_ATTACH=1).
+void add_attach_flag(CLI::App& app, bool& attach) {
+    app.add_flag("--attach", attach,
+                 "For containers: stdout lines on stdout, stderr lines on stderr, as \"web#0 | line\" (or CORRAL_ATTACH=1)")
+        ->excludes("--detach")
+        ->excludes("--quiet");
+}
+
 // `corral up [FILE] [-d]`.
 struct UpCli {
     CLI::App* app = nullptr;
     std::string file = "corral.toml";
     bool detach = false;
     bool quiet = false;
+    bool attach = false;
 
     explicit UpCli(CLI::App& parent) {
         app = parent.add_subcommand("up", "Supervise every service of a service file (in the foreground; -d detaches)");
         app->add_option("file", file, "The service file")->capture_default_str();
         app->add_flag("-d,--detach", detach, "Run in the background; return once the daemon answers");
         app->add_flag("-q,--quiet", quiet, "In the foreground, do not print the programs' output (the logs get it)");
+        add_attach_flag(*app, attach);
     }
 };
 
@@ -58,6 +68,7 @@ struct RunCli {
         app->add_option("--state-dir", options.state_dir, "Logs and state go here")->capture_default_str();
         app->add_flag("-d,--detach", options.detach, "Run in the background; return once the daemon answers");
         app->add_flag("-q,--quiet", options.quiet, "In the foreground, do not print the program's output (the logs get it)");
+        add_attach_flag(*app, options.attach);
         // With a daemon running for the state directory (or one named by these), the command is added to it.
         CLI::Option* socket_option = app->add_option("--socket", socket, "Add the command to the daemon at this socket");
         app->add_option("-c,--config", config, "Add the command to this service file's daemon")->excludes(socket_option);
@@ -158,7 +169,7 @@ int main(int argc, char** argv) {
     if (help.parsed()) return help.run();
 
     if (up.app->parsed()) {
-        return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach, up.quiet) : kExitUsage;
+        return nothing_after_dashes(command, "corral up") ? up_command(up.file, up.detach, up.quiet, up.attach) : kExitUsage;
     }
     if (postmortem.app->parsed()) {
         return nothing_after_dashes(command, "corral postmortem") ? postmortem.run() : kExitUsage;

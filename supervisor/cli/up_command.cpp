@@ -9,6 +9,8 @@
 #include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include "supervisor/cli/postmortem_text.hpp"
 #include "supervisor/cli/adhoc_commands.hpp"
@@ -21,13 +23,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ForegroundOptions foreground(bool quiet, bool exit_when_done) {
-    return {.print_output = !quiet, .color = cli::color_wanted(STDOUT_FILENO), .exit_when_done = exit_when_done};
+// CORRAL_ATTACH=1 (or true, yes, on): --attach for an image whose command line cannot be changed.
+bool attach_from_environment() {
+    const char* value = std::getenv("CORRAL_ATTACH");
+    if (value == nullptr) return false;
+    const std::string_view text(value);
+    return text == "1" || text == "true" || text == "yes" || text == "on";
+}
+
+ForegroundOptions foreground(bool quiet, bool attach, bool exit_when_done) {
+    attach = attach || attach_from_environment();
+    return {.print_output = !quiet,
+            .color = !attach && cli::color_wanted(STDOUT_FILENO),
+            .exit_when_done = exit_when_done,
+            .attach = attach};
 }
 
 }  // namespace
 
-int up_command(const fs::path& file, bool detach, bool quiet) {
+int up_command(const fs::path& file, bool detach, bool quiet, bool attach) {
     config::LoadResult result = config::load_config_file(file);
     if (!result.config) {
         for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
@@ -36,7 +50,7 @@ int up_command(const fs::path& file, bool detach, bool quiet) {
         return kExitUsage;
     }
     return detach ? run_detached(std::move(*result.config))
-                  : run_in_foreground(std::move(*result.config), foreground(quiet, false));
+                  : run_in_foreground(std::move(*result.config), foreground(quiet, attach, false));
 }
 
 std::string name_from_command(const std::vector<std::string>& command) {
@@ -86,7 +100,7 @@ int run_command(const RunOptions& options) {
     if (const auto added = cli::add_to_running_daemon(options, spec, config.supervisor.state_dir)) return *added;
     config.services.push_back(std::move(spec));
     return options.detach ? run_detached(std::move(config))
-                          : run_in_foreground(std::move(config), foreground(options.quiet, true));
+                          : run_in_foreground(std::move(config), foreground(options.quiet, options.attach, true));
 }
 
 }  // namespace corral::supervisor

@@ -11,8 +11,9 @@
 namespace corral::supervisor {
 
 // `detach` (-d): run in the background and return once the daemon answers on its socket. In the foreground
-// the programs' lines are printed on stdout unless `quiet`.
-int up_command(const std::filesystem::path& file, bool detach, bool quiet = false);
+// the programs' lines are printed on stdout unless `quiet`; `attach` (--attach, or CORRAL_ATTACH=1 in the
+// environment) prints stdout lines on stdout and stderr lines on stderr, plainly, as containers want.
+int up_command(const std::filesystem::path& file, bool detach, bool quiet = false, bool attach = false);
 
 struct RunOptions {
     std::string name;  // derived from the command when empty
@@ -21,6 +22,7 @@ struct RunOptions {
     std::filesystem::path state_dir = ".corral";
     bool detach = false;
     bool quiet = false;  // in the foreground, the program's lines only go to the logs
+    bool attach = false;  // in the foreground, as up_command's `attach`
     std::vector<std::string> command;
     // A daemon to add the command to (adhoc_commands.hpp): --socket, -c, and --json for its reply.
     std::optional<std::filesystem::path> socket;

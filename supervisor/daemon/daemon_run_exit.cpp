@@ -22,7 +22,9 @@ int exit_code_of(const Instance& instance) {
 
 void Daemon::set_foreground(const ForegroundOptions& options) {
     exit_when_done_ = options.exit_when_done;
-    if (options.print_output) foreground_ = std::make_unique<ForegroundOutput>(STDOUT_FILENO, options.color);
+    if (!options.print_output) return;
+    foreground_ = options.attach ? std::make_unique<ForegroundOutput>(STDOUT_FILENO, STDERR_FILENO)
+                                 : std::make_unique<ForegroundOutput>(STDOUT_FILENO, options.color);
 }
 
 void Daemon::stop_when_done() {

@@ -1,5 +1,6 @@
 #include "supervisor/daemon/foreground_output.hpp"
 
+#include <limits.h>
 #include <unistd.h>
 
 #include <array>
@@ -44,6 +45,24 @@ bool write_all(int fd, std::string_view bytes) {
     return true;
 }
 
+// Whole lines, PIPE_BUF bytes at most per write where the lines allow (a longer line is written alone):
+// such a write to a pipe is atomic, so another writer's line never lands inside one of these.
+bool write_lines(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        std::size_t size = bytes.size();
+        if (size > PIPE_BUF) {
+            const std::size_t last = bytes.rfind('\n', PIPE_BUF - 1);
+            const std::size_t first = bytes.find('\n');
+            size = last != std::string_view::npos    ? last + 1
+                   : first != std::string_view::npos ? first + 1
+                                                     : bytes.size();
+        }
+        if (!write_all(fd, bytes.substr(0, size))) return false;
+        bytes.remove_prefix(size);
+    }
+    return true;
+}
+
 void write_until_stopped(const std::shared_ptr<ForegroundOutput::Shared>& shared) {
     std::string writing;
     bool usable = true;
@@ -54,7 +73,7 @@ void write_until_stopped(const std::shared_ptr<ForegroundOutput::Shared>& shared
         writing.swap(shared->pending);
         shared->pending.clear();
         lock.unlock();
-        usable = usable && write_all(shared->fd, writing);
+        usable = usable && write_lines(shared->fd, writing);
         writing.clear();
         lock.lock();
     }
@@ -70,13 +89,30 @@ ForegroundOutput::ForegroundOutput(int fd, bool color, std::size_t most_buffered
     std::thread(write_until_stopped, shared_).detach();
 }
 
+ForegroundOutput::ForegroundOutput(int out_fd, int err_fd, std::size_t most_buffered)
+    : ForegroundOutput(out_fd, false, most_buffered) {
+    err_shared_ = std::make_shared<Shared>();
+    err_shared_->fd = err_fd;
+    std::thread(write_until_stopped, err_shared_).detach();
+}
+
+namespace {
+
+void stop_writer(ForegroundOutput::Shared& shared, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(shared.mutex);
+    if (shared.skipped > 0) shared.pending += skipped_marker(shared.skipped);
+    shared.stopping = true;
+    shared.wake.notify_all();
+    // A terminal that takes nothing until then is left behind with the thread blocked on it.
+    shared.done.wait_until(lock, deadline, [&] { return shared.finished; });
+}
+
+}  // namespace
+
 ForegroundOutput::~ForegroundOutput() {
-    std::unique_lock lock(shared_->mutex);
-    if (shared_->skipped > 0) shared_->pending += skipped_marker(shared_->skipped);
-    shared_->stopping = true;
-    shared_->wake.notify_all();
-    // A terminal that takes nothing for this long is left behind with the thread blocked on it.
-    shared_->done.wait_for(lock, kExitWait, [&] { return shared_->finished; });
+    const auto deadline = std::chrono::steady_clock::now() + kExitWait;
+    stop_writer(*shared_, deadline);
+    if (err_shared_) stop_writer(*err_shared_, deadline);
 }
 
 std::string_view ForegroundOutput::color_of(std::string_view instance) {
@@ -88,16 +124,22 @@ std::string_view ForegroundOutput::color_of(std::string_view instance) {
     return kServiceColors[found->second];
 }
 
-void ForegroundOutput::lines(std::string_view instance, std::string_view stream, std::string_view lines) {
+std::string ForegroundOutput::prefix_of(std::string_view instance, bool err) {
+    std::string prefix(instance);
+    if (err_shared_) return prefix.append(" | ");
     width_ = std::max(width_, instance.size());
-    const bool err = stream == "err";
-    std::string prefix(color_ ? color_of(instance) : std::string_view());
-    prefix.append(instance).append(width_ - instance.size(), ' ');
+    if (color_) prefix.insert(0, color_of(instance));
+    prefix.append(width_ - instance.size(), ' ');
     if (color_) prefix.append(kReset);
     if (color_ && err) prefix.append(kErrColor);
     prefix.append(err ? " ! " : " | ");
     if (color_ && err) prefix.append(kReset);
+    return prefix;
+}
 
+void ForegroundOutput::lines(std::string_view instance, std::string_view stream, std::string_view lines) {
+    const bool err = stream == "err";
+    const std::string prefix = prefix_of(instance, err);
     batch_.clear();
     std::size_t count = 0;
     for (std::size_t start = 0; start < lines.size(); ++count) {
@@ -107,17 +149,21 @@ void ForegroundOutput::lines(std::string_view instance, std::string_view stream,
         if (end == std::string_view::npos) batch_.push_back('\n');
         start = stop;
     }
-    std::lock_guard lock(shared_->mutex);
-    if (shared_->pending.size() + batch_.size() > most_buffered_) {
-        shared_->skipped += count;
+    append(err && err_shared_ ? *err_shared_ : *shared_, count);
+}
+
+void ForegroundOutput::append(Shared& shared, std::size_t count) {
+    std::lock_guard lock(shared.mutex);
+    if (shared.pending.size() + batch_.size() > most_buffered_) {
+        shared.skipped += count;
         return;
     }
-    if (shared_->skipped > 0) {
-        shared_->pending += skipped_marker(shared_->skipped);
-        shared_->skipped = 0;
+    if (shared.skipped > 0) {
+        shared.pending += skipped_marker(shared.skipped);
+        shared.skipped = 0;
     }
-    shared_->pending += batch_;
-    shared_->wake.notify_one();
+    shared.pending += batch_;
+    shared.wake.notify_one();
 }
 
 }  // namespace corral::supervisor

@@ -100,4 +100,24 @@ int remove_daemon_cgroups(const fs::path& state_dir) {
     return found;
 }
 
+fs::path own_cgroup_dir(const std::string& hierarchy) {
+    const std::string self = supervisor::cgroup::read_self_cgroup();
+    const auto own = own_cgroup_path(self, hierarchy);
+    if (!own) return {};
+    fs::path mount;
+    if (hierarchy.empty()) {
+        if (is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) mount = "/sys/fs/cgroup";
+        if (is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) mount = "/sys/fs/cgroup/unified";
+    } else if (fs::exists(fs::path("/sys/fs/cgroup") / hierarchy / "cgroup.procs")) {
+        mount = fs::path("/sys/fs/cgroup") / hierarchy;
+    }
+    return mount.empty() ? fs::path() : mount / fs::path(*own).relative_path();
+}
+
+void kill_and_remove_group(const fs::path& dir) {
+    if (!fs::exists(dir)) return;
+    if (fs::exists(dir / "cgroup.kill")) std::ofstream(dir / "cgroup.kill") << "1";
+    kill_and_remove(dir);
+}
+
 }  // namespace corral::test

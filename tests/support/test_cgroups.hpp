@@ -25,4 +25,10 @@ int remove_daemon_cgroups(const std::filesystem::path& state_dir);
 
 std::string read_trimmed(const std::filesystem::path& file);
 
+// The directory of this test process's own cgroup in `hierarchy` ("memory"; "" for cgroup2, at /sys/fs/cgroup
+// or /sys/fs/cgroup/unified); "" when that hierarchy is not mounted as such here.
+std::filesystem::path own_cgroup_dir(const std::string& hierarchy);
+// Kills every process in `dir` and its sub-groups (cgroup.kill where there is one), then removes them.
+void kill_and_remove_group(const std::filesystem::path& dir);
+
 }  // namespace corral::test
