@@ -69,7 +69,7 @@ env = { BLOCK_MS = "300", BLOCK_EVERY_MS = "600", RECORD_FILE = "out" }
     const auto described = daemon.cli({"describe", "blocker"});
     CHECK(described.exit_code == 0);
     CAPTURE(described.out);
-    CHECK(has(described.out, "blocker#0  node  heap "));
+    CHECK(has(described.out, "\n           node  heap "));  // under "blocker#0  cgroup ..."
     CHECK(has(described.out, " active handle"));
     CHECK(has(described.out, "event-loop delay p50 "));
     CHECK(has(described.out, " in all; reported "));
