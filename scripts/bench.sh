@@ -47,3 +47,5 @@ echo
 scripts/run-limited.sh 12G -- node bench/metrics.js
 echo
 scripts/run-limited.sh 12G -- node bench/deploy.js "${pm2_flag[@]}"
+echo
+scripts/run-limited.sh 12G -- node bench/agent.js

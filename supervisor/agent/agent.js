@@ -314,7 +314,10 @@ function install(held) {
 // they never keep the app alive.
 function startReports(interval) {
   const { monitorEventLoopDelay, PerformanceObserver } = require('perf_hooks');
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  // The histogram records the time between ticks of a `resolution` ms timer: an idle loop reads 10 ms.
+  // The delay is what comes on top (as @fastify/under-pressure reads it too).
+  const resolution = 10;
+  const delay = monitorEventLoopDelay({ resolution });
   delay.enable();
   let gcMs = 0;
   try {
@@ -326,7 +329,7 @@ function startReports(interval) {
   } catch {
     // no GC entries in this Node: gc_ms stays 0
   }
-  const ms = (ns) => (Number.isFinite(ns) ? ns / 1e6 : 0);
+  const ms = (ns) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - resolution) : 0);
   const timer = setInterval(() => {
     if (typeof process.send !== 'function' || !process.connected) return;
     const memory = process.memoryUsage();

@@ -7,7 +7,7 @@
 //    "loop_p50_ms":X,"loop_p99_ms":X,"loop_max_ms":X,"handles":N,"gc_ms":X}
 //
 // Memory in bytes (process.memoryUsage()); event-loop delay over the interval since the previous report
-// (perf_hooks.monitorEventLoopDelay); active handles (process.getActiveResourcesInfo()); GC time summed
+// (perf_hooks.monitorEventLoopDelay, less its 10 ms timer: an idle loop reads 0); active handles (process.getActiveResourcesInfo()); GC time summed
 // since the process started.
 #include <cstdint>
 #include <optional>

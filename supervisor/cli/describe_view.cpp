@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/text_format.hpp"
+#include "supervisor/cli/runtime_view.hpp"
 #include "supervisor/cli/status_view.hpp"
 
 namespace corral::supervisor::cli {
@@ -122,7 +123,8 @@ std::string render_spec(const Json& spec) {
     out += line("ready", plain(member(ready, "kind")) + (probe.is_null() ? "" : " " + plain(probe)) + ", within " +
                              duration_of(member(ready, "timeout_ms")));
     out += line("ipc", plain(member(spec, "ipc")) +
-                           (member(spec, "parent").is_null() ? "" : ", parent " + plain(member(spec, "parent"))));
+                           (member(spec, "parent").is_null() ? "" : ", parent " + plain(member(spec, "parent"))) +
+                           (member(spec, "node_agent") == false ? ", no Node agent (node_agent = false)" : ""));
     const Json& logs = member(spec, "logs");
     out += line("logs", "rotated at " + size_of(member(logs, "max_size")) + ", " + plain(member(logs, "keep")) +
                             " kept" + (member(logs, "timestamps") == true ? ", timestamps" : ""));
@@ -150,7 +152,8 @@ std::string instances_table(const Json& instances, WallClock::time_point now) {
                         rows, [](int, std::size_t, const std::string& cell) { return cell; });
 }
 
-// Where each instance lives: its cgroup, its log files, and its exits so far by reason.
+// Where each instance lives: its cgroup, its log files, its exits so far by reason, and what its Node
+// agent reported last.
 std::string instance_details(const Json& instances) {
     std::string out;
     for (const auto& instance : instances) {
@@ -166,6 +169,7 @@ std::string instance_details(const Json& instances) {
             }
         }
         if (!exits.empty()) out += pad + "  exits " + exits + "\n";
+        out += runtime_lines(member(instance, "runtime"), pad);
     }
     return out;
 }

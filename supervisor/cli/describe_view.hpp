@@ -17,6 +17,8 @@
 //
 //   web#0  cgroup web/0, logs /srv/app/.corral/logs/web-0.out.log /srv/app/.corral/logs/web-0.err.log
 //          exits: oom-kill 2, exit-code 1
+//          node  heap 12.6MiB of 28.8MiB, external 1.5MiB, array buffers 10.4KiB, 3 active handles
+//                event-loop delay p50 10.1ms, p99 12.3ms, max 30.4ms; GC 115.8ms in all; reported 400ms ago
 //
 //   routes
 //     web -> worker  round-robin, 2000 msg/s, queue 100000 messages / 16.0MiB, overflow spill

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "supervisor/daemon/daemon.hpp"
+#include "supervisor/daemon/runtime_status.hpp"
 #include "supervisor/daemon/status_file.hpp"
 
 namespace corral::supervisor {
@@ -60,6 +61,7 @@ json Daemon::status_json() const {
             status["channel_freezes"] = instance->channel_freezes();
             status["channel_frozen_ms"] = instance->channel_frozen_for(now).count();
             status["throttled_ms"] = instance->throttled_for(now).count();
+            if (json runtime = runtime_json(*instance, now); !runtime.is_null()) status["runtime"] = std::move(runtime);
             instances.push_back(std::move(status));
         }
     }

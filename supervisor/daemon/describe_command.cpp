@@ -1,6 +1,6 @@
 // ControlService: `describe TARGET`, everything the daemon knows about one service or one instance of it:
 //   {"target":"web","service":{spec},"file":{"path","line"},"state_dir":...,
-//    "instances":[status of each (status_file.hpp) + "logs":{"out","err"}],
+//    "instances":[status of each (status_file.hpp) + "logs":{"out","err"} + "runtime" (runtime_status.hpp)],
 //    "routes":[route spec (describe_spec.hpp) + "live": the broker's counters of it, or null],
 //    "postmortems":[as `corral postmortem --json` lists them, newest first]}
 // An instance target describes its service's spec and that one instance.
@@ -22,12 +22,12 @@ json instances_json(const std::vector<Instance*>& instances, const json& status)
     json list = json::array();
     for (const Instance* instance : instances) {
         json entry = instance_status(*instance, now);
-        // What status_json adds beside the status file's fields (cooling, throttle), from its entry.
+        // What status_json adds beside the status file's fields (cooling, throttle, runtime), from its entry.
         for (const auto& shown : status.value("instances", json::array())) {
             const bool same = shown.value("service", "") == instance->spec().name &&
                               shown.value("index", -1L) == static_cast<long>(instance->index());
             if (!same || shown.value("replacement", false)) continue;
-            for (const char* key : {"cooling", "throttle", "throttles", "throttled_ms"}) {
+            for (const char* key : {"cooling", "throttle", "throttles", "throttled_ms", "runtime"}) {
                 if (shown.contains(key)) entry[key] = shown[key];
             }
         }

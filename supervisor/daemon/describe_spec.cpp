@@ -91,6 +91,7 @@ json spec_json(const config::ServiceSpec& spec) {
         {"throttle", spec.throttle ? json({{"above", spec.throttle->above}, {"cpu_percent", spec.throttle->cpu_percent}})
                                    : json(nullptr)},
         {"ipc", spec.ipc == config::IpcMode::off ? "off" : spec.ipc == config::IpcMode::advanced ? "advanced" : "json"},
+        {"node_agent", spec.node_agent},
         {"parent", spec.parent.empty() ? json(nullptr) : json(spec.parent)},
         {"listen", listen_json(spec.listen)},
         {"ready", ready_json(spec.ready)},

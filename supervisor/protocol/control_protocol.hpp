@@ -45,6 +45,8 @@
 //   status                   target           -> {"daemon":{...},"instances":[{...}]} (see status_file.hpp);
 //                                                with a target only its instances (and routes); each has
 //                                                "cpu_percent" (of one CPU over the last sample, or null)
+//                                                and, once its Node agent reported, "runtime" (see
+//                                                supervisor/daemon/runtime_status.hpp)
 //   start | stop | restart   target*, wait, timeout_ms
 //                                             -> {"instances":["api#0",...],"already":["api#1"]}
 //                                                target: NAME, NAME#INDEX or "all"; "already": those there
