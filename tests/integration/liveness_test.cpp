@@ -111,13 +111,14 @@ TEST_CASE("liveness: a request handler stuck in while (true) is caught with its 
     CHECK(wait_until([&] { return get(port) == "ok " + std::to_string(records_of(record, "listening").back().pid) + "\n"; }, 10s));
 
     // Detected within event_loop + 2 s of the request, by corral's own clock (its log line).
-    const auto asked = lines_containing(state / "corral.log", "web#0: hung: event loop blocked for ");
+    const auto asked = lines_containing(state / "corral.log", "asking its Node agent for the JavaScript stack");
     REQUIRE(asked.size() == 1);
     const long long detected_at = log_line_ms(asked.front());
     REQUIRE(detected_at > 0);
     const long long latency = detected_at - hung_at;
     MESSAGE("stuck at " << hung_at << " ms, detected " << latency << " ms later (event_loop " << kEventLoopMs << " ms)");
-    CHECK(latency >= kEventLoopMs - 300);  // not before the loop can have been stuck that long (a report may precede the request by a sample)
+    // Not long before event_loop either: the last report before the request came at most a sample earlier.
+    CHECK(latency >= kEventLoopMs - 1'000);
     CHECK(latency <= kEventLoopMs + 2'000);
 
     // Its post-mortem: reason hung, the stack of the loop, and `postmortem --show` prints its top.

@@ -14,16 +14,16 @@ using corral::test::TempDir;
 
 namespace {
 
-const char* kAgentStack = R"({"pid": 4555, "taken_at": "2026-12-07T23:08:43.384Z", "frames": [
+const char* kAgentStack = R"js({"pid": 4555, "taken_at": "2026-12-07T23:08:43.384Z", "frames": [
  {"function": "spinForever", "url": "file:///srv/app.js", "line": 4, "column": 3},
  {"function": "", "url": "/srv/app.js", "line": 6, "column": 33},
- {"function": "listOnTimeout", "url": "node:internal/timers", "line": 581, "column": 17}]})";
+ {"function": "listOnTimeout", "url": "node:internal/timers", "line": 581, "column": 17}]})js";
 
 // The part of a Node diagnostic report (report-on-fatalerror) that matters here.
-const char* kNodeReport = R"({"header": {"event": "Allocation failed - JavaScript heap out of memory"},
+const char* kNodeReport = R"js({"header": {"event": "Allocation failed - JavaScript heap out of memory"},
  "javascriptStack": {"message": "No message available", "stack": [
   "at grow (/srv/hog.js:12:15)", "at /srv/hog.js:20:1", "at new Store (file:///srv/store.mjs:3:9)",
-  "at Module._compile (node:internal/modules/cjs/loader:1256:14)"]}})";
+  "at Module._compile (node:internal/modules/cjs/loader:1256:14)"]}})js";
 
 }  // namespace
 
