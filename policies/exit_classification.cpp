@@ -15,6 +15,7 @@ std::string_view to_string(ExitReason reason) {
         case ExitReason::memory_limit: return "memory-limit";
         case ExitReason::signal: return "signal";
         case ExitReason::exit_code: return "exit-code";
+        case ExitReason::hung: return "hung";
     }
     return "?";
 }
@@ -28,6 +29,7 @@ std::string_view explain(ExitReason reason) {
         case ExitReason::memory_limit: return "restarted by corral: its memory reached memory.restart_at";
         case ExitReason::signal: return "killed by a signal";
         case ExitReason::exit_code: return "exited";
+        case ExitReason::hung: return "killed by corral: its event loop stopped turning for liveness.event_loop";
     }
     return "?";
 }
@@ -35,7 +37,7 @@ std::string_view explain(ExitReason reason) {
 std::optional<ExitReason> exit_reason_from(std::string_view text) {
     for (const ExitReason reason : {ExitReason::oom_kill, ExitReason::oom_kill_global, ExitReason::v8_heap_oom,
                                     ExitReason::thrashing, ExitReason::memory_limit, ExitReason::signal,
-                                    ExitReason::exit_code}) {
+                                    ExitReason::exit_code, ExitReason::hung}) {
         if (to_string(reason) == text) return reason;
     }
     return std::nullopt;
@@ -50,7 +52,7 @@ bool oom_counter_moved(const ExitEvidence& e) { return e.oom_kills_after > e.oom
 bool needs_more_evidence(const ExitEvidence& e) {
     const bool aborted = e.status.signal == SIGABRT || (e.status.signal == 0 && e.status.code == 128 + SIGABRT);
     if (aborted) return e.stderr_open && !e.heap_oom_on_stderr;
-    return e.status.signal == SIGKILL && !e.stop_requested && !e.thrashing && !e.memory_limit &&
+    return e.status.signal == SIGKILL && !e.stop_requested && !e.thrashing && !e.memory_limit && e.hung.empty() &&
            !oom_counter_moved(e) && !e.kernel_killed_line;
 }
 
@@ -74,7 +76,10 @@ Classification classify_exit(const ExitEvidence& e) {
     if (e.kernel_killed_line) evidence.push_back("kernel: " + *e.kernel_killed_line);
     evidence.push_back(describe(e.status));
 
-    if (e.thrashing) {
+    if (!e.hung.empty()) {
+        result.reason = ExitReason::hung;
+        evidence.insert(evidence.begin(), e.hung.begin(), e.hung.end());
+    } else if (e.thrashing) {
         result.reason = ExitReason::thrashing;
         evidence.insert(evidence.begin(), *e.thrashing);
     } else if (e.memory_limit) {

@@ -13,7 +13,7 @@
 
 namespace corral::policies {
 
-enum class ExitReason { oom_kill, oom_kill_global, v8_heap_oom, thrashing, memory_limit, signal, exit_code };
+enum class ExitReason { oom_kill, oom_kill_global, v8_heap_oom, thrashing, memory_limit, signal, exit_code, hung };
 
 std::string_view to_string(ExitReason reason);  // "oom-kill", "oom-kill-global", ...
 std::optional<ExitReason> exit_reason_from(std::string_view text);
@@ -34,6 +34,9 @@ struct ExitEvidence {
     bool stderr_open = false;            // its stderr has not reached EOF yet: the message may be on its way
     std::optional<std::string> thrashing;     // corral killed it for thrashing: the measurement
     std::optional<std::string> memory_limit;  // corral restarted it at memory.restart_at: the measurement
+    // corral killed it as hung (liveness): how long its event loop was blocked, then what became of its
+    // JavaScript stack; empty: not hung.
+    std::vector<std::string> hung;
 };
 
 struct Classification {

@@ -10,7 +10,8 @@ bool is_memory_death(ExitReason reason) {
         case ExitReason::thrashing:
         case ExitReason::memory_limit: return true;
         case ExitReason::signal:
-        case ExitReason::exit_code: return false;
+        case ExitReason::exit_code:
+        case ExitReason::hung: return false;
     }
     return false;
 }

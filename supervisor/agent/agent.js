@@ -361,9 +361,82 @@ function reportInterval(env) {
   return interval;
 }
 
+// --- the stack of a stuck event loop -------------------------------------------------------------------
+// With liveness, corral asks for the JavaScript stack of a loop that stopped turning by creating
+// javascript-stack.request in CORRAL_STACK_DIR (supervisor/agent/stack_request.hpp). A signal cannot
+// serve it: Node handles signals (--report-on-signal too) on the event loop, which is what is stuck. A worker
+// thread can: it watches that directory and asks the main thread's inspector to pause, which V8 serves through
+// an interrupt, even inside `while (true) {}`. The frames go to javascript-stack.json (renamed into place);
+// then the main thread resumes. The worker is unref'd: it never keeps the app alive.
+function startStackWatch(dir) {
+  try {
+    const { Worker } = require('worker_threads');
+    const worker = new Worker(`(${stackWatchMain.toString()})()`, { eval: true, workerData: { dir } });
+    worker.on('error', (error) => warn(`no JavaScript stack on request: ${error.message}`));
+    worker.unref();
+  } catch (error) {
+    warn(`no JavaScript stack on request: ${error.message}`);
+  }
+}
+
+// Runs in the worker; self-contained (it is passed as source).
+function stackWatchMain() {
+  const fs = require('fs');
+  const path = require('path');
+  const inspector = require('inspector');
+  const { workerData } = require('worker_threads');
+  const request = path.join(workerData.dir, 'javascript-stack.request');
+  const answer = path.join(workerData.dir, 'javascript-stack.json');
+  let taking = false;
+  const take = () => {
+    if (taking || !fs.existsSync(request)) return;
+    taking = true;
+    const session = new inspector.Session();
+    session.connectToMainThread();
+    const urls = new Map();
+    session.on('Debugger.scriptParsed', ({ params }) => urls.set(params.scriptId, params.url));
+    session.once('Debugger.paused', ({ params }) => {
+      const frames = params.callFrames.slice(0, 64).map((frame) => ({
+        function: frame.functionName || '(anonymous)',
+        url: urls.get(frame.location.scriptId) || frame.url || '',
+        line: frame.location.lineNumber + 1,
+        column: frame.location.columnNumber + 1,
+      }));
+      const text = JSON.stringify({ pid: process.pid, taken_at: new Date().toISOString(), frames }, null, 1);
+      try {
+        fs.writeFileSync(`${answer}.tmp`, `${text}\n`);
+        fs.renameSync(`${answer}.tmp`, answer);
+        fs.rmSync(request, { force: true });
+      } catch {
+        // the directory went away: the instance is gone already
+      }
+      session.post('Debugger.resume', () => {
+        session.disconnect();
+        taking = false;
+      });
+    });
+    session.post('Debugger.enable', () => session.post('Debugger.pause'));
+  };
+  try {
+    fs.watch(workerData.dir, take);
+  } catch {
+    setInterval(take, 250);
+  }
+  take();
+}
+
+// Taken out of the environment, like CORRAL_REPORT_MS.
+function stackDir(env) {
+  const dir = env.CORRAL_STACK_DIR;
+  delete env.CORRAL_STACK_DIR;
+  return dir ? dir : null;
+}
+
 if (isMainThread) {
   const held = heldSockets(process.env);
   if (held !== null) install(held);
   const interval = reportInterval(process.env);
   if (interval !== null) startReports(interval);
+  const dir = stackDir(process.env);
+  if (dir !== null) startStackWatch(dir);
 }

@@ -128,6 +128,11 @@ std::string render_spec(const Json& spec) {
     const Json& logs = member(spec, "logs");
     out += line("logs", "rotated at " + size_of(member(logs, "max_size")) + ", " + plain(member(logs, "keep")) +
                             " kept" + (member(logs, "timestamps") == true ? ", timestamps" : ""));
+    if (const Json& liveness = member(spec, "liveness"); !liveness.is_null()) {
+        out += line("liveness", "hung after " + duration_of(member(liveness, "event_loop_ms")) +
+                                    " without a turn of the event loop (" + duration_of(member(liveness, "startup_ms")) +
+                                    " to start)");
+    }
     return out;
 }
 

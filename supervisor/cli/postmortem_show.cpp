@@ -25,6 +25,7 @@ constexpr std::size_t kPlotWidth = 72;       // chart columns
 constexpr std::size_t kPlotHeight = 8;       // chart rows, 8 levels each
 constexpr std::int64_t kWindowMs = 5 * 60'000;  // the chart shows the last 5 minutes before death
 constexpr std::size_t kStderrLines = 10;
+constexpr std::size_t kStackFrames = 8;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string duration(std::int64_t ms) { return format_duration(std::chrono::milliseconds(ms)); }
@@ -189,6 +190,22 @@ std::string stderr_tail(const Bundle& bundle, const Style& style) {
     return out;
 }
 
+// The top of the JavaScript stack: where a hung loop was stuck, or where Node died of a fatal error.
+std::string javascript_stack(const Bundle& bundle, const Style& style) {
+    const bool hung = bundle.info.reason == "hung";
+    const std::string title = hung ? "JavaScript stack when it hung" : "JavaScript stack";
+    if (!bundle.stack) return hung ? style.bold(title) + "\n  none: see the evidence above\n" : "";
+    const auto& frames = bundle.stack->frames;
+    const std::size_t shown = std::min(frames.size(), kStackFrames);
+    std::string out = style.bold(title) + style.dim("  from " + bundle.stack->source) + "\n";
+    for (std::size_t i = 0; i < shown; ++i) {
+        out += "  " + style.dim("│") + " at " + fit_width(clean_line(frame_text(frames[i])), kWidth - 7) + "\n";
+    }
+    if (frames.size() > shown) out += style.dim("  ... " + std::to_string(frames.size() - shown) + " more frame(s)") + "\n";
+    if (frames.empty()) out += "  no frames\n";
+    return out;
+}
+
 std::string kernel_lines(const Bundle& bundle, const Style& style) {
     bool exists = false;
     const auto lines = read_lines(bundle.info.path / kKernelLog, &exists);
@@ -225,6 +242,7 @@ std::string file_list(const Bundle& bundle, const Style& style) {
 std::string render_show(const Bundle& bundle, const Style& style) {
     std::string out = style.bold("Post-mortem " + bundle.info.id) + "\n\n";
     out += facts(bundle, style);
+    if (const std::string stack = javascript_stack(bundle, style); !stack.empty()) out += "\n" + stack;
     out += "\n" + memory_picture(bundle, style);
     for (const std::string& section : {stderr_tail(bundle, style), kernel_lines(bundle, style)}) {
         if (!section.empty()) out += "\n" + section;

@@ -31,7 +31,7 @@ std::string Style::paint(std::string_view code, std::string_view text) const {
 std::string Style::reason(const BundleInfo& info) const {
     const std::string_view r = info.reason;
     if (r == "oom-kill" || r == "oom-kill-global" || r == "v8-heap-oom" || r == "signal") return red(r);
-    if (r == "thrashing" || r == "memory-limit") return yellow(r);
+    if (r == "thrashing" || r == "memory-limit" || r == "hung") return yellow(r);
     if (r == "exit-code" && info.exit_code.value_or(0) != 0) return yellow(r);
     return std::string(r);
 }

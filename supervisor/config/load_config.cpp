@@ -16,6 +16,7 @@
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/listen_fields.hpp"
 #include "supervisor/config/metrics_fields.hpp"
+#include "supervisor/config/liveness_fields.hpp"
 #include "supervisor/config/route_fields.hpp"
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
@@ -210,6 +211,7 @@ LoadResult load_config_text(std::string_view text, const fs::path& file) {
     read_supervisor(diagnostics, root, base_dir, config);
     const std::vector<ServiceEntry> services = read_services(diagnostics, root, base_dir, config);
     read_routes(diagnostics, root, services, config);
+    check_liveness(diagnostics, services, config);
     check_listen_owners(diagnostics, config.services);
     root.finish();
 

@@ -14,6 +14,7 @@
 #include "supervisor/config/exec_size.hpp"
 #include "supervisor/config/limit_fields.hpp"
 #include "supervisor/config/listen_fields.hpp"
+#include "supervisor/config/liveness_fields.hpp"
 #include "supervisor/config/ready_fields.hpp"
 
 namespace corral::config {
@@ -27,7 +28,7 @@ constexpr std::string_view kServiceKeys[] = {"command", "shell", "cwd", "env", "
                                              "start_limit", "stop", "logs", "memory", "pids", "cpu",
                                              "node_diagnostics", "node_agent", "ipc", "parent", "cooling", "throttle", "standby",
                                              "listen", "backlog", "socket", "listen_adopt", "ready",
-                                             "ready_timeout", "rollout"};
+                                             "ready_timeout", "rollout", "liveness"};
 constexpr std::string_view kBackoffKeys[] = {"initial", "factor", "max", "reset_after"};
 constexpr std::string_view kStartLimitKeys[] = {"burst", "interval"};
 constexpr std::string_view kStopKeys[] = {"signal", "timeout"};
@@ -325,6 +326,7 @@ ServiceSpec read_service(Diagnostics& diagnostics, const toml::table& table, con
     read_listen(diagnostics, reader, base_dir, spec.listen);
     read_ready(diagnostics, reader, spec);
     read_rollout(diagnostics, reader, spec.rollout);
+    read_liveness(diagnostics, reader, spec, spec.liveness);
     reader.finish();
     check_ready(diagnostics, table, path, spec);
     check_exec_size(diagnostics, table, path, spec, exec_limits_here());

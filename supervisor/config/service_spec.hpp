@@ -12,6 +12,7 @@
 #include "ipc/queue_limits.hpp"
 #include "policies/backoff.hpp"
 #include "policies/cooling.hpp"
+#include "policies/liveness.hpp"
 #include "policies/memory_watch.hpp"
 #include "policies/restart_mode.hpp"
 #include "policies/sender_throttle.hpp"
@@ -104,6 +105,9 @@ struct ServiceSpec {
     ListenSpec listen;  // listen, backlog, socket, listen_adopt
     ReadySpec ready;
     RolloutSpec rollout;
+    // liveness = { event_loop = "10s" }: an instance whose event loop stops turning that long is hung: its
+    // JavaScript stack is taken, then it is killed and restarted (supervisor/instance/liveness_watch.hpp).
+    std::optional<policies::LivenessParams> liveness;
 
     bool operator==(const ServiceSpec&) const = default;
 };

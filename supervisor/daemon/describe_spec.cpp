@@ -97,6 +97,9 @@ json spec_json(const config::ServiceSpec& spec) {
         {"ready", ready_json(spec.ready)},
         {"rollout", {{"surge", spec.rollout.surge}, {"max_unavailable", spec.rollout.max_unavailable}}},
         {"logs", {{"max_size", spec.logs.max_size}, {"keep", spec.logs.keep}, {"timestamps", spec.logs.timestamps}}},
+        {"liveness", spec.liveness ? json({{"event_loop_ms", ms(spec.liveness->event_loop)},
+                                           {"startup_ms", ms(spec.liveness->startup)}})
+                                   : json(nullptr)},
     };
 }
 

@@ -13,12 +13,14 @@ bool same_sockets(const config::ServiceSpec& a, const config::ServiceSpec& b) {
 }
 
 // What the process is started with: its command line and environment (NODE_OPTIONS included, which
-// node_diagnostics, node_agent and memory.snapshot_at shape, and the IPC channel's serialization).
-// Cooling is not among them: its params are applied to running instances.
+// node_diagnostics, node_agent and memory.snapshot_at shape, and the IPC channel's serialization; liveness
+// asks the agent to take requests for the stack). Cooling is not among them: its params are applied to running
+// instances, and so are liveness's thresholds.
 bool same_process(const config::ServiceSpec& a, const config::ServiceSpec& b) {
     return a.command == b.command && a.shell == b.shell && a.cwd == b.cwd && a.env == b.env &&
            a.node_diagnostics == b.node_diagnostics && a.node_agent == b.node_agent && a.ipc == b.ipc &&
-           a.memory_watch.snapshot_at.has_value() == b.memory_watch.snapshot_at.has_value() && same_sockets(a, b);
+           a.memory_watch.snapshot_at.has_value() == b.memory_watch.snapshot_at.has_value() &&
+           a.liveness.has_value() == b.liveness.has_value() && same_sockets(a, b);
 }
 
 const config::ServiceSpec* find(const std::vector<config::ServiceSpec>& specs, const std::string& name) {

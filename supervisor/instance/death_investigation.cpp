@@ -29,6 +29,7 @@ std::string cause_of(const policies::Classification& classification, const polic
         case policies::ExitReason::signal: return {};
         case policies::ExitReason::oom_kill:
         case policies::ExitReason::oom_kill_global: return std::string(policies::explain(classification.reason));
+        case policies::ExitReason::hung: return "hung: " + classification.evidence.front();
         default: return std::string(policies::explain(classification.reason)) + ", " + policies::describe(status);
     }
 }
@@ -121,6 +122,8 @@ void DeathInvestigation::note_thrashing(std::string why) { current_.thrashing = 
 
 void DeathInvestigation::note_memory_limit(std::string why) { current_.memory_limit = std::move(why); }
 
+void DeathInvestigation::note_hung(std::vector<std::string> evidence) { current_.hung = std::move(evidence); }
+
 void DeathInvestigation::exited(const policies::ExitStatus& status) {
     // A death still under investigation when the next incarnation died too is concluded with what it has.
     if (pending_) conclude();
@@ -201,6 +204,7 @@ policies::ExitEvidence DeathInvestigation::weigh(const PendingExit& exit, const 
     e.stderr_open = now.stderr_open;
     e.thrashing = exit.evidence.thrashing;
     e.memory_limit = exit.evidence.memory_limit;
+    e.hung = exit.evidence.hung;
     return e;
 }
 

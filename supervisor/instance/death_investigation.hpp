@@ -122,6 +122,7 @@ public:
     void note_kernel_oom(pid_t pid, bool global, const std::string& killed_line, const std::string& report);
     void note_thrashing(std::string why);     // corral is killing it for thrashing: the measurement
     void note_memory_limit(std::string why);  // corral is restarting it at memory.restart_at
+    void note_hung(std::vector<std::string> evidence);  // corral is killing it as hung (liveness)
 
     // The incarnation is gone: concludes now, or when the evidence is in, or after kEvidenceWait.
     void exited(const policies::ExitStatus& status);
@@ -156,6 +157,7 @@ private:
         bool heap_oom_on_stderr = false;
         std::optional<std::string> thrashing;
         std::optional<std::string> memory_limit;
+        std::vector<std::string> hung;
         std::uint64_t oom_kills_accounted = 0;  // the cgroup's oom_kill count after the last bundle of its own
     };
     struct PendingExit {

@@ -26,6 +26,7 @@ void GroupFreezer::apply(bool frozen) {
         return;
     }
     frozen_ = frozen;
+    if (!frozen) thawed_at_ = policies::Clock::now();
 }
 
 }  // namespace corral::supervisor

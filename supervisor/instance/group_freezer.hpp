@@ -6,8 +6,10 @@
 //
 // Ownership: the Instance owns one for its whole life; the cgroup driver is the daemon's and outlives it.
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "policies/clock.hpp"
 #include "supervisor/cgroup/driver.hpp"
 
 namespace corral::supervisor {
@@ -30,6 +32,8 @@ public:
     // the next want() the instance may be frozen for.
     void thaw() { apply(false); }
     bool frozen() const { return frozen_; }
+    // When it was last thawed (the liveness watch does not count the time frozen); nullopt: never.
+    std::optional<policies::TimePoint> thawed_at() const { return thawed_at_; }
 
 private:
     void apply(bool frozen);
@@ -41,6 +45,7 @@ private:
     bool cooling_ = false;
     bool channel_ = false;
     bool frozen_ = false;
+    std::optional<policies::TimePoint> thawed_at_;
 };
 
 }  // namespace corral::supervisor

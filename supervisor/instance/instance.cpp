@@ -49,7 +49,8 @@ Instance::Instance(const InstanceContext& context, std::shared_ptr<const config:
       cooling_(context.loop, *this, {name_, spec_->name, index_, context.broker, &freezer_}),
       throttle_(context.loop, {name_, spec_->name, index_, context.broker, context.cgroups, &freezer_}),
       timer_(required_timer(context.loop, name_, this)),
-      generation_(generation) {}
+      generation_(generation),
+      liveness_(context.loop, *this, name_) {}
 
 Instance::~Instance() {
     standby_.reset();
@@ -94,6 +95,7 @@ void Instance::update_spec(std::shared_ptr<const config::ServiceSpec> spec) {
     if (standby_ && standby_->spec() != *spec) drop_standby();  // made for the old spec
     spec_ = std::move(spec);
     output_.set_limits(spec_->logs);
+    liveness_.update(spec_->liveness, policies::Clock::now());
 }
 
 bool Instance::quiet() const {
@@ -210,6 +212,7 @@ void Instance::on_exec(const ExecReport& report) {
     cooling_.start(spec_->cooling, policies::Clock::now());
     throttle_.start(spec_->throttle, cgroup_name(), spec_->limits.cpu.max_percent);
     handle({EventKind::exec_ok});
+    start_liveness();
     if (incarnation_) prepare_standby();
 }
 
@@ -217,6 +220,7 @@ void Instance::on_gone(const policies::ExitStatus& status) {
     // Dropped here, inside its own callback: Incarnation allows it, and nothing below needs it.
     const std::unique_ptr<Incarnation> finished = std::move(incarnation_);
     end_readiness();
+    liveness_.end();
     throttle_.end();
     if (context_.broker != nullptr) context_.broker->detach(spec_->name, index_, channel_id_);
     cooling_.end();
@@ -256,6 +260,7 @@ void Instance::on_capture_closed() {
 }
 
 void Instance::on_cooling(bool cooling, const std::string& reason) {
+    if (!cooling) cooled_until_ = policies::Clock::now();
     if (context_.observer != nullptr) context_.observer->on_cooling(*this, cooling, reason);
 }
 

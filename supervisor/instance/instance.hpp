@@ -10,6 +10,7 @@
 //                       is frozen while its channel is a quarter full);
 //   GroupFreezer        the cgroup's frozen state, wanted by either of those two;
 //   Standby             the next incarnation, waiting in the cgroup before its exec (with cgroups);
+//   LivenessWatch       with `liveness`: an event loop that stops turning is hung: stack, kill, restart;
 //   MemoryMonitor       with a cgroup: OOM events, pressure and samples (and MemoryActions, what is
 //                       done about them: heap snapshots, a restart at memory.restart_at, a kill for
 //                       thrashing).
@@ -45,6 +46,7 @@
 #include "supervisor/instance/death_investigation.hpp"
 #include "supervisor/instance/loop_watch.hpp"
 #include "supervisor/instance/incarnation.hpp"
+#include "supervisor/instance/liveness_watch.hpp"
 #include "supervisor/instance/instance_output.hpp"
 #include "supervisor/instance/memory_actions.hpp"
 #include "supervisor/instance/memory_monitor.hpp"
@@ -99,7 +101,8 @@ class Instance final : private IncarnationOwner,
                        private MemoryMonitor::Owner,
                        private InstanceOutput::Owner,
                        private DeathInvestigation::Owner,
-                       private CoolingController::Owner {
+                       private CoolingController::Owner,
+                       private LivenessWatch::Owner {
 public:
     // `generation`: a replacement made by a rollout runs beside the instance it replaces, in a cgroup of
     // its own ("api/0.3"); 0 for the first.
@@ -195,6 +198,10 @@ private:
     void on_death_concluded(const DeathInvestigation::Conclusion& conclusion) override;
     void on_investigation_settled() override;
     void on_cooling(bool cooling, const std::string& reason) override;
+    // instance_liveness.cpp: the liveness watch's owner.
+    Pause loop_pause() const override;
+    void on_hung(std::vector<std::string> evidence) override;
+    void start_liveness();
     static void on_timer(uv_timer_t* timer);
     static void on_restart_turn(void* self);
     void stop_timer();
@@ -267,6 +274,8 @@ private:
     bool replacement_ = false;          // started beside the instance it replaces, not its receiver yet
     std::unique_ptr<ReadinessProbe> probe_;  // ready = { http } or { tcp }, while waiting
     RestartCounts restart_counts_;
+    LivenessWatch liveness_;
+    std::optional<policies::TimePoint> cooled_until_;  // the end of the latest cool period
 };
 
 }  // namespace corral::supervisor

@@ -47,6 +47,7 @@ void Instance::on_runtime_report(std::string_view payload) {
     std::string error;
     if (std::optional<agent::RuntimeReport> report = agent::parse_runtime_report(payload, error)) {
         runtime_ = RuntimeSample{*report, policies::Clock::now()};
+        liveness_.report(report->loop_max_ms, runtime_->at);
     } else if (!std::exchange(runtime_malformed_, true)) {
         spdlog::warn("{}: ignored a malformed runtime report of the Node agent ({}): {:.200}", name_, error, payload);
     }

@@ -15,6 +15,7 @@
 #include "ipc/channel_socket.hpp"
 #include "policies/signal_names.hpp"
 #include "supervisor/agent/runtime_report.hpp"
+#include "supervisor/agent/stack_request.hpp"
 #include "supervisor/instance/exec_shim.hpp"
 #include "supervisor/instance/instance.hpp"
 
@@ -197,6 +198,7 @@ void Instance::add_agent(std::map<std::string, std::string>& vars) const {
     if (context_.agent.empty() || (!adopt && !reports_runtime())) return;
     if (reports_runtime()) {
         vars[std::string(agent::kRuntimeReportEnv)] = std::to_string(context_.supervisor.sample_interval.count());
+        if (spec_->liveness && spec_->node_diagnostics) vars[std::string(agent::kStackDirEnv)] = diagnostics_dir().string();
     }
     std::string& options = vars["NODE_OPTIONS"];
     options += std::string(options.empty() ? "" : " ") + "--require \"" + context_.agent.string() + "\"";

@@ -13,6 +13,8 @@
 //       stderr.log       the last 200 lines of its stderr
 //       *.heapsnapshot   heap snapshots Node wrote (memory.snapshot_at)
 //       report-*.json    Node's diagnostic report (fatal errors such as a V8 heap out of memory)
+//       javascript-stack.json  hung: the JavaScript stack of the stuck code, as the Node agent took it
+//                        (javascript_stack.hpp)
 //
 // <UTC time> is "YYYYMMDDTHHMMSS.mmmZ" (sorts by time), <reason> one of kReasons. A bundle is written
 // into "<dir>.tmp" and renamed when complete: a directory without the suffix is always whole.
@@ -47,6 +49,7 @@ inline constexpr std::string_view kMemoryCsv = "memory.csv";
 inline constexpr std::string_view kStdoutTail = "stdout.log";
 inline constexpr std::string_view kStderrTail = "stderr.log";
 inline constexpr std::string_view kTempSuffix = ".tmp";
+inline constexpr std::string_view kJavascriptStack = "javascript-stack.json";
 inline constexpr int kSummaryVersion = 1;
 inline constexpr int kTailLines = 200;
 
@@ -57,7 +60,7 @@ inline constexpr int kTailLines = 200;
 inline constexpr std::string_view kMemoryCsvHeader =
     "time_ms,current,anon,file,dirty,writeback,refaults_per_s,psi_some_avg10,psi_full_avg10,write_bytes_per_s";
 
-inline constexpr std::array<std::string_view, 7> kReasons = {
+inline constexpr std::array<std::string_view, 8> kReasons = {
     "oom-kill",         // the kernel's OOM killer, in the instance's cgroup (memcg OOM)
     "oom-kill-global",  // the kernel's OOM killer, because the whole machine ran out of memory
     "v8-heap-oom",      // Node's V8 heap hit its limit (SIGABRT, "JavaScript heap out of memory")
@@ -65,6 +68,7 @@ inline constexpr std::array<std::string_view, 7> kReasons = {
     "memory-limit",     // corral restarted it at memory.restart_at
     "signal",           // killed by a signal, none of the above
     "exit-code",        // exited by itself
+    "hung",             // corral killed it: its event loop did not turn for liveness.event_loop
 };
 
 }  // namespace corral::supervisor::postmortem

@@ -56,6 +56,7 @@ Json bundle_json(const Bundle& bundle) {
     Json files = Json::array();
     for (const auto& file : bundle.files) files.push_back(Json{{"name", file.name}, {"size", file.size}});
     json["files"] = std::move(files);
+    json["javascript_stack"] = stack_json(bundle.stack);
     return json;
 }
 

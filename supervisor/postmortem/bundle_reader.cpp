@@ -359,6 +359,7 @@ std::optional<Bundle> load_bundle(const fs::path& state_dir, std::string_view id
     }
     std::sort(bundle.files.begin(), bundle.files.end(),
               [](const BundleFile& a, const BundleFile& b) { return a.name < b.name; });
+    bundle.stack = read_javascript_stack(bundle.info.path);
     return bundle;
 }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "supervisor/postmortem/javascript_stack.hpp"
+
 namespace corral::supervisor::postmortem {
 
 struct BundleInfo {
@@ -76,6 +78,7 @@ struct Bundle {
     nlohmann::ordered_json summary;     // summary.json as written, keys in file order
     std::vector<MemorySample> samples;  // oldest first; none when memory.csv is missing
     std::vector<BundleFile> files;      // every regular file in the bundle directory, by name
+    std::optional<JavascriptStack> stack;  // the JavaScript stack it holds (hung, a Node fatal-error report)
     std::vector<std::string> problems;  // what could not be read (rows of memory.csv, ...)
 };
 

@@ -74,6 +74,14 @@ TEST_CASE("classification: corral's own kills carry their measurement first") {
     ExitEvidence limit = killed(SIGTERM);
     limit.memory_limit = "memory 460MiB reached memory.restart_at 450MiB";
     CHECK(classify_exit(limit).reason == ExitReason::memory_limit);
+    ExitEvidence hung = killed(SIGKILL);
+    hung.hung = {"event loop blocked for 10.0s (no runtime report since 2026-12-07T23:10:01.123Z)",
+                 "JavaScript stack taken 150ms after the request (javascript-stack.json)"};
+    CHECK(classify_exit(hung).reason == ExitReason::hung);
+    CHECK(classify_exit(hung).evidence == std::vector<std::string>{hung.hung[0], hung.hung[1], "killed by SIGKILL"});
+    CHECK_FALSE(needs_more_evidence(hung));
+    CHECK(to_string(ExitReason::hung) == "hung");
+    CHECK(exit_reason_from("hung") == ExitReason::hung);
 }
 
 TEST_CASE("classification: plain exits and signals") {

@@ -46,7 +46,7 @@ TEST_CASE("unknown service keys - with a suggestion when one is close") {
     CHECK(errors_of(service("depends_on = [\"web\"]\n")) ==
           Messages{"t.toml:3:1: unknown key \"depends_on\" in [services.api] (expected one of: command, shell, cwd, "
                    "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics, node_agent, "
-                   "ipc, parent, cooling, throttle, standby, listen, backlog, socket, listen_adopt, ready, ready_timeout, rollout)"});
+                   "ipc, parent, cooling, throttle, standby, listen, backlog, socket, listen_adopt, ready, ready_timeout, rollout, liveness)"});
     CHECK(errors_of(service("[services.api.colling]\nwork = \"60s\"\n")) ==
           Messages{"t.toml:3:15: unknown key \"colling\" in [services.api] (did you mean \"cooling\"?)"});
 }

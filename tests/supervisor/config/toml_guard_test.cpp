@@ -129,7 +129,7 @@ TEST_CASE("strings in keys tables arrays and inline tables are told from bare va
                    "got '\xc3\xa9')",
                    "t.toml:1:15: unknown key \"x\" in [services.\"\xc3\xa9\"] (expected one of: command, shell, cwd, "
                    "env, instances, restart, backoff, start_limit, stop, logs, memory, pids, cpu, node_diagnostics, node_agent, "
-                   "ipc, parent, cooling, throttle, standby, listen, backlog, socket, listen_adopt, ready, ready_timeout, rollout)",
+                   "ipc, parent, cooling, throttle, standby, listen, backlog, socket, listen_adopt, ready, ready_timeout, rollout, liveness)",
                    "t.toml:4:1: invalid value for services.\"\xd0\x88\" (expected a table such as "
                    "[services.\"\xd0\x88\"], got array)",
                    "t.toml:4:12: invalid service name \"\xd0\x88\" (expected only letters, digits, '_', '.' and '-', "
