@@ -15,8 +15,8 @@
 
 #include "supervisor/config/closest_key.hpp"
 #include "supervisor/config/listen_fields.hpp"
-#include "supervisor/config/metrics_fields.hpp"
 #include "supervisor/config/liveness_fields.hpp"
+#include "supervisor/config/metrics_fields.hpp"
 #include "supervisor/config/route_fields.hpp"
 #include "supervisor/config/service_fields.hpp"
 #include "supervisor/config/service_name.hpp"
