@@ -330,7 +330,7 @@ function startReports(interval) {
     // no GC entries in this Node: gc_ms stays 0
   }
   const ms = (ns) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - resolution) : 0);
-  const timer = setInterval(() => {
+  const send = () => {
     if (typeof process.send !== 'function' || !process.connected) return;
     const memory = process.memoryUsage();
     const handles = typeof process.getActiveResourcesInfo === 'function' ? process.getActiveResourcesInfo().length : 0;
@@ -344,8 +344,11 @@ function startReports(interval) {
     };
     delay.reset();
     process.send(report, () => {});
-  }, interval);
-  timer.unref();
+  };
+  // The first report comes at the loop's first turn, once the main module has run: from then on the loop
+  // is judged by `liveness.event_loop`, no longer by the start-up limit.
+  setImmediate(send).unref();
+  setInterval(send, interval).unref();
 }
 
 // Taken out of the environment, so that the app's own Node children (which inherit NODE_OPTIONS) stay quiet.
