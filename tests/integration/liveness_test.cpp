@@ -142,6 +142,11 @@ TEST_CASE("liveness: a request handler stuck in while (true) is caught with its 
     CHECK(json["javascript_stack"]["frames"][0]["function"] == "spinForever");
     CHECK(json["javascript_stack"]["frames"][0]["line"] == 14);
     CHECK(json["javascript_stack"]["frames"][0]["file"] == fixture("hung_web.js").string());
+    // The restart counts under its reason in the metrics.
+    const auto metrics = run_corral(dir.path(), {"metrics"});
+    CAPTURE(metrics.out);
+    CHECK(metrics.out.find("corral_instance_restarts_total{service=\"web\",instance=\"0\",reason=\"hung\"} 1\n") !=
+          std::string::npos);
     CHECK(corral.stop() == 0);
 }
 

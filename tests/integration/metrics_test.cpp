@@ -52,9 +52,10 @@ env = { RECORD_FILE = "${in}", EXPECT = "${count}" }
 // The endpoint's address, as `status` shows it ("127.0.0.1:41234"); "" when none.
 std::string metrics_address(const fs::path& socket) {
     SocketClient client(socket);
-    const json status = client.request("status");
-    const json& address = status["result"]["daemon"]["metrics"];
-    return address.is_string() ? address.get<std::string>() : std::string();
+    // Before the daemon answers, or while it answers with an error, the reply has no result.
+    const json reply = client.request("status");
+    const json::json_pointer where("/result/daemon/metrics");
+    return reply.contains(where) && reply.at(where).is_string() ? reply.at(where).get<std::string>() : std::string();
 }
 
 std::string scrape(const std::string& address) {

@@ -21,7 +21,7 @@ std::string with_metrics(std::string_view value) {
 
 }  // namespace
 
-TEST_CASE("metrics takes an IPv4 or bracketed IPv6 address with a port, 0 included; absent means no endpoint") {
+TEST_CASE("metrics takes an IPv4 or bracketed IPv6 address with a port, 0 included - absent means no endpoint") {
     CHECK(!load_text_ok(service("")).supervisor.metrics);
     const auto v4 = load_text_ok(with_metrics("\"127.0.0.1:9464\"")).supervisor.metrics;
     REQUIRE(v4);

@@ -32,7 +32,7 @@ TEST_CASE("a sample without labels has no braces, and a counter says so") {
                                "process_cpu_seconds_total 0.25\n");
 }
 
-TEST_CASE("label values escape backslash, double quote and newline; other bytes pass as they are") {
+TEST_CASE("label values escape backslash, double quote and newline - other bytes pass as they are") {
     CHECK(escape_label_value(R"(a\b)") == R"(a\\b)");
     CHECK(escape_label_value("say \"hi\"") == R"(say \"hi\")");
     CHECK(escape_label_value("two\nlines") == R"(two\nlines)");

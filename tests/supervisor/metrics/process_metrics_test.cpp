@@ -8,7 +8,7 @@ using corral::metrics::Exposition;
 using corral::metrics::ProcessFigures;
 using corral::metrics::parse_proc_stat;
 
-TEST_CASE("a stat line: CPU from utime and stime, start time after boot, sizes; a command with spaces and ')'") {
+TEST_CASE("a stat line: CPU from utime and stime, start time after boot, sizes - a command with spaces and ')'") {
     // Fields 3..24 after the command: utime 14 = 150, stime 15 = 50, starttime 22 = 1000, vsize 23, rss 24 pages.
     const std::string stat =
         "4242 (corral (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 3 0 1000 123456789 2048 "
