@@ -2,7 +2,8 @@
 // Holds signals back (blocked in the calling thread) until release() or the end of the scope: a daemon that
 // is still setting up (its cgroups can take a while: an earlier daemon's leftovers are killed first) gets
 // its stop signals once it watches them, instead of dying halfway with its groups left behind. Threads
-// made meanwhile keep them blocked, so they go to the thread that watches them.
+// made meanwhile keep them blocked, so they go to the thread that watches them. release() unblocks them
+// even when they were blocked before (PID 1 blocks them from its start: supervisor/main.cpp).
 #include <pthread.h>
 #include <signal.h>
 
@@ -13,10 +14,9 @@ namespace corral {
 class SignalsHeld {
 public:
     explicit SignalsHeld(std::span<const int> signals) {
-        sigset_t held;
-        sigemptyset(&held);
-        for (const int signum : signals) sigaddset(&held, signum);
-        held_ = pthread_sigmask(SIG_BLOCK, &held, &before_) == 0;
+        sigemptyset(&signals_);
+        for (const int signum : signals) sigaddset(&signals_, signum);
+        held_ = pthread_sigmask(SIG_BLOCK, &signals_, nullptr) == 0;
     }
     ~SignalsHeld() { release(); }
     SignalsHeld(const SignalsHeld&) = delete;
@@ -24,12 +24,12 @@ public:
 
     // Those that came meanwhile are delivered now.
     void release() {
-        if (held_) pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+        if (held_) pthread_sigmask(SIG_UNBLOCK, &signals_, nullptr);
         held_ = false;
     }
 
 private:
-    sigset_t before_{};
+    sigset_t signals_{};
     bool held_ = false;
 };
 

@@ -3,6 +3,7 @@
 // postmortem are added here.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -140,10 +141,22 @@ bool nothing_after_dashes(const std::vector<std::string>& command, const char* w
     return false;
 }
 
+// PID 1 (a container's entrypoint) never gets a signal it has no handler for: a `docker stop` that came
+// while the file is still being read would be lost. Blocked, the stop signals wait until the daemon watches
+// them (run_daemon's SignalsHeld unblocks them); a client command run as PID 1 ignores them, as PID 1 would.
+void hold_stop_signals_as_init() {
+    if (getpid() != 1) return;
+    sigset_t stop;
+    sigemptyset(&stop);
+    for (const int signum : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop, signum);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], kExecShimCommand) == 0) return exec_shim_main(argc, argv);
+    hold_stop_signals_as_init();
 
     std::vector<std::string> command;
     const int cli_argc = split_at_dashes(argc, argv, command);

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <sys/stat.h>
 
 #include "tests/integration/namespaced_corral.hpp"
 #include "tests/support/processes.hpp"
@@ -91,6 +92,28 @@ TEST_CASE("pid 1: kill -INT 1 from inside the namespace stops corral gracefully 
         CHECK(corral.wait(30s) == 0);
         CHECK(has(corral.out(), "web#0 | stopping on SIGTERM\n"));
     }
+}
+
+TEST_CASE("pid 1: a SIGTERM that comes while corral still reads its file is not lost") {
+    TempDir dir;
+    // A FIFO for a file: corral waits in its first read until the test writes it, with no handler yet.
+    REQUIRE(::mkfifo((dir / "corral.toml").c_str(), 0600) == 0);
+    NamespacedCorral corral(dir.path(), {"up", "--attach"});
+    const auto blocks_sigterm = [&] {
+        const pid_t pid = corral.corral_pid();
+        if (pid <= 0 || comm_of(pid) != "corral") return false;
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("SigBlk:", 0) == 0) return ((std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1)) & 1) == 1;
+        }
+        return false;
+    };
+    REQUIRE(wait_until(blocks_sigterm, 20s));
+    ::kill(corral.corral_pid(), SIGTERM);  // PID 1 without a handler: the kernel would drop it
+    std::ofstream(dir / "corral.toml") << service_file();
+    CHECK(corral.wait(30s) == 0);
+    CHECK(has(corral.err(), "corral stopped"));
 }
 
 TEST_CASE("pid 1: corral run exits with the program's exit code - 128+N for a signal") {
