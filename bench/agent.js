@@ -54,7 +54,15 @@ function status(dir) {
   return JSON.parse(execFileSync(lib.corralBinary, ['status', '--json', '--socket', socket], { timeout: 30_000 }));
 }
 
-// One measurement: { rps, p99, runtime (the instance's report at the end, or undefined) }.
+// CPU time (user + system) of process `pid` so far, in seconds (/proc/PID/stat, after the command's ')').
+function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime: fields 14 and 15, USER_HZ 100
+}
+
+// One measurement: { rps, p99, cpuUs (the app's CPU per request, microseconds), runtime (the instance's
+// report at the end, or undefined) }.
 async function measure(autocannon, agent) {
   return lib.inTempDir('agent', async (dir) => {
     const port = await freePort();
@@ -68,13 +76,16 @@ async function measure(autocannon, agent) {
         if (Date.now() > deadline) throw new Error('the app did not answer within 30 s');
       }
       await load(autocannon, port, warmup);
+      const { pid } = status(dir).instances[0];
+      const cpuBefore = cpuSeconds(pid);
       const result = await load(autocannon, port, seconds);
+      const cpuUs = ((cpuSeconds(pid) - cpuBefore) / result.requests.total) * 1e6;
       if (result.errors || result.non2xx) throw new Error(`${result.errors} errors, ${result.non2xx} non-2xx answers`);
       const { runtime } = status(dir).instances[0];
       if (agent !== (runtime !== undefined)) {
         throw new Error(`node_agent = ${agent} but status shows ${runtime ? 'a' : 'no'} runtime report`);
       }
-      return { rps: result.requests.total / result.duration, p99: result.latency.p99, runtime };
+      return { rps: result.requests.total / result.duration, p99: result.latency.p99, cpuUs, runtime };
     } finally {
       const { code, signal } = await lib.stopCorral(daemon);
       if (code !== 0) console.error(`corral exited with ${code ?? signal}`);
@@ -98,15 +109,18 @@ async function main() {
       const result = await measure(autocannon, agent);
       results[agent].push(result);
       if (result.runtime) lastRuntime = result.runtime;
-      console.error(`run ${run + 1} of ${runs}, node_agent = ${agent}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`);
+      console.error(`run ${run + 1} of ${runs}, node_agent = ${agent}: ${result.rps.toFixed(0)} req/s, ` +
+                    `p99 ${result.p99} ms, ${result.cpuUs.toFixed(2)} us of CPU per request`);
     }
   }
   const rps = (agent) => results[agent].map((r) => r.rps);
   const p99 = (agent) => results[agent].map((r) => r.p99);
-  console.log('| | requests/s | p99 latency, ms |');
-  console.log('|---|---|---|');
+  const cpu = (agent) => results[agent].map((r) => r.cpuUs);
+  console.log('| | requests/s | p99 latency, ms | app CPU per request, us |');
+  console.log('|---|---|---|---|');
   for (const agent of [true, false]) {
-    console.log(`| node_agent = ${agent} | ${lib.withSpread(rps(agent), 0)} | ${lib.withSpread(p99(agent), 0)} |`);
+    console.log(`| node_agent = ${agent} | ${lib.withSpread(rps(agent), 0)} | ${lib.withSpread(p99(agent), 0)} | ` +
+                `${lib.withSpread(cpu(agent), 2)} |`);
   }
   const ratio = lib.median(rps(true)) / lib.median(rps(false));
   const loss = (1 - ratio) * 100;
@@ -118,6 +132,11 @@ async function main() {
   console.log(`- ratio of the medians (with / without the agent): ${ratio.toFixed(4)}, ${lossText(loss)} with the agent`);
   console.log(`- ratio within each run (with / without), median (min-max): ${lib.withSpread(paired, 4)}, ` +
               `${lossText((1 - lib.median(paired)) * 100)} with the agent`);
+  // The app's CPU per request: what the agent adds to each request's work, whatever share of the two cores
+  // the load generator took from the app in that run (throughput moves with that share; this does not).
+  const cpuRatio = lib.median(cpu(true)) / lib.median(cpu(false));
+  console.log(`- the app's CPU per request (with / without the agent, ratio of the medians): ${cpuRatio.toFixed(4)}, ` +
+              `${((cpuRatio - 1) * 100).toFixed(2)}% more with the agent`);
   console.log(`- under 1% of throughput lost with the agent (ratio of the medians): ${loss < 1 ? 'met' : 'MISSED'}`);
   console.log(`- the app's last report under load: ${JSON.stringify(lastRuntime)}`);
 }
